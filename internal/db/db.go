@@ -1,0 +1,227 @@
+// Package db opens the database (embedded SQLite or PostgreSQL), applies the
+// versioned migrations and runs transactions. SQL is written once in PostgreSQL
+// style ($1, $2, …); the SQLite driver binds $N positionally as well.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the database engine.
+type Dialect string
+
+const (
+	// SQLite is the embedded default.
+	SQLite Dialect = "sqlite"
+	// Postgres is the production store.
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is an open database. On SQLite, writes go through one connection (SQLite
+// allows one writer) and reads through a small pool; on PostgreSQL both are the
+// same pool.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	// DSN is the connection string without secrets removed; never log it.
+	dsn string
+}
+
+// ParseTarget turns the --db value into a dialect and a driver DSN.
+func ParseTarget(target string) (Dialect, string, error) {
+	switch {
+	case strings.HasPrefix(target, "postgres://"), strings.HasPrefix(target, "postgresql://"):
+		return Postgres, target, nil
+	case target == "":
+		return "", "", errors.New("no database given")
+	default:
+		path := strings.TrimPrefix(target, "sqlite:")
+		if path == "" {
+			return "", "", errors.New("sqlite: empty path")
+		}
+		return SQLite, path, nil
+	}
+}
+
+// Open connects to the database named by target (see ParseTarget).
+func Open(ctx context.Context, target string) (*DB, error) {
+	dialect, dsn, err := ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{Dialect: dialect, dsn: dsn}
+	switch dialect {
+	case Postgres:
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(40)
+		pool.SetMaxIdleConns(40)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		d.write, d.read = pool, pool
+	case SQLite:
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		q.Set("_time_format", "sqlite")
+		w, err := sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		q.Set("_txlock", "deferred")
+		q.Add("_pragma", "query_only(1)")
+		r, err := sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(4)
+		r.SetMaxIdleConns(4)
+		d.write, d.read = w, r
+	}
+	if err := d.write.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%s: cannot connect: %w", dialect, err)
+	}
+	return d, nil
+}
+
+// Close closes all connections.
+func (d *DB) Close() error {
+	err := d.write.Close()
+	if d.read != d.write {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
+
+// Migrate applies the versioned migrations of this dialect. Safe to run from
+// several instances at once on PostgreSQL (goose takes an advisory lock).
+func (d *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d.Dialect))
+	if err != nil {
+		return err
+	}
+	var opts []goose.ProviderOption
+	gd := goose.DialectSQLite3
+	if d.Dialect == Postgres {
+		gd = goose.DialectPostgres
+		locker, err := lockForPostgres()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gd, d.write, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return nil
+}
+
+// Tx is a database transaction. All statements of one request that touch
+// personal data run in one Tx together with their audit events.
+type Tx struct {
+	tx      *sql.Tx
+	Dialect Dialect
+}
+
+// Exec runs a statement.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+// Query runs a query returning rows.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRow runs a query returning at most one row.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// InTx runs fn in a read-write transaction and commits when fn returns nil.
+// On SQLite the transaction starts with BEGIN IMMEDIATE, so it never fails
+// half-way on a lock upgrade.
+func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	return d.run(ctx, d.write, false, fn)
+}
+
+// InReadTx runs fn in a read-only transaction (statistics, reference data).
+// Anything that returns personal data must use InTx, since it writes an audit event.
+func (d *DB) InReadTx(ctx context.Context, fn func(*Tx) error) error {
+	return d.run(ctx, d.read, true, fn)
+}
+
+func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
+	var opts *sql.TxOptions
+	if readOnly && d.Dialect == Postgres {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	tx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&Tx{tx: tx, Dialect: d.Dialect}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation, and
+// if so on which constraint or index (best effort; SQLite names the columns).
+func IsUniqueViolation(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) && (sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return sqErr.Error(), true
+	}
+	return "", false
+}
+
+func lockForPostgres() (lock.SessionLocker, error) {
+	return lock.NewPostgresSessionLocker()
+}

@@ -1,0 +1,312 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Residence basis types (R2).
+var ResidenceBasisTypes = []string{
+	"citizenship", "residence_permit", "eu_registration", "residence_card",
+	"nordic_registration", "temporary_protection", "pending_application",
+}
+
+// Field limits.
+const (
+	MaxNameLength        = 100
+	MaxRightToWorkLength = 2000
+	MaxEmailLength       = 254
+)
+
+// ResidenceBasis is the legal ground of a client's residence in Finland.
+type ResidenceBasis struct {
+	Type       string `json:"type"`
+	ValidUntil *Date  `json:"valid_until"`
+	// Permanent marks a permanent residence permit, which has no end date.
+	Permanent bool `json:"permanent"`
+	// FirstPermitDate is the date of the client's first residence permit, card or
+	// registration; the 3-year eligibility window of § 14 and § 16 runs from it.
+	FirstPermitDate *Date `json:"first_permit_date"`
+}
+
+// ClientFields are the changeable fields of a client, as on registration.
+type ClientFields struct {
+	Municipality         string          `json:"municipality"`
+	PersonalIdentityCode *string         `json:"personal_identity_code"`
+	UMANumber            *string         `json:"uma_number"`
+	FirstNames           string          `json:"first_names"`
+	LastName             string          `json:"last_name"`
+	DateOfBirth          *Date           `json:"date_of_birth"`
+	ResidenceBasis       *ResidenceBasis `json:"residence_basis"`
+	ServiceLanguage      string          `json:"service_language"`
+	Email                *string         `json:"email"`
+	Phone                *string         `json:"phone"`
+	RightToWork          string          `json:"right_to_work"`
+	Jobseeker            bool            `json:"jobseeker"`
+}
+
+// Client is a registered integration client.
+type Client struct {
+	ID string `json:"id"`
+	ClientFields
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// DecodeStrict decodes one JSON object into v, refusing unknown members and
+// trailing data. Type errors are reported as field errors.
+func DecodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return Errorf(CodeBadRequest, "trailing data after the JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var ute *json.UnmarshalTypeError
+	if e, ok := err.(*json.UnmarshalTypeError); ok {
+		ute = e
+		field := ute.Field
+		if field == "" {
+			return Errorf(CodeBadRequest, "the body must be a JSON object")
+		}
+		return &Error{Code: CodeValidationFailed, Fields: []FieldError{{Field: field, Code: FieldInvalidType}}}
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		f, _ := strconv.Unquote(rest)
+		return &Error{Code: CodeValidationFailed, Fields: []FieldError{{Field: f, Code: FieldUnknownField}}}
+	}
+	if err == ErrDateFormat {
+		return &Error{Code: CodeValidationFailed, Fields: []FieldError{{Field: "", Code: FieldInvalidDate}}}
+	}
+	return Errorf(CodeBadRequest, "malformed JSON")
+}
+
+// ApplyPatch applies the members of a JSON merge-patch object onto f. Only
+// members that are present change; null clears an optional field. Unknown
+// members and wrong types are field errors.
+func (f *ClientFields) ApplyPatch(data []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil || members == nil {
+		return Errorf(CodeBadRequest, "the body must be a JSON object")
+	}
+	var v Validation
+	for name, raw := range members {
+		var err error
+		switch name {
+		case "municipality":
+			err = json.Unmarshal(raw, &f.Municipality)
+		case "personal_identity_code":
+			f.PersonalIdentityCode = nil
+			err = json.Unmarshal(raw, &f.PersonalIdentityCode)
+		case "uma_number":
+			f.UMANumber = nil
+			err = json.Unmarshal(raw, &f.UMANumber)
+		case "first_names":
+			err = json.Unmarshal(raw, &f.FirstNames)
+		case "last_name":
+			err = json.Unmarshal(raw, &f.LastName)
+		case "date_of_birth":
+			f.DateOfBirth = nil
+			err = json.Unmarshal(raw, &f.DateOfBirth)
+		case "residence_basis":
+			f.ResidenceBasis = nil
+			err = DecodeStrict(raw, &f.ResidenceBasis)
+		case "service_language":
+			err = json.Unmarshal(raw, &f.ServiceLanguage)
+		case "email":
+			f.Email = nil
+			err = json.Unmarshal(raw, &f.Email)
+		case "phone":
+			f.Phone = nil
+			err = json.Unmarshal(raw, &f.Phone)
+		case "right_to_work":
+			err = json.Unmarshal(raw, &f.RightToWork)
+		case "jobseeker":
+			err = json.Unmarshal(raw, &f.Jobseeker)
+		default:
+			v.Add(name, FieldUnknownField)
+			continue
+		}
+		if err != nil {
+			code := FieldInvalidType
+			if err == ErrDateFormat {
+				code = FieldInvalidDate
+			}
+			if e, ok := err.(*Error); ok && len(e.Fields) > 0 {
+				for _, fe := range e.Fields {
+					v.Add(name+"."+fe.Field, fe.Code)
+				}
+				continue
+			}
+			v.Add(name, code)
+		}
+	}
+	return v.Err()
+}
+
+// Normalize validates f against the rules R1–R5 and returns the normalised
+// fields (trimmed, identity code upper-cased, date of birth derived from the
+// identity code). today is the current date in Finland.
+func (f ClientFields) Normalize(today Date) (ClientFields, error) {
+	var v Validation
+	n := f
+	n.Municipality = strings.TrimSpace(f.Municipality)
+	if n.Municipality == "" {
+		v.Add("municipality", FieldRequired)
+	} else if len(n.Municipality) != 3 || strings.Trim(n.Municipality, "0123456789") != "" {
+		v.Add("municipality", FieldUnknownMunicipality)
+	}
+
+	n.PersonalIdentityCode = trimOptional(f.PersonalIdentityCode)
+	n.UMANumber = trimOptional(f.UMANumber)
+	if n.PersonalIdentityCode == nil && n.UMANumber == nil {
+		v.Add("personal_identity_code", FieldRequired)
+		v.Add("uma_number", FieldRequired)
+	}
+	if n.PersonalIdentityCode != nil {
+		pic, err := ParsePersonalIdentityCode(*n.PersonalIdentityCode)
+		if err != nil {
+			v.Add("personal_identity_code", FieldInvalidIdentityCode)
+		} else {
+			code := pic.Code
+			n.PersonalIdentityCode = &code
+			dob := DateOf(pic.DateOfBirth)
+			if f.DateOfBirth != nil && *f.DateOfBirth != dob {
+				v.Add("date_of_birth", FieldDateOfBirthMismatch)
+			}
+			n.DateOfBirth = &dob
+		}
+	}
+	if n.UMANumber != nil {
+		uma, err := NormalizeUMA(*n.UMANumber)
+		if err != nil {
+			v.Add("uma_number", FieldInvalidUMANumber)
+		} else {
+			n.UMANumber = &uma
+		}
+	}
+	if n.DateOfBirth == nil {
+		if !v.Has("personal_identity_code") {
+			v.Add("date_of_birth", FieldRequired)
+		}
+	} else if n.DateOfBirth.After(today) {
+		v.Add("date_of_birth", FieldDateInFuture)
+	} else if n.DateOfBirth.Year < 1880 {
+		v.Add("date_of_birth", FieldInvalidDate)
+	}
+
+	n.FirstNames = collapseSpaces(f.FirstNames)
+	n.LastName = collapseSpaces(f.LastName)
+	validateLine(&v, "first_names", n.FirstNames, MaxNameLength, true)
+	validateLine(&v, "last_name", n.LastName, MaxNameLength, true)
+
+	validateResidence(&v, f.ResidenceBasis, today)
+
+	n.ServiceLanguage = strings.TrimSpace(f.ServiceLanguage)
+	switch n.ServiceLanguage {
+	case "fi", "sv":
+	case "":
+		v.Add("service_language", FieldRequired)
+	default:
+		v.Add("service_language", FieldUnsupportedLanguage)
+	}
+
+	n.Email = trimOptional(f.Email)
+	if n.Email != nil {
+		if len(*n.Email) > MaxEmailLength || !ValidEmail(*n.Email) {
+			v.Add("email", FieldInvalidEmail)
+		}
+	}
+	n.Phone = trimOptional(f.Phone)
+	if n.Phone != nil {
+		p, ok := NormalizePhone(*n.Phone)
+		if !ok {
+			v.Add("phone", FieldInvalidPhone)
+		} else {
+			n.Phone = &p
+		}
+	}
+	n.RightToWork = strings.TrimSpace(f.RightToWork)
+	if utf8.RuneCountInString(n.RightToWork) > MaxRightToWorkLength {
+		v.AddParam("right_to_work", FieldTooLong, strconv.Itoa(MaxRightToWorkLength))
+	} else if HasControlChars(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(n.RightToWork)) {
+		v.Add("right_to_work", FieldInvalidCharacters)
+	}
+	if err := v.Err(); err != nil {
+		return f, err
+	}
+	return n, nil
+}
+
+func validateResidence(v *Validation, rb *ResidenceBasis, today Date) {
+	if rb == nil || strings.TrimSpace(rb.Type) == "" {
+		v.Add("residence_basis", FieldResidenceBasisRequired)
+		return
+	}
+	known := false
+	for _, t := range ResidenceBasisTypes {
+		known = known || t == rb.Type
+	}
+	if !known {
+		v.Add("residence_basis", FieldResidenceBasisType)
+		return
+	}
+	if rb.ValidUntil == nil {
+		switch rb.Type {
+		case "citizenship", "eu_registration", "nordic_registration":
+		case "residence_permit":
+			if !rb.Permanent {
+				v.Add("residence_basis", FieldResidenceBasisRequired)
+				return
+			}
+		default:
+			v.Add("residence_basis", FieldResidenceBasisRequired)
+			return
+		}
+	} else if rb.ValidUntil.Before(today) {
+		v.Add("residence_basis", FieldResidenceBasisExpired)
+	}
+	if rb.Permanent && rb.Type != "residence_permit" {
+		v.Add("residence_basis.permanent", FieldNotAllowed)
+	}
+	if rb.FirstPermitDate != nil && rb.FirstPermitDate.After(today) {
+		v.Add("residence_basis.first_permit_date", FieldDateInFuture)
+	}
+}
+
+func validateLine(v *Validation, field, s string, max int, required bool) {
+	switch {
+	case s == "" && required:
+		v.Add(field, FieldRequired)
+	case utf8.RuneCountInString(s) > max:
+		v.AddParam(field, FieldTooLong, strconv.Itoa(max))
+	case HasControlChars(s) || !utf8.ValidString(s):
+		v.Add(field, FieldInvalidCharacters)
+	}
+}
+
+func trimOptional(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*s)
+	if t == "" {
+		return nil
+	}
+	return &t
+}
+
+func collapseSpaces(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' }), " ")
+}

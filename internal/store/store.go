@@ -1,0 +1,162 @@
+// Package store is the single data-access layer. Every read or write of
+// personal data goes through an exported method of Store that (1) checks the
+// caller's grants, (2) scopes its SQL to what the caller may see, and (3)
+// writes the audit event in the same transaction: if the audit write fails,
+// nothing is returned or changed. No other package runs SQL on client tables.
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+	_ "time/tzdata" // Europe/Helsinki on machines without zoneinfo
+
+	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/db"
+	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/refdata"
+)
+
+// Finland is the time zone in which dates (today, validity) are judged.
+var Finland = mustLoadLocation("Europe/Helsinki")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Options configure a Store.
+type Options struct {
+	// Clock returns the current time; tests set it.
+	Clock func() time.Time
+	// AuditShards is the number of audit hash chains (default 16).
+	AuditShards int
+	// SearchLimit caps the number of clients one search returns (default 50).
+	SearchLimit int
+	Logger      *slog.Logger
+}
+
+// Store is the data-access layer.
+type Store struct {
+	db    *db.DB
+	ref   *refdata.Data
+	clock func() time.Time
+	trail audit.Trail
+	opts  Options
+	log   *slog.Logger
+}
+
+// New returns a Store over an open, migrated database.
+func New(d *db.DB, ref *refdata.Data, opts Options) *Store {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.AuditShards <= 0 {
+		opts.AuditShards = 16
+	}
+	if opts.SearchLimit <= 0 {
+		opts.SearchLimit = 50
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Store{db: d, ref: ref, clock: opts.Clock, trail: audit.Trail{Shards: opts.AuditShards}, opts: opts, log: opts.Logger}
+}
+
+// DB returns the underlying database (for migrations and audit verification).
+func (s *Store) DB() *db.DB { return s.db }
+
+// RefData returns the reference data.
+func (s *Store) RefData() *refdata.Data { return s.ref }
+
+// Now returns the current time in UTC, truncated to microseconds (the
+// precision both databases store).
+func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+// Today returns today's date in Finland.
+func (s *Store) Today() model.Date { return model.DateOf(s.clock().In(Finland)) }
+
+// RequestMeta tells the audit trail where a request came from.
+type RequestMeta struct {
+	RemoteAddr string
+	SessionRef string // a non-secret reference to the session or token
+	RequestID  string
+}
+
+// Actor is who performs an operation: a signed-in principal, or the operator
+// at the command line (Principal nil, Operator set).
+type Actor struct {
+	Principal *authz.Principal
+	Operator  string // e.g. "cli"; only for operator commands
+	Meta      RequestMeta
+}
+
+// OperatorActor is the operator running a CLI subcommand on the server.
+func OperatorActor() Actor { return Actor{Operator: "cli"} }
+
+func (a Actor) event(action authz.Action, outcome string) audit.Event {
+	e := audit.Event{Action: string(action), Outcome: outcome, RemoteAddr: a.Meta.RemoteAddr,
+		SessionRef: a.Meta.SessionRef, RequestID: a.Meta.RequestID}
+	if a.Principal != nil {
+		e.ActorAccountID = a.Principal.AccountID
+		e.ActorEmail = a.Principal.Email
+		e.ActorOrganisation = a.Principal.OrganisationID
+	} else {
+		e.ActorEmail = "operator:" + a.Operator
+	}
+	return e
+}
+
+func (a Actor) accountID() any {
+	if a.Principal == nil {
+		return nil
+	}
+	return a.Principal.AccountID
+}
+
+// record writes an audit event in tx.
+func (s *Store) record(ctx context.Context, tx *db.Tx, e audit.Event) error {
+	e.At = s.Now()
+	_, err := s.trail.Append(ctx, tx, e)
+	return err
+}
+
+// errDenied is returned from inside a transaction whose denied audit event
+// must still commit; inTxDenied turns it into the caller-visible error.
+type deniedError struct{ err error }
+
+func (d deniedError) Error() string { return d.err.Error() }
+
+// inTx runs fn in a write transaction. If fn returns a deniedError, the
+// transaction (with its "denied" audit event) commits and the wrapped error is
+// returned.
+func (s *Store) inTx(ctx context.Context, fn func(*db.Tx) error) error {
+	var denied error
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		err := fn(tx)
+		var d deniedError
+		if errors.As(err, &d) {
+			denied = d.err
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return denied
+}
+
+// deny records a denied audit event in tx and returns a deniedError for err.
+func (s *Store) deny(ctx context.Context, tx *db.Tx, e audit.Event, err error) error {
+	e.Outcome = audit.Denied
+	if aerr := s.record(ctx, tx, e); aerr != nil {
+		return aerr
+	}
+	return deniedError{err}
+}
