@@ -92,7 +92,9 @@ func ErrorCode(err error) string {
 type Validation struct{ Fields []FieldError }
 
 // Add records a field error.
-func (v *Validation) Add(field, code string) { v.Fields = append(v.Fields, FieldError{Field: field, Code: code}) }
+func (v *Validation) Add(field, code string) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Code: code})
+}
 
 // AddParam records a field error with a parameter.
 func (v *Validation) AddParam(field, code, param string) {

@@ -33,3 +33,11 @@ func Open(ctx context.Context, target string, opts Options) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.db.InReadTx(ctx, func(tx *db.Tx) error {
+		var one int
+		return tx.QueryRow(ctx, `SELECT 1`).Scan(&one)
+	})
+}

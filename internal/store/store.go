@@ -39,6 +39,8 @@ type Options struct {
 	// SearchLimit caps the number of clients one search returns (default 50).
 	SearchLimit int
 	Logger      *slog.Logger
+	// Sessions sets session lifetimes and sign-in limits (DefaultSessionPolicy when zero).
+	Sessions SessionPolicy
 }
 
 // Store is the data-access layer.

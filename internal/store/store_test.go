@@ -16,7 +16,7 @@ import (
 
 // fixture is a store with a worker of Helsinki (091) and one of Espoo (049).
 type fixture struct {
-	s              *store.Store
+	s               *store.Store
 	helsinki, espoo store.Actor
 }
 

@@ -1,0 +1,327 @@
+// Command kotodigi is the national client information system for integration
+// services: web UI, REST API and operator subcommands in one binary.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kotodigi/kotodigi/internal/api"
+	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/demo"
+	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
+	"github.com/kotodigi/kotodigi/internal/web"
+)
+
+const usage = `usage: kotodigi COMMAND [flags]
+
+commands:
+  serve [--demo]     serve the web UI and the API
+  migrate            apply migrations and reference data
+  user add           create a staff account
+  grant add          grant access on behalf of a municipality
+  token create       print a new API bearer token
+  audit verify       check the audit trail's hash chain
+
+every command takes --db (KOTODIGI_DB, default kotodigi.db); run "kotodigi COMMAND -h" for its flags
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "kotodigi: "+oneLine(err))
+		os.Exit(1)
+	}
+}
+
+// env returns the environment variable or a default.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// common are the flags every command has.
+type common struct {
+	db string
+}
+
+func newFlags(name string, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.db, "db", env("KOTODIGI_DB", "kotodigi.db"), "database: a file path or sqlite:PATH (embedded SQLite), or postgres://… (env KOTODIGI_DB)")
+	return fs
+}
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	if (cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit") && len(rest) > 0 {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		var c common
+		fs := newFlags("migrate", &c)
+		if err := parse(fs, rest, stderr); err != nil {
+			return err
+		}
+		s, err := open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		fmt.Fprintln(stdout, "migrations and reference data applied")
+		return nil
+	case "user add":
+		return userAdd(ctx, rest, stdin, stdout, stderr)
+	case "grant add":
+		return grantAdd(ctx, rest, stdout, stderr)
+	case "token create":
+		return tokenCreate(ctx, rest, stdout, stderr)
+	case "audit verify":
+		return auditVerify(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func open(ctx context.Context, c common) (*store.Store, error) {
+	return store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil))})
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("serve", &c)
+	addr := fs.String("addr", env("KOTODIGI_ADDR", "127.0.0.1:8080"), "listen address (env KOTODIGI_ADDR)")
+	withDemo := fs.Bool("demo", false, "load synthetic demo data first (idempotent)")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	s, err := store.Open(ctx, c.db, store.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if *withDemo {
+		if err := demo.Load(ctx, s); err != nil {
+			return err
+		}
+	}
+	srv := server.New(server.Config{Addr: *addr}, s, locale.MustLoad(), log)
+	srv.Mount(api.Routes(srv))
+	srv.Mount(web.Routes(srv))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(stderr, "kotodigi is serving at %s\n", url)
+	if *withDemo {
+		fmt.Fprintf(stderr, "demo: sign in with any of these accounts, password %q:\n", demo.Password)
+		for _, a := range demo.Accounts {
+			fmt.Fprintf(stderr, "  %-28s %s\n", a.Email, describe(a))
+		}
+	}
+	return srv.ListenAndServe(ctx, ln)
+}
+
+func describe(a demo.Account) string {
+	var parts []string
+	for _, r := range a.Roles {
+		parts = append(parts, string(r))
+	}
+	for _, g := range a.Grants {
+		parts = append(parts, g.Role+" for "+g.Municipality)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("user add", &c)
+	email := fs.String("email", "", "e-mail address (the sign-in name)")
+	name := fs.String("name", "", "full name")
+	org := fs.String("org", "", "employer: municipality:CODE, wellbeing_county:CODE, keha, tem, regional_centre:SLUG")
+	var roles stringList
+	fs.Var(&roles, "role", "organisation role (repeatable): keha_admin, log_monitor, main_user, statistician")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" || *org == "" {
+		return errors.New("--email, --name and --org are required")
+	}
+	in := store.NewAccount{Email: *email, Name: *name, OrganisationID: *org}
+	for _, r := range roles {
+		in.Roles = append(in.Roles, authz.Role(r))
+	}
+	if *pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		in.Password = strings.TrimRight(line, "\r\n")
+		if in.Password == "" {
+			return errors.New("no password on standard input")
+		}
+	}
+	s, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	id, err := s.CreateAccount(ctx, store.OperatorActor(), in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "account %d created\n", id)
+	return nil
+}
+
+func grantAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("grant add", &c)
+	var in store.NewGrant
+	fs.StringVar(&in.Email, "email", "", "the grantee's e-mail")
+	fs.StringVar(&in.Municipality, "municipality", "", "the granting municipality's 3-digit code")
+	fs.StringVar(&in.Role, "role", "", "worker or viewer")
+	fs.StringVar(&in.Task, "task", "", "the statutory task (Integration Act § 80(2)) the access is for")
+	until := fs.String("until", "", "last day of validity, YYYY-MM-DD (optional)")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if *until != "" {
+		d, err := model.ParseDate(*until)
+		if err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+		in.ValidUntil = &d
+	}
+	s, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	g, err := s.CreateGrant(ctx, store.OperatorActor(), in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "grant %d created\n", g.ID)
+	return nil
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("token create", &c)
+	email := fs.String("email", "", "the account's e-mail")
+	ttl := fs.Duration("ttl", 8*time.Hour, "validity, e.g. 8h or 30m")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("--email is required")
+	}
+	s, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	tok, err := s.CreateToken(ctx, store.OperatorActor(), *email, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("audit verify", &c)
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	s, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rep, err := audit.Verify(ctx, s.DB())
+	if err != nil {
+		return err
+	}
+	if rep.Broken != "" {
+		return fmt.Errorf("audit trail broken: %s", rep.Broken)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d events in %d chains\n", rep.Events, rep.Shards)
+	return nil
+}
+
+// oneLine renders an error for the operator in one line, with field errors in
+// English and never personal data.
+func oneLine(err error) string {
+	var e *model.Error
+	if errors.As(err, &e) {
+		cat := locale.MustLoad()
+		msg := e.Code
+		if cat.Has("error." + e.Code) {
+			msg = cat.T("en", "error."+e.Code)
+			if e.Code == model.CodeDuplicateClient {
+				msg = cat.T("en", "error."+e.Code, e.Municipality)
+			}
+		}
+		if e.Detail != "" && e.Code != model.CodeValidationFailed {
+			msg += " (" + e.Detail + ")"
+		}
+		for _, f := range e.Fields {
+			fm := cat.T("en", "field."+f.Code)
+			if f.Param != "" {
+				fm = cat.T("en", "field."+f.Code, f.Param)
+			}
+			msg += " " + f.Field + ": " + fm
+		}
+		return msg
+	}
+	return strings.ReplaceAll(err.Error(), "\n", " ")
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/db"
+	"github.com/kotodigi/kotodigi/internal/model"
+)
+
+// AuditFilter selects audit events. Zero values mean "any".
+type AuditFilter struct {
+	ClientID   string
+	ActorEmail string
+	Action     string
+	Outcome    string
+	From, To   time.Time
+	BeforeID   int64 // pagination: events with a smaller id
+	Limit      int   // default 100, at most 1000
+}
+
+// AuditItem is an audit event as listed.
+type AuditItem struct {
+	ID                int64     `json:"id"`
+	Time              time.Time `json:"time"`
+	ActorEmail        string    `json:"actor_email"`
+	ActorOrganisation string    `json:"actor_organisation"`
+	Action            string    `json:"action"`
+	ClientID          *string   `json:"client_id"`
+	Municipality      *string   `json:"municipality"`
+	Outcome           string    `json:"outcome"`
+	ResultCount       *int      `json:"result_count,omitempty"`
+	RemoteAddr        string    `json:"remote_addr"`
+}
+
+// AuditEvents lists audit events the actor may read: a log monitor all of
+// them, a main user those about the municipality's clients and staff. Reading
+// the trail is itself audited (audit.read).
+func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]AuditItem, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	f.Limit = min(f.Limit, 1000)
+	var out []AuditItem
+	err := s.inTx(ctx, func(tx *db.Tx) error {
+		ev := actor.event(authz.AuditRead, audit.Allowed)
+		p := actor.Principal
+		if p == nil {
+			return model.ErrForbidden
+		}
+		var conds []string
+		var args []any
+		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		if f.ClientID != "" {
+			cid, err := ParseClientID(f.ClientID)
+			if err != nil {
+				return s.deny(ctx, tx, ev, model.ErrNotFound)
+			}
+			ev.ClientID = cid
+			var muni string
+			err = tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni)
+			if err != nil && !isNoRows(err) {
+				return err
+			}
+			if isNoRows(err) || !p.Allowed(authz.AuditRead, muni).Allowed {
+				return s.deny(ctx, tx, ev, model.ErrNotFound)
+			}
+			ev.Municipality = muni
+			a := arg(cid)
+			conds = append(conds, `(e.client_id = `+a+` OR e.id IN (SELECT event_id FROM audit_event_clients WHERE client_id = `+a+`))`)
+		} else {
+			if !p.Allowed(authz.AuditRead, "").Allowed {
+				return s.deny(ctx, tx, ev, model.ErrForbidden)
+			}
+			if !p.HasRole(authz.LogMonitor) {
+				ev.Municipality = p.OrgCode
+				conds = append(conds, `e.municipality_code = `+arg(p.OrgCode))
+			}
+		}
+		if f.ActorEmail != "" {
+			conds = append(conds, `e.actor_email = `+arg(strings.ToLower(f.ActorEmail)))
+		}
+		if f.Action != "" {
+			conds = append(conds, `e.action = `+arg(f.Action))
+		}
+		if f.Outcome != "" {
+			conds = append(conds, `e.outcome = `+arg(f.Outcome))
+		}
+		if !f.From.IsZero() {
+			conds = append(conds, `e.at >= `+arg(f.From.UTC()))
+		}
+		if !f.To.IsZero() {
+			conds = append(conds, `e.at < `+arg(f.To.UTC()))
+		}
+		if f.BeforeID > 0 {
+			conds = append(conds, `e.id < `+arg(f.BeforeID))
+		}
+		where := ""
+		if len(conds) > 0 {
+			where = "WHERE " + strings.Join(conds, " AND ")
+		}
+		rows, err := tx.Query(ctx, `SELECT e.id, e.at, e.actor_email, e.actor_organisation, e.action, e.client_id, e.municipality_code,
+			e.outcome, e.result_count, e.remote_addr FROM audit_events e `+where+` ORDER BY e.id DESC LIMIT `+arg(f.Limit), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var it AuditItem
+			var client, muni sql.NullString
+			var count sql.NullInt64
+			if err := rows.Scan(&it.ID, &it.Time, &it.ActorEmail, &it.ActorOrganisation, &it.Action, &client, &muni, &it.Outcome, &count, &it.RemoteAddr); err != nil {
+				return err
+			}
+			it.Time = it.Time.UTC()
+			it.ClientID, it.Municipality = ptr(client), ptr(muni)
+			if count.Valid {
+				c := int(count.Int64)
+				it.ResultCount = &c
+			}
+			out = append(out, it)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n := len(out)
+		ev.ResultCount = &n
+		return s.record(ctx, tx, ev)
+	})
+	return out, err
+}
