@@ -113,6 +113,10 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 	err := s.inTx(ctx, func(tx *db.Tx) error {
 		ev := actor.event(authz.ClientCreate, audit.Allowed)
 		ev.Municipality = strings.TrimSpace(in.Municipality)
+		if !muniOK && verr != nil && hasField(verr, "municipality") {
+			// No municipality to check access against: the input is wrong.
+			return verr
+		}
 		if actor.Principal != nil {
 			d := actor.Principal.Allowed(authz.ClientCreate, ev.Municipality)
 			if !d.Allowed {
@@ -466,4 +470,17 @@ func (s *Store) SearchClients(ctx context.Context, actor Actor, query string) ([
 
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func hasField(err error, field string) bool {
+	e, ok := err.(*model.Error)
+	if !ok {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
 }

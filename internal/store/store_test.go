@@ -91,7 +91,7 @@ func TestRegisterReadAndScope(t *testing.T) {
 			t.Fatalf("duplicate across municipalities: %v", err)
 		}
 		// Espoo's worker cannot register into Helsinki.
-		if _, err := f.s.RegisterClient(ctx, f.espoo, validClient("091", "020295-998N")); code(err) != model.CodeForbidden {
+		if _, err := f.s.RegisterClient(ctx, f.espoo, validClient("091", "020295-998L")); code(err) != model.CodeForbidden {
 			t.Fatalf("register into other municipality: %v", err)
 		}
 		rep, err := audit.Verify(ctx, f.s.DB())
