@@ -170,20 +170,56 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
-// InTx runs fn in a read-write transaction and commits when fn returns nil.
-// On SQLite the transaction starts with BEGIN IMMEDIATE, so it never fails
-// half-way on a lock upgrade.
+// AppRole is the PostgreSQL role every transaction runs as. It owns no
+// table, so row-level security applies to it; migrations grant it what the
+// application needs (and on audit_events only SELECT and INSERT).
+const AppRole = "kotodigi_app"
+
+// Scope lists the municipalities whose client rows a transaction may touch on
+// PostgreSQL (row-level security, the second fence after the scoped SQL).
+// NoMunicipalities sees no client rows; AllMunicipalities is for operator
+// commands and the national uniqueness check.
+type Scope string
+
+// Scopes.
+const (
+	NoMunicipalities  Scope = ""
+	AllMunicipalities Scope = "*"
+)
+
+// ScopeOf builds a scope from municipality codes.
+func ScopeOf(codes []string) Scope { return Scope(strings.Join(codes, ",")) }
+
+// InTx runs fn in a read-write transaction that sees no client rows on
+// PostgreSQL (InScope widens that). On SQLite the transaction starts with
+// BEGIN IMMEDIATE, so it never fails half-way on a lock upgrade.
 func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	return d.run(ctx, d.write, false, fn)
+	return d.run(ctx, d.write, false, NoMunicipalities, fn)
 }
 
-// InReadTx runs fn in a read-only transaction (statistics, reference data).
-// Anything that returns personal data must use InTx, since it writes an audit event.
+// InScope runs fn in a read-write transaction whose row-level security scope
+// is the given municipalities.
+func (d *DB) InScope(ctx context.Context, scope Scope, fn func(*Tx) error) error {
+	return d.run(ctx, d.write, false, scope, fn)
+}
+
+// InReadTx runs fn in a read-only transaction (statistics, reference data,
+// accounts). Anything that returns personal data must use InScope, since it
+// writes an audit event.
 func (d *DB) InReadTx(ctx context.Context, fn func(*Tx) error) error {
-	return d.run(ctx, d.read, true, fn)
+	return d.run(ctx, d.read, true, NoMunicipalities, fn)
 }
 
-func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
+// SetScope changes the row-level security scope for the rest of tx.
+func (t *Tx) SetScope(ctx context.Context, scope Scope) error {
+	if t.Dialect != Postgres {
+		return nil
+	}
+	_, err := t.tx.ExecContext(ctx, `SELECT set_config('kotodigi.municipalities', $1, true)`, string(scope))
+	return err
+}
+
+func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, scope Scope, fn func(*Tx) error) (err error) {
 	var opts *sql.TxOptions
 	if readOnly && d.Dialect == Postgres {
 		opts = &sql.TxOptions{ReadOnly: true}
@@ -198,6 +234,13 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) 
 			panic(p)
 		}
 	}()
+	if d.Dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('role', $1, true), set_config('kotodigi.municipalities', $2, true)`,
+			AppRole, string(scope)); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("begin: set role and scope: %w", err)
+		}
+	}
 	if err := fn(&Tx{tx: tx, Dialect: d.Dialect}); err != nil {
 		_ = tx.Rollback()
 		return err

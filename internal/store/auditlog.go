@@ -47,7 +47,7 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 	}
 	f.Limit = min(f.Limit, 1000)
 	var out []AuditItem
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.AuditRead, audit.Allowed)
 		p := actor.Principal
 		if p == nil {
@@ -63,7 +63,9 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 			}
 			ev.ClientID = cid
 			var muni string
-			err = tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni)
+			err = s.national(ctx, tx, actor, func() error {
+				return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni)
+			})
 			if err != nil && !isNoRows(err) {
 				return err
 			}

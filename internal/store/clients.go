@@ -110,7 +110,7 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		}
 	}
 	var out model.Client
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.ClientCreate, audit.Allowed)
 		ev.Municipality = strings.TrimSpace(in.Municipality)
 		if !muniOK && verr != nil && hasField(verr, "municipality") {
@@ -160,9 +160,11 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		if k, _ := res.RowsAffected(); k == 0 {
 			// Someone holds this identity (or this import row) already.
 			var existing, existingMuni string
-			err := tx.QueryRow(ctx, `SELECT id, municipality_code FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
+			err := s.national(ctx, tx, actor, func() error {
+				return tx.QueryRow(ctx, `SELECT id, municipality_code FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
 				OR (municipality_code = $3 AND source_system = $4 AND source_id = $5) LIMIT 1`,
-				nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni)
+					nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni)
+			})
 			if err != nil {
 				return err
 			}
@@ -200,7 +202,7 @@ func searchName(first, last string) string { return model.FoldForSearch(last + "
 // ClientByID reads one client the actor may see; any other client is not found.
 func (s *Store) ClientByID(ctx context.Context, actor Actor, id string) (model.Client, error) {
 	var out model.Client
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id, readRoles)
 		if err != nil {
 			return err
@@ -240,7 +242,9 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 	// Not visible: record whose client the attempt was about (for anomaly reports).
 	ev.ClientID = cid
 	var muni string
-	if err := tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni); err == nil {
+	if err := s.national(ctx, tx, actor, func() error {
+		return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni)
+	}); err == nil {
 		ev.Municipality = muni
 		if action != authz.ClientRead && actor.Principal.Allowed(authz.ClientRead, muni).Allowed {
 			// Visible but not changeable: 403.
@@ -260,7 +264,7 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 // municipality cannot be changed here (a transfer is its own operation).
 func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch []byte) (model.Client, error) {
 	var out model.Client
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		cur, grantID, err := s.readClient(ctx, tx, actor, authz.ClientUpdate, id, writeRoles)
 		if err != nil {
 			return err
@@ -287,8 +291,10 @@ func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch 
 		}
 		// Identity must stay nationally unique.
 		var other string
-		err = tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id <> $1 AND (personal_identity_code = $2 OR uma_number = $3) LIMIT 1`,
-			cur.ID, nullable(n.PersonalIdentityCode), nullable(n.UMANumber)).Scan(&other)
+		err = s.national(ctx, tx, actor, func() error {
+			return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id <> $1 AND (personal_identity_code = $2 OR uma_number = $3) LIMIT 1`,
+				cur.ID, nullable(n.PersonalIdentityCode), nullable(n.UMANumber)).Scan(&other)
+		})
 		if err == nil {
 			ev.Detail = "duplicate"
 			return s.deny(ctx, tx, ev, duplicateError(other))
@@ -382,7 +388,7 @@ type ClientChange struct {
 // itself a read of personal data and audited as client.read.
 func (s *Store) ClientHistory(ctx context.Context, actor Actor, id string) ([]ClientChange, error) {
 	var out []ClientChange
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id, readRoles)
 		if err != nil {
 			return err
@@ -426,7 +432,7 @@ func (s *Store) SearchClients(ctx context.Context, actor Actor, query string) ([
 		return nil, &model.Error{Code: model.CodeValidationFailed, Fields: []model.FieldError{{Field: "query", Code: "query_too_short", Param: strconv.Itoa(MinSearchLength)}}}
 	}
 	var out []model.Client
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.ClientSearch, audit.Allowed)
 		if actor.Principal == nil || !actor.Principal.Allowed(authz.ClientSearch, "").Allowed {
 			return s.deny(ctx, tx, ev, model.Errorf(model.CodeForbidden, "no access to any municipality's clients"))

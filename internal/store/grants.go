@@ -74,7 +74,7 @@ func (s *Store) CreateGrant(ctx context.Context, actor Actor, in NewGrant) (Gran
 		v.Add("email", "self_grant")
 	}
 	var out GrantInfo
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.GrantCreate, audit.Allowed)
 		ev.Municipality = in.Municipality
 		if muniOK && actor.Principal != nil && !actor.Principal.Allowed(authz.GrantCreate, in.Municipality).Allowed {
@@ -125,7 +125,7 @@ func (s *Store) CreateGrant(ctx context.Context, actor Actor, in NewGrant) (Gran
 // RevokeGrant revokes a grant with immediate effect. The actor must be a main
 // user of the grant's municipality; a grant the actor may not manage is not found.
 func (s *Store) RevokeGrant(ctx context.Context, actor Actor, grantID int64) error {
-	return s.inTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, actor, func(tx *db.Tx) error {
 		var muni string
 		var revoked *time.Time
 		err := tx.QueryRow(ctx, `SELECT municipality_code, revoked_at FROM grants WHERE id = $1`, grantID).Scan(&muni, &revoked)

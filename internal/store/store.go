@@ -134,12 +134,35 @@ type deniedError struct{ err error }
 
 func (d deniedError) Error() string { return d.err.Error() }
 
-// inTx runs fn in a write transaction. If fn returns a deniedError, the
-// transaction (with its "denied" audit event) commits and the wrapped error is
-// returned.
-func (s *Store) inTx(ctx context.Context, fn func(*db.Tx) error) error {
+// scope is the row-level security scope of the actor: the municipalities it
+// holds read grants from, or all of them for the operator.
+func (a Actor) scope() db.Scope {
+	if a.Principal == nil {
+		return db.AllMunicipalities
+	}
+	return db.ScopeOf(a.Principal.Municipalities(authz.ClientRead))
+}
+
+// national runs a lookup that must see every municipality's rows (the
+// national uniqueness check, or finding whose client an attempt concerned).
+// Such lookups return only ids and municipality codes, never personal data.
+func (s *Store) national(ctx context.Context, tx *db.Tx, actor Actor, fn func() error) error {
+	if err := tx.SetScope(ctx, db.AllMunicipalities); err != nil {
+		return err
+	}
+	err := fn()
+	if serr := tx.SetScope(ctx, actor.scope()); serr != nil {
+		return serr
+	}
+	return err
+}
+
+// inTx runs fn in a write transaction scoped to the actor. If fn returns a
+// deniedError, the transaction (with its "denied" audit event) commits and the
+// wrapped error is returned.
+func (s *Store) inTx(ctx context.Context, actor Actor, fn func(*db.Tx) error) error {
 	var denied error
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	err := s.db.InScope(ctx, actor.scope(), func(tx *db.Tx) error {
 		err := fn(tx)
 		var d deniedError
 		if errors.As(err, &d) {
