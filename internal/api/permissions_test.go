@@ -1,0 +1,103 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/kotodigi/kotodigi/internal/api"
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
+	"github.com/kotodigi/kotodigi/internal/testdb"
+)
+
+// TestEveryEndpointRefusesAnotherMunicipality calls every municipality-scoped
+// API route, generated from the route table, as every role held in Espoo (049)
+// or nationally, against Helsinki's (091) data, and expects a refusal (403 or
+// 404) — or, for search, an answer without Helsinki's client — and no change.
+func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		ctx := context.Background()
+		op := store.OperatorActor()
+		for _, a := range []struct {
+			email string
+			roles []authz.Role
+		}{{"main@espoo.example", []authz.Role{authz.MainUser}}, {"viewer@espoo.example", nil}, {"admin@keha.example", []authz.Role{authz.KehaAdmin}}} {
+			org := "municipality:049"
+			if strings.Contains(a.email, "keha") {
+				org = "keha"
+			}
+			if _, err := e.s.CreateAccount(ctx, op, store.NewAccount{Email: a.email, Name: "N", OrganisationID: org, Roles: a.roles}); err != nil {
+				t.Fatal(err)
+			}
+			if a.email == "viewer@espoo.example" {
+				if _, err := e.s.CreateGrant(ctx, op, store.NewGrant{Email: a.email, Municipality: "049", Role: "viewer", Task: "t"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tok, err := e.s.CreateToken(ctx, op, a.email, 3600e9)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.tokens[a.email] = tok
+		}
+		_, c := e.do("worker@hel.example", "POST", "/api/v1/clients", client("010190-999W"))
+		clientID := c["id"].(string)
+		_, g := e.do("main@hel.example", "POST", "/api/v1/grants", map[string]any{"email": "viewer@hel.example", "municipality": "091", "role": "worker", "task": "t"})
+		grantID := itoa(int64(g["id"].(float64)))
+
+		srv := server.New(server.Config{}, e.s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		outsiders := []string{"worker@espoo.example", "viewer@espoo.example", "main@espoo.example", "admin@keha.example", "stats@tem.example", "staff@provider.example", "county@lu.example"}
+		bodies := map[string]any{
+			"POST /api/v1/clients":        client("020295-998L"),
+			"PATCH /api/v1/clients/{id}":  map[string]any{"last_name": "Changed"},
+			"POST /api/v1/clients/search": map[string]any{"query": "Yusuf"},
+			"POST /api/v1/grants":         map[string]any{"email": "worker@hel.example", "municipality": "091", "role": "viewer", "task": "t"},
+		}
+		tested := 0
+		for _, rt := range api.Routes(srv) {
+			rule := authz.Rules[rt.Action]
+			if rule.Scope != authz.ScopeMunicipality {
+				continue
+			}
+			path := rt.Pattern
+			if strings.HasPrefix(path, "/api/v1/grants/") {
+				path = strings.Replace(path, "{id}", grantID, 1)
+			}
+			path = strings.Replace(path, "{id}", clientID, 1)
+			if rt.Action == authz.AuditRead {
+				path += "?client_id=" + clientID
+			}
+			key := rt.Method + " " + rt.Pattern
+			for _, who := range outsiders {
+				st, body := e.do(who, rt.Method, path, bodies[key])
+				switch {
+				case st == 403 || st == 404:
+				case rt.Action == authz.ClientSearch && st == 200 && !strings.Contains(toJSON(body), clientID):
+				default:
+					t.Errorf("%s as %s: %d %v", key, who, st, body)
+				}
+				tested++
+			}
+		}
+		if tested < 7*len(outsiders) {
+			t.Fatalf("only %d calls made; the route table shrank?", tested)
+		}
+		// Nothing changed.
+		if st, got := e.do("worker@hel.example", "GET", "/api/v1/clients/"+clientID, nil); st != 200 || got["last_name"] != "Yusuf" {
+			t.Errorf("client changed by an outsider: %v", got)
+		}
+		_, me := e.do("viewer@hel.example", "GET", "/api/v1/me", nil)
+		if len(me["grants"].([]any)) != 2 {
+			t.Errorf("grant revoked by an outsider: %v", me)
+		}
+		if n := e.clientCount(t); n != 1 {
+			t.Errorf("outsiders registered %d clients into Helsinki", n-1)
+		}
+	})
+}
