@@ -45,6 +45,13 @@ func Routes(srv *server.Server) []server.Route {
 		r("POST", "/api/v1/clients/search", authz.ClientSearch, "Search clients", a.searchClients),
 		r("POST", "/api/v1/grants", authz.GrantCreate, "Grant access on behalf of a municipality", a.createGrant),
 		r("DELETE", "/api/v1/grants/{id}", authz.GrantRevoke, "Revoke a grant", a.revokeGrant),
+		r("PATCH", "/api/v1/grants/{id}", authz.GrantUpdate, "Change a grant's role, task or end date", a.updateGrant),
+		r("POST", "/api/v1/accounts", authz.AccountCreate, "Create a staff account", a.createAccount),
+		r("GET", "/api/v1/municipalities/{code}/accounts", authz.AccountList, "Staff accounts of a municipality and its wellbeing services county", a.listAccounts),
+		r("GET", "/api/v1/municipalities/{code}/grants", authz.GrantList, "Access review: every grant of a municipality", a.grantReview),
+		r("POST", "/api/v1/municipalities/{code}/grants/revoke-dormant", authz.GrantRevoke, "Revoke the grants of dormant accounts", a.revokeDormant),
+		r("POST", "/api/v1/main-users", authz.MainUserAppoint, "Appoint a municipality's main user", a.appointMainUser),
+		r("DELETE", "/api/v1/main-users/{id}", authz.MainUserRemove, "Remove a main user", a.removeMainUser),
 		r("GET", "/api/v1/audit-events", authz.AuditRead, "Audit events", a.auditEvents),
 	}
 }

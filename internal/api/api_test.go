@@ -444,3 +444,5 @@ func TestGrantRules(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func roleOf(s string) authz.Role { return authz.Role(s) }

@@ -34,16 +34,23 @@ type Action string
 
 // Actions. Names used in the audit trail are fixed by CONTRACT.md.
 const (
-	Public         Action = "public"
-	AccountRead    Action = "account.read" // my own account and grants
-	ClientCreate   Action = "client.create"
-	ClientRead     Action = "client.read"
-	ClientUpdate   Action = "client.update"
-	ClientSearch   Action = "client.search"
-	GrantCreate    Action = "grant.create"
-	GrantRevoke    Action = "grant.revoke"
-	AuditRead      Action = "audit.read"
-	StatisticsRead Action = "statistics.read"
+	Public           Action = "public"
+	AccountRead      Action = "account.read" // my own account and grants
+	ClientCreate     Action = "client.create"
+	ClientRead       Action = "client.read"
+	ClientUpdate     Action = "client.update"
+	ClientSearch     Action = "client.search"
+	GrantCreate      Action = "grant.create"
+	GrantRevoke      Action = "grant.revoke"
+	GrantList        Action = "grant.list"
+	GrantUpdate      Action = "grant.update"
+	AccountCreate    Action = "account.create"
+	AccountList      Action = "account.list"
+	MainUserAppoint  Action = "main_user.appoint"
+	MainUserRemove   Action = "main_user.remove"
+	OrganisationRead Action = "organisation.read"
+	AuditRead        Action = "audit.read"
+	StatisticsRead   Action = "statistics.read"
 )
 
 // Scope says against what an action is checked.
@@ -73,16 +80,23 @@ type Rule struct {
 
 // Rules is the permission table. Changing it changes the golden permission matrix.
 var Rules = map[Action]Rule{
-	Public:         {Scope: ScopeNone},
-	AccountRead:    {Scope: ScopeNone},
-	ClientCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	ClientRead:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
-	ClientUpdate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	ClientSearch:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
-	GrantCreate:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
-	GrantRevoke:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
-	AuditRead:      {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
-	StatisticsRead: {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
+	Public:           {Scope: ScopeNone},
+	AccountRead:      {Scope: ScopeNone},
+	ClientCreate:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	ClientRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
+	ClientUpdate:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	ClientSearch:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
+	GrantCreate:      {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	GrantRevoke:      {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	GrantList:        {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	GrantUpdate:      {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	AccountCreate:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}},
+	AccountList:      {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}},
+	MainUserAppoint:  {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
+	MainUserRemove:   {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
+	OrganisationRead: {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
+	AuditRead:        {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
+	StatisticsRead:   {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
 }
 
 // Grant is an active access right from a municipality.

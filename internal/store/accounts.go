@@ -52,7 +52,10 @@ func (s *Store) CreateAccount(ctx context.Context, actor Actor, in NewAccount) (
 		return 0, err
 	}
 	var id int64
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		if err := s.mayCreateAccount(ctx, tx, actor, in); err != nil {
+			return err
+		}
 		if strings.HasPrefix(in.OrganisationID, "service_provider:") {
 			if err := ensureServiceProvider(ctx, tx, in.OrganisationID); err != nil {
 				return err
@@ -103,7 +106,11 @@ func (s *Store) CreateAccount(ctx context.Context, actor Actor, in NewAccount) (
 				return err
 			}
 		}
-		e := actor.event("account.create", audit.Allowed)
+		e := actor.event(authz.AccountCreate, audit.Allowed)
+		e.Municipality = strings.TrimPrefix(in.OrganisationID, "municipality:")
+		if e.Municipality == in.OrganisationID {
+			e.Municipality = ""
+		}
 		e.Detail = "account=" + itoa(id) + " organisation=" + in.OrganisationID + " roles=" + joinRoles(in.Roles)
 		return s.record(ctx, tx, e)
 	})
@@ -273,3 +280,32 @@ func (s *Store) principal(ctx context.Context, tx *db.Tx, accountID int64) (*aut
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// mayCreateAccount applies who may create which accounts: the operator any; a
+// KEHA admin any organisation's staff; a municipality's main user only its own
+// employees and its wellbeing services county's employees, without roles.
+func (s *Store) mayCreateAccount(ctx context.Context, tx *db.Tx, actor Actor, in NewAccount) error {
+	p := actor.Principal
+	if p == nil || p.HasRole(authz.KehaAdmin) {
+		return nil
+	}
+	ev := actor.event(authz.AccountCreate, audit.Denied)
+	if !p.HasRole(authz.MainUser) || p.OrgKind != "municipality" {
+		return s.deny(ctx, tx, ev, model.ErrForbidden)
+	}
+	ev.Municipality = p.OrgCode
+	if len(in.Roles) > 0 {
+		return s.deny(ctx, tx, ev, &model.Error{Code: model.CodeForbidden, Detail: "only KEHA-keskus appoints main users and other roles",
+			Fields: []model.FieldError{{Field: "roles", Code: model.FieldNotAllowed}}})
+	}
+	m, _ := s.ref.Municipality(p.OrgCode)
+	switch in.OrganisationID {
+	case "municipality:" + p.OrgCode, "wellbeing_county:" + m.WellbeingCountyCode:
+		return nil
+	}
+	if strings.HasPrefix(in.OrganisationID, "service_provider:") {
+		return s.deny(ctx, tx, ev, &model.Error{Code: model.CodeNotInThisVersion, Detail: "accounts for a service provider's staff are not in this version"})
+	}
+	return s.deny(ctx, tx, ev, &model.Error{Code: model.CodeForbidden,
+		Detail: "a main user creates accounts only for the municipality's and its wellbeing services county's staff"})
+}

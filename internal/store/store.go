@@ -41,6 +41,8 @@ type Options struct {
 	Logger      *slog.Logger
 	// Sessions sets session lifetimes and sign-in limits (DefaultSessionPolicy when zero).
 	Sessions SessionPolicy
+	// Access sets the access review thresholds.
+	Access AccessPolicy
 }
 
 // Store is the data-access layer.
