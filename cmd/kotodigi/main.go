@@ -24,6 +24,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/sso"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/web"
 )
@@ -135,11 +136,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", &c)
 	addr := fs.String("addr", env("KOTODIGI_ADDR", "127.0.0.1:8080"), "listen address (env KOTODIGI_ADDR)")
 	withDemo := fs.Bool("demo", false, "load synthetic demo data first (idempotent)")
+	var oc sso.Config
+	fs.StringVar(&oc.Issuer, "oidc-issuer", env("KOTODIGI_OIDC_ISSUER", ""), "OpenID Connect issuer URL of the staff identity provider (env KOTODIGI_OIDC_ISSUER)")
+	fs.StringVar(&oc.ClientID, "oidc-client-id", env("KOTODIGI_OIDC_CLIENT_ID", ""), "OpenID Connect client id (env KOTODIGI_OIDC_CLIENT_ID)")
+	fs.StringVar(&oc.ClientSecret, "oidc-client-secret", env("KOTODIGI_OIDC_CLIENT_SECRET", ""), "OpenID Connect client secret (prefer the env KOTODIGI_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&oc.RedirectURL, "oidc-redirect-url", env("KOTODIGI_OIDC_REDIRECT_URL", ""), "this server's callback URL, ending in /login/oidc/callback (env KOTODIGI_OIDC_REDIRECT_URL)")
+	passwordSignIn := fs.Bool("password-signin", env("KOTODIGI_PASSWORD_SIGNIN", "true") == "true", "allow sign-in with a password (env KOTODIGI_PASSWORD_SIGNIN=true|false)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
+	if oc.Issuer != "" && (oc.ClientID == "" || oc.RedirectURL == "") {
+		return errors.New("--oidc-issuer needs --oidc-client-id and --oidc-redirect-url")
+	}
+	if !*passwordSignIn && !oc.Enabled() {
+		return errors.New("password sign-in is off and no identity provider is configured: nobody could sign in")
+	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	s, err := store.Open(ctx, c.db, store.Options{Logger: log})
+	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn})
 	if err != nil {
 		return err
 	}
@@ -152,6 +165,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := server.New(server.Config{Addr: *addr}, s, locale.MustLoad(), log)
 	srv.Mount(api.Routes(srv))
 	srv.Mount(web.Routes(srv))
+	srv.Mount(sso.Routes(srv, oc))
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

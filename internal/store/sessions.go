@@ -50,6 +50,9 @@ func (s *Store) policy() SessionPolicy {
 // and per-address rate limits, and on success opens a session. Success and
 // failure are both audited; the response never tells which part was wrong.
 func (s *Store) SignInWithPassword(ctx context.Context, email, password string, meta RequestMeta) (token string, sess Session, err error) {
+	if s.opts.DisablePasswordSignIn {
+		return "", sess, model.Errorf(model.CodeForbidden, "password sign-in is switched off; use the organisation's identity provider")
+	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	pol := s.policy()
 	now := s.Now()

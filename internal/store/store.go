@@ -41,6 +41,8 @@ type Options struct {
 	Logger      *slog.Logger
 	// Sessions sets session lifetimes and sign-in limits (DefaultSessionPolicy when zero).
 	Sessions SessionPolicy
+	// DisablePasswordSignIn switches password sign-in off (identity provider only).
+	DisablePasswordSignIn bool
 	// Access sets the access review thresholds.
 	Access AccessPolicy
 }
