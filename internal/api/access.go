@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
@@ -29,7 +30,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) {
 		a.srv.Problem(w, r, err)
 		return
 	}
-	server.JSON(w, http.StatusCreated, map[string]any{"id": id, "email": in.Email, "organisation": in.Organisation})
+	server.JSON(w, http.StatusCreated, map[string]any{"id": id, "email": strings.ToLower(strings.TrimSpace(in.Email)), "organisation": in.Organisation})
 }
 
 func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -61,7 +62,7 @@ func (a *API) revokeGrant(w http.ResponseWriter, r *http.Request) {
 func (a *API) auditEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.AuditFilter{ClientID: q.Get("client_id"), ActorEmail: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome")}
-	var v model.Validation
+	var v model.Validation // malformed parameters are a 400 (CONTRACT § 2)
 	parseTime := func(name string) time.Time {
 		s := q.Get(name)
 		if s == "" {
@@ -97,7 +98,9 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request) {
 		v.Add("outcome", model.FieldInvalidChoice)
 	}
 	if err := v.Err(); err != nil {
-		a.srv.Problem(w, r, err)
+		e := err.(*model.Error)
+		e.Code = model.CodeBadRequest
+		a.srv.Problem(w, r, e)
 		return
 	}
 	items, err := a.srv.Store().AuditEvents(r.Context(), server.From(r).Actor, f)
@@ -109,7 +112,7 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request) {
 		items = []store.AuditItem{}
 	}
 	resp := map[string]any{"items": items}
-	if len(items) > 0 && len(items) == max(f.Limit, 100) {
+	if len(items) > 0 && len(items) == cmp.Or(f.Limit, 100) {
 		resp["next_before_id"] = items[len(items)-1].ID
 	}
 	server.JSON(w, http.StatusOK, resp)

@@ -67,17 +67,22 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	if e.Action == "" || (e.Outcome != Allowed && e.Outcome != Denied) {
 		return 0, errors.New("audit: event without action or outcome")
 	}
-	shards := max(t.Shards, 1)
-	e.shard = rand.IntN(shards)
+	e.shard = rand.IntN(max(t.Shards, 1))
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	slices.Sort(e.ClientIDs)
 
 	var prev []byte
-	err := tx.QueryRow(ctx, `UPDATE audit_chain_heads SET seq = seq + 1 WHERE shard = $1 RETURNING seq, hash`, e.shard).Scan(&e.seq, &prev)
+	advance := func() error {
+		return tx.QueryRow(ctx, `UPDATE audit_chain_heads SET seq = seq + 1 WHERE shard = $1 RETURNING seq, hash`, e.shard).Scan(&e.seq, &prev)
+	}
+	err := advance()
 	if errors.Is(err, sql.ErrNoRows) {
-		// First event of a new shard.
-		e.seq, prev = 1, make([]byte, sha256.Size)
-		_, err = tx.Exec(ctx, `INSERT INTO audit_chain_heads (shard, seq, hash) VALUES ($1, 1, $2)`, e.shard, prev)
+		// First event of a new chain; concurrent first events wait for each
+		// other on the new head row instead of failing.
+		if _, err = tx.Exec(ctx, `INSERT INTO audit_chain_heads (shard, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (shard) DO NOTHING`,
+			e.shard, make([]byte, sha256.Size)); err == nil {
+			err = advance()
+		}
 	}
 	if err != nil {
 		return 0, fmt.Errorf("audit: chain head: %w", err)
@@ -170,4 +175,16 @@ func nullStr(s string) any {
 		return nil
 	}
 	return s
+}
+
+// EnsureChains creates the head rows of all chains (idempotent), so that
+// appends never have to.
+func (t Trail) EnsureChains(ctx context.Context, tx *db.Tx) error {
+	for s := range max(t.Shards, 1) {
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_chain_heads (shard, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (shard) DO NOTHING`,
+			s, make([]byte, sha256.Size)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -30,6 +30,11 @@ func Verify(ctx context.Context, d *db.DB) (Report, error) {
 		what string
 	}
 	var breaks []breakAt
+	type state struct {
+		seq    int64
+		hash   []byte
+		broken bool
+	}
 	err := d.InReadTx(ctx, func(tx *db.Tx) error {
 		heads := map[int]struct {
 			seq  int64
@@ -56,6 +61,37 @@ func Verify(ctx context.Context, d *db.DB) (Report, error) {
 			return err
 		}
 		rep.Shards = len(heads)
+		// Chains cut by retention start from their checkpoint.
+		starts := map[int]struct {
+			seq  int64
+			hash []byte
+		}{}
+		rows, err = tx.Query(ctx, `SELECT shard, seq, hash FROM audit_checkpoints`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var s int
+			var c struct {
+				seq  int64
+				hash []byte
+			}
+			if err := rows.Scan(&s, &c.seq, &c.hash); err != nil {
+				rows.Close()
+				return err
+			}
+			starts[s] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		newState := func(s int) *state {
+			if c, ok := starts[s]; ok {
+				return &state{seq: c.seq, hash: c.hash}
+			}
+			return &state{hash: make([]byte, sha256.Size)}
+		}
 		rows, err = tx.Query(ctx, `SELECT id, shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
 			action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, prev_hash, hash
 			FROM audit_events ORDER BY shard, seq`)
@@ -63,11 +99,6 @@ func Verify(ctx context.Context, d *db.DB) (Report, error) {
 			return err
 		}
 		defer rows.Close()
-		type state struct {
-			seq    int64
-			hash   []byte
-			broken bool
-		}
 		chains := map[int]*state{}
 		for rows.Next() {
 			var e Event
@@ -88,7 +119,7 @@ func Verify(ctx context.Context, d *db.DB) (Report, error) {
 			// A client list is part of the stored detail and is hashed as written.
 			st := chains[e.shard]
 			if st == nil {
-				st = &state{hash: make([]byte, sha256.Size)}
+				st = newState(e.shard)
 				chains[e.shard] = st
 			}
 			if st.broken {
@@ -113,7 +144,7 @@ func Verify(ctx context.Context, d *db.DB) (Report, error) {
 		for s, h := range heads {
 			st := chains[s]
 			if st == nil {
-				st = &state{hash: make([]byte, sha256.Size)}
+				st = newState(s)
 			}
 			if st.broken {
 				continue

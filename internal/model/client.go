@@ -79,15 +79,16 @@ func jsonError(err error) error {
 		if field == "" {
 			return Errorf(CodeBadRequest, "the body must be a JSON object")
 		}
-		return &Error{Code: CodeValidationFailed, Fields: []FieldError{{Field: field, Code: FieldInvalidType}}}
+		code := FieldInvalidType
+		if ute.Type == dateType {
+			code = FieldInvalidDate
+		}
+		return &Error{Code: CodeValidationFailed, Fields: []FieldError{{Field: field, Code: code}}}
 	}
 	msg := err.Error()
 	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		f, _ := strconv.Unquote(rest)
 		return &Error{Code: CodeValidationFailed, Fields: []FieldError{{Field: f, Code: FieldUnknownField}}}
-	}
-	if err == ErrDateFormat {
-		return &Error{Code: CodeValidationFailed, Fields: []FieldError{{Field: "", Code: FieldInvalidDate}}}
 	}
 	return Errorf(CodeBadRequest, "malformed JSON")
 }
@@ -140,7 +141,7 @@ func (f *ClientFields) ApplyPatch(data []byte) error {
 		}
 		if err != nil {
 			code := FieldInvalidType
-			if err == ErrDateFormat {
+			if ute, ok := err.(*json.UnmarshalTypeError); ok && ute.Type == dateType {
 				code = FieldInvalidDate
 			}
 			if e, ok := err.(*Error); ok && len(e.Fields) > 0 {

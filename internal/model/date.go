@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -59,15 +60,19 @@ func (d Date) AddDate(years, months, days int) Date {
 // MarshalJSON writes "YYYY-MM-DD".
 func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
-// UnmarshalJSON reads "YYYY-MM-DD" strictly.
+// dateType marks date errors so that DecodeStrict can name the field.
+var dateType = reflect.TypeFor[Date]()
+
+// UnmarshalJSON reads "YYYY-MM-DD" strictly. Its error is a
+// json.UnmarshalTypeError, which the decoder annotates with the field path.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return ErrDateFormat
+		return &json.UnmarshalTypeError{Value: "non-string", Type: dateType}
 	}
 	p, err := ParseDate(s)
 	if err != nil {
-		return err
+		return &json.UnmarshalTypeError{Value: "string", Type: dateType}
 	}
 	*d = p
 	return nil

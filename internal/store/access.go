@@ -121,9 +121,10 @@ func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, pat
 		var g GrantInfo
 		var until model.NullDate
 		var revoked sql.NullTime
-		err := tx.QueryRow(ctx, `SELECT g.id, a.email, g.municipality_code, g.role, g.task, g.valid_until, g.created_at, g.revoked_at
-			FROM grants g JOIN accounts a ON a.id = g.account_id WHERE g.id = $1`, grantID).
-			Scan(&g.ID, &g.Email, &g.Municipality, &g.Role, &g.Task, &until, &g.CreatedAt, &revoked)
+		err := tx.QueryRow(ctx, `SELECT g.id, a.email, a.name, g.municipality_code, g.role, g.task, g.valid_until, g.created_at,
+			COALESCE(c.email, 'operator'), g.revoked_at
+			FROM grants g JOIN accounts a ON a.id = g.account_id LEFT JOIN accounts c ON c.id = g.created_by WHERE g.id = $1`, grantID).
+			Scan(&g.ID, &g.Email, &g.Name, &g.Municipality, &g.Role, &g.Task, &until, &g.CreatedAt, &g.CreatedBy, &revoked)
 		if isNoRows(err) {
 			return s.deny(ctx, tx, ev, model.ErrNotFound)
 		}
@@ -179,6 +180,7 @@ func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, pat
 			return err
 		}
 		ev.Detail += " fields=" + strings.Join(changed, ",")
+		g.CreatedAt = g.CreatedAt.UTC()
 		out = g
 		return s.record(ctx, tx, ev)
 	})

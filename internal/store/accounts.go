@@ -295,8 +295,7 @@ func (s *Store) mayCreateAccount(ctx context.Context, tx *db.Tx, actor Actor, in
 	}
 	ev.Municipality = p.OrgCode
 	if len(in.Roles) > 0 {
-		return s.deny(ctx, tx, ev, &model.Error{Code: model.CodeForbidden, Detail: "only KEHA-keskus appoints main users and other roles",
-			Fields: []model.FieldError{{Field: "roles", Code: model.FieldNotAllowed}}})
+		return s.deny(ctx, tx, ev, &model.Error{Code: model.CodeForbidden, Detail: "only KEHA-keskus appoints main users and other roles"})
 	}
 	m, _ := s.ref.Municipality(p.OrgCode)
 	switch in.OrganisationID {

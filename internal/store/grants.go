@@ -84,9 +84,9 @@ func (s *Store) CreateGrant(ctx context.Context, actor Actor, in NewGrant) (Gran
 			return err
 		}
 		var accountID int64
-		var orgID, kind, code string
-		err := tx.QueryRow(ctx, `SELECT a.id, o.id, o.kind, o.code FROM accounts a JOIN organisations o ON o.id = a.organisation_id
-			WHERE a.email = $1 AND a.disabled_at IS NULL`, in.Email).Scan(&accountID, &orgID, &kind, &code)
+		var name, kind, code string
+		err := tx.QueryRow(ctx, `SELECT a.id, a.name, o.kind, o.code FROM accounts a JOIN organisations o ON o.id = a.organisation_id
+			WHERE a.email = $1 AND a.disabled_at IS NULL`, in.Email).Scan(&accountID, &name, &kind, &code)
 		if isNoRows(err) {
 			return &model.Error{Code: model.CodeValidationFailed, Fields: []model.FieldError{{Field: "email", Code: "unknown_account"}}}
 		}
@@ -115,7 +115,7 @@ func (s *Store) CreateGrant(ctx context.Context, actor Actor, in NewGrant) (Gran
 		if err := s.record(ctx, tx, ev); err != nil {
 			return err
 		}
-		out = GrantInfo{ID: id, Email: in.Email, Municipality: in.Municipality, Role: in.Role, Task: in.Task,
+		out = GrantInfo{ID: id, Email: in.Email, Name: name, Municipality: in.Municipality, Role: in.Role, Task: in.Task,
 			ValidUntil: in.ValidUntil, CreatedAt: now, CreatedBy: ev.ActorEmail}
 		return nil
 	})

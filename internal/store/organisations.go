@@ -26,6 +26,9 @@ func (s *Store) LoadReferenceData(ctx context.Context) error {
 	src := refdata.Source
 	year := refdata.ClassificationYear
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.trail.EnsureChains(ctx, tx); err != nil {
+			return err
+		}
 		for _, r := range ref.Regions {
 			if _, err := tx.Exec(ctx, `INSERT INTO regions (code, name_fi, name_sv) VALUES ($1, $2, $3)
 				ON CONFLICT (code) DO UPDATE SET name_fi = excluded.name_fi, name_sv = excluded.name_sv`, r.Code, r.NameFi, r.NameSv); err != nil {
