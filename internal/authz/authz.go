@@ -34,23 +34,27 @@ type Action string
 
 // Actions. Names used in the audit trail are fixed by CONTRACT.md.
 const (
-	Public           Action = "public"
-	AccountRead      Action = "account.read" // my own account and grants
-	ClientCreate     Action = "client.create"
-	ClientRead       Action = "client.read"
-	ClientUpdate     Action = "client.update"
-	ClientSearch     Action = "client.search"
-	GrantCreate      Action = "grant.create"
-	GrantRevoke      Action = "grant.revoke"
-	GrantList        Action = "grant.list"
-	GrantUpdate      Action = "grant.update"
-	AccountCreate    Action = "account.create"
-	AccountList      Action = "account.list"
-	MainUserAppoint  Action = "main_user.appoint"
-	MainUserRemove   Action = "main_user.remove"
-	OrganisationRead Action = "organisation.read"
-	AuditRead        Action = "audit.read"
-	StatisticsRead   Action = "statistics.read"
+	Public             Action = "public"
+	AccountRead        Action = "account.read" // my own account and grants
+	ClientCreate       Action = "client.create"
+	ClientRead         Action = "client.read"
+	ClientUpdate       Action = "client.update"
+	ClientSearch       Action = "client.search"
+	GrantCreate        Action = "grant.create"
+	GrantRevoke        Action = "grant.revoke"
+	GrantList          Action = "grant.list"
+	GrantUpdate        Action = "grant.update"
+	AccountCreate      Action = "account.create"
+	AccountList        Action = "account.list"
+	MainUserAppoint    Action = "main_user.appoint"
+	MainUserRemove     Action = "main_user.remove"
+	OrganisationRead   Action = "organisation.read"
+	AuditRead          Action = "audit.read"
+	AuditVerify        Action = "audit.verify"
+	AnomalyRead        Action = "anomaly.read"
+	AnomalyReport      Action = "anomaly.report"
+	AnomalyInvestigate Action = "anomaly.investigate"
+	StatisticsRead     Action = "statistics.read"
 )
 
 // Scope says against what an action is checked.

@@ -113,7 +113,7 @@ func TestEveryRouteDeclaresAKnownAction(t *testing.T) {
 			public++
 		}
 	}
-	if public == 0 || public > 8 {
+	if public == 0 || public > 10 {
 		t.Errorf("%d public routes; the public list is meant to be short and explicit", public)
 	}
 }

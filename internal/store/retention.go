@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/db"
+)
+
+// DefaultAuditRetention is how long audit events are kept (5 years).
+const DefaultAuditRetention = 5 * 365 * 24 * time.Hour
+
+// ApplyAuditRetention removes audit events older than retention, leaving a
+// checkpoint per chain and an "audit.retention" event that records the cut,
+// so that `audit verify` still checks everything that remains.
+func (s *Store) ApplyAuditRetention(ctx context.Context, retention time.Duration) (int64, error) {
+	now := s.Now()
+	cutoff := now.Add(-retention)
+	var n int64
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		n, err = audit.Retain(ctx, tx, cutoff, now)
+		if err != nil {
+			return err
+		}
+		e := Actor{Operator: "retention"}.event("audit.retention", audit.Allowed)
+		e.Detail = "removed=" + strconv.FormatInt(n, 10) + " before=" + cutoff.Format(time.RFC3339)
+		return s.record(ctx, tx, e)
+	})
+	return n, err
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/server"
+)
+
+// searchPage is the client search form and, after a search, its results.
+// The form is posted, so that an identity code never goes into a URL.
+type searchPage struct {
+	Page
+	Query      string
+	QueryError string
+	Summary    []summaryItem
+	Searched   bool
+	Results    []clientRow
+	Count      string
+}
+
+// clientRow is one search result.
+type clientRow struct {
+	ID, Name, DateOfBirth, Municipality, ResidenceBasis string
+}
+
+// searchForm shows the empty form. A query in the URL is ignored on purpose:
+// names and identity codes do not belong in addresses or access logs.
+func (h *handler) searchForm(w http.ResponseWriter, r *http.Request) {
+	if !server.From(r).Actor.Principal.Allowed(authz.ClientSearch, "").Allowed {
+		h.srv.Fail(w, r, model.ErrForbidden)
+		return
+	}
+	h.render(w, r, http.StatusOK, "search", searchPage{Page: h.newPage(r, "title.search", "search")})
+}
+
+// search runs the posted query and shows the results on the same page.
+func (h *handler) search(w http.ResponseWriter, r *http.Request) {
+	req := server.From(r)
+	page := searchPage{Page: h.newPage(r, "title.search", "search"), Query: r.PostFormValue("query")}
+	found, err := h.srv.Store().SearchClients(r.Context(), req.Actor, page.Query)
+	if err != nil {
+		e := server.AsDomainError(err)
+		if e.Code != model.CodeValidationFailed || len(e.Fields) == 0 {
+			h.srv.Fail(w, r, err)
+			return
+		}
+		page.QueryError = h.srv.FieldMessage(req.Lang, e.Fields[0])
+		page.Summary = []summaryItem{{Href: "#query", Text: page.T("label.query") + ": " + page.QueryError}}
+		page.HasErrors = true
+		h.render(w, r, http.StatusUnprocessableEntity, "search", page)
+		return
+	}
+	page.Searched = true
+	page.Title = page.T("title.search_results")
+	switch len(found) {
+	case 0:
+		page.Count = page.T("search.none")
+	case 1:
+		page.Count = page.T("search.count_one")
+	default:
+		page.Count = page.T("search.count", strconv.Itoa(len(found)))
+	}
+	for _, c := range found {
+		basis := ""
+		if c.ResidenceBasis != nil {
+			basis = h.residenceLabel(req.Lang, c.ResidenceBasis.Type)
+		}
+		page.Results = append(page.Results, clientRow{ID: c.ID, Name: c.LastName + ", " + c.FirstNames,
+			DateOfBirth: formatDate(req.Lang, c.DateOfBirth), Municipality: h.municipalityLabel(c.Municipality, req.Lang), ResidenceBasis: basis})
+	}
+	h.render(w, r, http.StatusOK, "search", page)
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
+)
+
+// loginPage is the sign-in form. The password is never echoed back.
+type loginPage struct {
+	Page
+	Email string
+	Next  string
+	// Error is the translated reason the sign-in failed ("" on first show).
+	Error string
+}
+
+// loginForm shows the sign-in form. It is a public route: it reads nothing
+// from the session.
+func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	next := server.SafeNext(r.URL.Query().Get("next"))
+	h.render(w, r, http.StatusOK, "login", loginPage{Page: h.loginPageBase(r, next), Next: next})
+}
+
+// loginPageBase is the layout of the sign-in page; its language switcher
+// keeps the page to go to after sign-in.
+func (h *handler) loginPageBase(r *http.Request, next string) Page {
+	p := h.newPage(r, "title.login", "")
+	if next != "/" {
+		p.Here = "/login?next=" + url.QueryEscape(next)
+	}
+	return p
+}
+
+// login checks the e-mail and password and starts a session. Wrong
+// credentials re-render the form (401) with the typed e-mail; too many
+// failures show how long to wait (429).
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	if err := h.crossOrigin.Check(r); err != nil {
+		h.errorPage(w, r, http.StatusForbidden)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	next := server.SafeNext(r.PostFormValue("next"))
+	req := server.From(r)
+	token, _, err := h.srv.Store().SignInWithPassword(r.Context(), email, r.PostFormValue("password"), req.Actor.Meta)
+	if err == nil {
+		server.SetSessionCookie(w, r, token)
+		redirect(w, r, next)
+		return
+	}
+	page := loginPage{Page: h.loginPageBase(r, next), Email: email, Next: next}
+	page.HasErrors = true
+	var rl *store.RateLimitedError
+	switch {
+	case errors.As(err, &rl):
+		page.Error = h.srv.Message(req.Lang, server.AsDomainError(err), req.ID)
+		w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())))
+		h.render(w, r, http.StatusTooManyRequests, "login", page)
+	case model.ErrorCode(err) == model.CodeUnauthenticated:
+		page.Error = page.T("login.failed")
+		h.render(w, r, http.StatusUnauthorized, "login", page)
+	default:
+		h.srv.Fail(w, r, err)
+	}
+}
