@@ -119,6 +119,7 @@ func loop(ctx context.Context, c config, work func(ctx context.Context, worker i
 	var firstErr error
 	var errOnce sync.Once
 	var wg sync.WaitGroup
+	cpu := bench.ReadCPU()
 	start := time.Now()
 	for w := range c.concurrency {
 		rec := bench.NewRecorder(4096)
@@ -141,7 +142,9 @@ func loop(ctx context.Context, c config, work func(ctx context.Context, worker i
 		})
 	}
 	wg.Wait()
-	return bench.Summarize(time.Since(start), recs...), firstErr
+	s := bench.Summarize(time.Since(start), recs...)
+	s.SetCPU(cpu)
+	return s, firstErr
 }
 
 func report(out io.Writer, c config, label, what string, s bench.Summary, firstErr error) {

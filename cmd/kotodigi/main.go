@@ -21,6 +21,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/demo"
+	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
@@ -55,6 +56,14 @@ func main() {
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
+	}
+	return def
+}
+
+// envDuration reads a duration from the environment, or returns def.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
 	}
 	return def
 }
@@ -141,6 +150,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&oc.ClientID, "oidc-client-id", env("KOTODIGI_OIDC_CLIENT_ID", ""), "OpenID Connect client id (env KOTODIGI_OIDC_CLIENT_ID)")
 	fs.StringVar(&oc.ClientSecret, "oidc-client-secret", env("KOTODIGI_OIDC_CLIENT_SECRET", ""), "OpenID Connect client secret (prefer the env KOTODIGI_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&oc.RedirectURL, "oidc-redirect-url", env("KOTODIGI_OIDC_REDIRECT_URL", ""), "this server's callback URL, ending in /login/oidc/callback (env KOTODIGI_OIDC_REDIRECT_URL)")
+	var jc jobs.Config
+	fs.DurationVar(&jc.AnomalyEvery, "anomaly-interval", envDuration("KOTODIGI_ANOMALY_INTERVAL", time.Minute), "how often log monitoring looks for anomalies (env KOTODIGI_ANOMALY_INTERVAL)")
+	fs.DurationVar(&jc.AuditRetention, "audit-retention", envDuration("KOTODIGI_AUDIT_RETENTION", store.DefaultAuditRetention), "how long audit events are kept, at least 8760h (env KOTODIGI_AUDIT_RETENTION)")
 	passwordSignIn := fs.Bool("password-signin", env("KOTODIGI_PASSWORD_SIGNIN", "true") == "true", "allow sign-in with a password (env KOTODIGI_PASSWORD_SIGNIN=true|false)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -166,6 +178,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.Mount(api.Routes(srv))
 	srv.Mount(web.Routes(srv))
 	srv.Mount(sso.Routes(srv, oc))
+	if jc.AuditRetention < audit.MinRetention {
+		return fmt.Errorf("--audit-retention must be at least %s", audit.MinRetention)
+	}
+	go jobs.New(s, jc, log).Loop(ctx, 30*time.Second)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -446,3 +446,17 @@ func TestGrantRules(t *testing.T) {
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func roleOf(s string) authz.Role { return authz.Role(s) }
+
+// raw GETs a URL as the account and returns the body.
+func (e *env) raw(t *testing.T, email, url string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[email])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}

@@ -85,6 +85,9 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 				switch {
 				case st == 403 || st == 404:
 				case rt.Action == authz.ClientSearch && st == 200 && !strings.Contains(toJSON(body), clientID):
+				case rt.Method == "GET" && !strings.Contains(rt.Pattern, "{") && st == 200 &&
+					!strings.Contains(toJSON(body), clientID) && !strings.Contains(toJSON(body), `"091"`):
+					// a list of the caller's own municipality's things, without Helsinki's
 				default:
 					t.Errorf("%s as %s: %d %v", key, who, st, body)
 				}

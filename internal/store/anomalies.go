@@ -93,7 +93,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 	var events []evEvent
 	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, at, COALESCE(actor_account_id, 0), actor_email, COALESCE(grant_id, 0), action, outcome,
-			COALESCE(client_id, ''), COALESCE(municipality_code, ''), COALESCE(result_count, 0), detail
+			COALESCE(CAST(client_id AS text), ''), COALESCE(municipality_code, ''), COALESCE(result_count, 0), detail
 			FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2`, cursor, batch)
 		if err != nil {
 			return err
