@@ -61,7 +61,7 @@ func (a *API) revokeGrant(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) auditEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.AuditFilter{ClientID: q.Get("client_id"), ActorEmail: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome")}
+	f := store.AuditFilter{ClientID: q.Get("client_id"), ActorEmail: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome"), RequestID: q.Get("request_id")}
 	var v model.Validation // malformed parameters are a 400 (CONTRACT § 2)
 	parseTime := func(name string) time.Time {
 		s := q.Get(name)

@@ -29,6 +29,8 @@ type env struct {
 	url    string
 	tokens map[string]string // by e-mail
 	logs   *bytes.Buffer
+	// lastRequestID is the X-Request-Id of the last response of do.
+	lastRequestID string
 }
 
 var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -118,6 +120,7 @@ func (e *env) do(email, method, path string, body any) (int, map[string]any) {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	e.lastRequestID = resp.Header.Get("X-Request-Id")
 	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]any
 	if len(raw) > 0 {

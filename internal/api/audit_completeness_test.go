@@ -1,0 +1,118 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kotodigi/kotodigi/internal/api"
+	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
+	"github.com/kotodigi/kotodigi/internal/testdb"
+)
+
+// call is one request of the audit completeness test and the audit events
+// ("action/outcome", sorted) it must write, no more and no fewer.
+type call struct {
+	route  string // "METHOD PATTERN" as in the route table
+	as     string
+	path   string
+	body   any
+	status int
+	events []string
+}
+
+// TestAuditCompleteness calls every API endpoint (the list must cover the
+// route table) and checks, by the request id, exactly which audit events each
+// call wrote, for allowed and denied calls alike.
+func TestAuditCompleteness(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		ctx := context.Background()
+		w, m, mon := "worker@hel.example", "main@hel.example", "monitor@keha.example"
+		e.tokens["admin@keha.example"] = e.token(t, "admin@keha.example", "keha", "keha_admin")
+		if _, err := e.s.CreateAccount(ctx, store.OperatorActor(), store.NewAccount{Email: "new@hel.example", Name: "N", OrganisationID: "municipality:091"}); err != nil {
+			t.Fatal(err)
+		}
+		_, c := e.do(w, "POST", "/api/v1/clients", client("010190-999W"))
+		cid := c["id"].(string)
+		for range 6 {
+			e.do("worker@espoo.example", "GET", "/api/v1/clients/"+cid, nil)
+		}
+		if _, _, err := e.s.DetectAnomalies(ctx, store.DefaultAnomalyRules, 0, 10000); err != nil {
+			t.Fatal(err)
+		}
+		anomalies, err := e.s.Anomalies(ctx, store.OperatorActor(), "new")
+		if err != nil || len(anomalies) == 0 {
+			t.Fatalf("no anomaly to work with: %v", err)
+		}
+		aid := itoa(anomalies[0].ID)
+		newID, _ := e.s.AccountIDByEmail(ctx, "new@hel.example")
+
+		calls := []call{
+			{"GET /healthz", "", "/healthz", nil, 200, nil},
+			{"GET /api/openapi.json", "", "/api/openapi.json", nil, 200, nil},
+			{"GET /api/v1/me", w, "/api/v1/me", nil, 200, nil},
+			{"POST /api/v1/clients", w, "/api/v1/clients", client("131052-308T"), 201, []string{"client.create/allowed"}},
+			{"POST /api/v1/clients", w, "/api/v1/clients", client("010190-999W"), 409, []string{"client.create/denied"}},
+			{"POST /api/v1/clients", "worker@espoo.example", "/api/v1/clients", client("020295-998L"), 403, []string{"client.create/denied"}},
+			{"POST /api/v1/clients", w, "/api/v1/clients", with(client("020295-998L"), "service_language", "en"), 422, nil},
+			{"GET /api/v1/clients/{id}", w, "/api/v1/clients/" + cid, nil, 200, []string{"client.read/allowed"}},
+			{"GET /api/v1/clients/{id}", "worker@espoo.example", "/api/v1/clients/" + cid, nil, 404, []string{"client.read/denied"}},
+			{"PATCH /api/v1/clients/{id}", w, "/api/v1/clients/" + cid, map[string]any{"phone": "+358401234567"}, 200, []string{"client.update/allowed"}},
+			{"PATCH /api/v1/clients/{id}", "viewer@hel.example", "/api/v1/clients/" + cid, map[string]any{"phone": "+358401234567"}, 403, []string{"client.update/denied"}},
+			{"GET /api/v1/clients/{id}/history", w, "/api/v1/clients/" + cid + "/history", nil, 200, []string{"client.read/allowed"}},
+			{"POST /api/v1/clients/search", w, "/api/v1/clients/search", map[string]any{"query": "yusuf"}, 200, []string{"client.search/allowed"}},
+			{"POST /api/v1/clients/search", "stats@tem.example", "/api/v1/clients/search", map[string]any{"query": "yusuf"}, 403, []string{"client.search/denied"}},
+			{"POST /api/v1/grants", m, "/api/v1/grants", map[string]any{"email": "new@hel.example", "municipality": "091", "role": "viewer", "task": "t"}, 201, []string{"grant.create/allowed"}},
+			{"POST /api/v1/grants", m, "/api/v1/grants", map[string]any{"email": "staff@provider.example", "municipality": "091", "role": "viewer", "task": "t"}, 422, []string{"grant.create/denied"}},
+			{"PATCH /api/v1/grants/{id}", m, "/api/v1/grants/1", map[string]any{"task": "§ 14 and § 16"}, 200, []string{"grant.update/allowed"}},
+			{"DELETE /api/v1/grants/{id}", m, "/api/v1/grants/2", nil, 204, []string{"grant.revoke/allowed"}},
+			{"POST /api/v1/accounts", m, "/api/v1/accounts", map[string]any{"email": "x@hel.example", "name": "X", "organisation": "municipality:091"}, 201, []string{"account.create/allowed"}},
+			{"GET /api/v1/municipalities/{code}/accounts", m, "/api/v1/municipalities/091/accounts", nil, 200, []string{"account.list/allowed"}},
+			{"GET /api/v1/municipalities/{code}/grants", m, "/api/v1/municipalities/091/grants", nil, 200, []string{"grant.list/allowed"}},
+			{"POST /api/v1/municipalities/{code}/grants/revoke-dormant", m, "/api/v1/municipalities/091/grants/revoke-dormant", nil, 200, []string{"grant.list/allowed"}},
+			{"POST /api/v1/main-users", "admin@keha.example", "/api/v1/main-users", map[string]any{"email": "new@hel.example"}, 204, []string{"main_user.appoint/allowed"}},
+			{"DELETE /api/v1/main-users/{id}", "admin@keha.example", "/api/v1/main-users/" + itoa(newID), nil, 204, []string{"main_user.remove/allowed"}},
+			{"GET /api/v1/audit-events", mon, "/api/v1/audit-events?limit=5", nil, 200, []string{"audit.read/allowed"}},
+			{"GET /api/v1/clients/{id}/accesses", m, "/api/v1/clients/" + cid + "/accesses", nil, 200, []string{"audit.read/allowed"}},
+			{"GET /api/v1/anomalies", mon, "/api/v1/anomalies", nil, 200, []string{"anomaly.read/allowed"}},
+			{"POST /api/v1/anomalies/{id}/review", mon, "/api/v1/anomalies/" + aid + "/review", map[string]any{"report": true}, 204, []string{"anomaly.report/allowed"}},
+			{"POST /api/v1/anomalies/{id}/finding", m, "/api/v1/anomalies/" + aid + "/finding", map[string]any{"finding": "unclear"}, 200, []string{"anomaly.investigate/allowed"}},
+			{"GET /api/v1/anomaly-response-times", mon, "/api/v1/anomaly-response-times", nil, 200, []string{"anomaly.read/allowed"}},
+		}
+		covered := map[string]bool{}
+		for _, c := range calls {
+			covered[c.route] = true
+			st, body := e.do(c.as, strings.Fields(c.route)[0], c.path, c.body)
+			if st != c.status {
+				t.Errorf("%s as %s: status %d, want %d: %v", c.route, c.as, st, c.status, body)
+				continue
+			}
+			items, err := e.s.AuditEvents(ctx, store.OperatorActor(), store.AuditFilter{RequestID: e.lastRequestID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range items {
+				got = append(got, it.Action+"/"+it.Outcome)
+			}
+			slices.Sort(got)
+			want := slices.Clone(c.events)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s as %s (%d): audit events %v, want %v", c.route, c.as, st, got, want)
+			}
+		}
+		srv := server.New(server.Config{}, e.s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		for _, r := range api.Routes(srv) {
+			if !covered[r.Method+" "+r.Pattern] {
+				t.Errorf("route %s %s is not covered by the audit completeness test", r.Method, r.Pattern)
+			}
+		}
+	})
+}
