@@ -42,6 +42,8 @@ const (
 type config struct {
 	target, token, mode, municipality, label string
 	concurrency, requests, pool, writePct    int
+	serverPID                                int
+	dbProcess                                string
 	duration, timeout                        time.Duration
 
 	rawSQLite, rawPostgres, rawSchema string
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.writePct, "mixed-writes", 10, "mixed mode: percentage of operations that register a client")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.StringVar(&c.label, "label", "", "name of the RESULT line (default: the mode)")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "process id of the kotodigi server, to report its CPU time per request (Linux)")
+	fs.StringVar(&c.dbProcess, "db-process", "", "command name of the database server's processes (postgres), to report their CPU time per request (Linux; raw PostgreSQL mode: postgres)")
 	fs.StringVar(&c.rawSQLite, "raw-sqlite", "", "raw mode on a new SQLite file at PATH (no kotodigi)")
 	fs.StringVar(&c.rawPostgres, "raw-postgres", "", "raw mode on a scratch schema of this loopback PostgreSQL URL (no kotodigi)")
 	fs.StringVar(&c.rawSchema, "raw-schema", "", "raw PostgreSQL: scratch schema name (default: a fresh random one)")
@@ -120,6 +124,11 @@ func loop(ctx context.Context, c config, work func(ctx context.Context, worker i
 	var errOnce sync.Once
 	var wg sync.WaitGroup
 	cpu := bench.ReadCPU()
+	server0, serverOK := bench.ProcessCPU(c.serverPID)
+	var db0 time.Duration
+	if c.dbProcess != "" {
+		db0 = bench.ProcessesCPU(c.dbProcess)
+	}
 	start := time.Now()
 	for w := range c.concurrency {
 		rec := bench.NewRecorder(4096)
@@ -144,6 +153,12 @@ func loop(ctx context.Context, c config, work func(ctx context.Context, worker i
 	wg.Wait()
 	s := bench.Summarize(time.Since(start), recs...)
 	s.SetCPU(cpu)
+	if server1, ok := bench.ProcessCPU(c.serverPID); c.serverPID > 0 && serverOK && ok && s.OK > 0 {
+		s.ServerCPUPerOp = (server1 - server0) / time.Duration(s.OK)
+	}
+	if c.dbProcess != "" && s.OK > 0 {
+		s.DBCPUPerOp = max(bench.ProcessesCPU(c.dbProcess)-db0, 0) / time.Duration(s.OK)
+	}
 	return s, firstErr
 }
 
@@ -330,6 +345,9 @@ func runRaw(ctx context.Context, c config, out io.Writer) error {
 			return err
 		}
 		what, label = "raw SELECT+audit INSERT on PostgreSQL "+bench.Describe(c.rawPostgres)+" schema "+schema, "raw-postgres"
+		if c.dbProcess == "" {
+			c.dbProcess = "postgres"
+		}
 		if conns == 0 {
 			conns = c.concurrency
 		}

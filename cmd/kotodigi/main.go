@@ -39,6 +39,7 @@ commands:
   grant add          grant access on behalf of a municipality
   token create       print a new API bearer token
   audit verify       check the audit trail's hash chain
+  import             data migration: --municipality CODE [--dry-run] FILE.csv
 
 every command takes --db (KOTODIGI_DB, default kotodigi.db); run "kotodigi COMMAND -h" for its flags
 `
@@ -117,6 +118,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return tokenCreate(ctx, rest, stdout, stderr)
 	case "audit verify":
 		return auditVerify(ctx, rest, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -146,4 +148,55 @@ func TestServeShutsDownGracefully(t *testing.T) {
 			t.Errorf("stdout log contains %q", pii)
 		}
 	}
+}
+
+func TestImport(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		db := "--db=" + tg.URL
+		file := filepath.Join(t.TempDir(), "old-system.csv")
+		data := "\ufeffsource_id;last_name;first_names;personal_identity_code;uma_number;date_of_birth;residence_basis_type;residence_valid_until;service_language;email\n" +
+			"OLD-1;Yusuf;Amina;010190-999W;;;residence_permit;2099-06-30;fi;\n" +
+			"OLD-2;Müller;Jürgen;010190-999X;;;residence_permit;2099-06-30;fi;\n" + // wrong check character
+			"OLD-3;Nguyễn;Lan;;AB-77;1985-05-05;temporary_protection;2001-01-01;fi;\n" + // expired
+			"OLD-4;García;Ana;;AB-78;1985-05-05;eu_registration;;sv;ana@example.org\n" +
+			"OLD-5;Yusuf;Amina;010190-999W;;;residence_permit;2099-06-30;fi;\n" + // same person again
+			"OLD-1;Yusuf;Amina;010190-999W;;;residence_permit;2099-06-30;fi;\n" // same source row again
+		if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		last := func(out string) string {
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			return lines[len(lines)-1]
+		}
+		out, errOut, err := cli(t, "", "import", db, "--municipality", "091", "--dry-run", file)
+		if err != nil || last(out) != "would import 2, skipped 1, rejected 3" {
+			t.Fatalf("dry run: %q %q %v", out, errOut, err)
+		}
+		out, errOut, err = cli(t, "", "import", db, "--municipality", "091", file)
+		if err != nil || last(out) != "imported 2, skipped 1, rejected 3" {
+			t.Fatalf("import: %q %q %v", out, errOut, err)
+		}
+		for _, want := range []string{"line 3:", "line 4:", "line 6:"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("rejections lack %q:\n%s", want, errOut)
+			}
+		}
+		for _, pii := range []string{"010190-999", "Müller", "Nguyễn", "AB-77"} {
+			if strings.Contains(errOut+out, pii) {
+				t.Errorf("output contains personal data %q", pii)
+			}
+		}
+		out, _, err = cli(t, "", "import", db, "--municipality", "091", file)
+		if err != nil || last(out) != "imported 0, skipped 3, rejected 3" {
+			t.Fatalf("second import: %q %v", out, err)
+		}
+		if _, _, err := cli(t, "", "import", db, "--municipality", "091"); err == nil {
+			t.Error("import without a file succeeded")
+		}
+		bad := filepath.Join(t.TempDir(), "bad.csv")
+		_ = os.WriteFile(bad, []byte("name,age\nx,1\n"), 0o600)
+		if _, _, err := cli(t, "", "import", db, "--municipality", "091", bad); err == nil {
+			t.Error("a file with unknown columns was imported")
+		}
+	})
 }

@@ -160,17 +160,18 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		if k, _ := res.RowsAffected(); k == 0 {
 			// Someone holds this identity (or this import row) already.
 			var existing, existingMuni string
+			var existingSys, existingSID sql.NullString
 			err := s.national(ctx, tx, actor, func() error {
-				return tx.QueryRow(ctx, `SELECT id, municipality_code FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
+				return tx.QueryRow(ctx, `SELECT id, municipality_code, source_system, source_id FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
 				OR (municipality_code = $3 AND source_system = $4 AND source_id = $5) LIMIT 1`,
-					nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni)
+					nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni, &existingSys, &existingSID)
 			})
 			if err != nil {
 				return err
 			}
 			ev.ClientID = existing
 			ev.Detail = "duplicate"
-			if prov.System != "" {
+			if prov.System != "" && existingMuni == n.Municipality && existingSys.String == prov.System && existingSID.String == prov.SourceID {
 				return s.deny(ctx, tx, ev, errAlreadyImported{muni: existingMuni})
 			}
 			return s.deny(ctx, tx, ev, duplicateError(existingMuni))

@@ -1,0 +1,96 @@
+package importer
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func readAll(t *testing.T, data string) ([]Row, error) {
+	t.Helper()
+	rd, err := NewReader(strings.NewReader(data), "091")
+	if err != nil {
+		return nil, err
+	}
+	var out []Row
+	for {
+		r, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+}
+
+func TestSemicolonBOMAndColumnOrder(t *testing.T) {
+	data := "\ufeffLast_Name;first_names;source_id;personal_identity_code;residence_basis_type;residence_valid_until;service_language\n" +
+		"Müller;Jürgen;A-1;010190-999W;residence_permit;2027-06-30;fi\n" +
+		"\"Smith; Jr\";Ann;A-2;131052-308T;citizenship;;sv\n"
+	rows, err := readAll(t, data)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	r := rows[0]
+	if r.Line != 2 || r.SourceID != "A-1" || r.Fields.LastName != "Müller" || *r.Fields.PersonalIdentityCode != "010190-999W" ||
+		r.Fields.ResidenceBasis.ValidUntil.String() != "2027-06-30" || r.Fields.Municipality != "091" || r.Err != nil {
+		t.Errorf("row 1: %+v", r)
+	}
+	if rows[1].Fields.LastName != "Smith; Jr" || rows[1].Fields.ResidenceBasis.ValidUntil != nil || rows[1].Line != 3 {
+		t.Errorf("row 2: %+v", rows[1])
+	}
+}
+
+func TestHeaderProblems(t *testing.T) {
+	for name, data := range map[string]string{
+		"unknown column":   "source_id,first_names,last_name,residence_basis_type,service_language,uma_number,shoe_size\n",
+		"missing source":   "first_names,last_name,residence_basis_type,service_language,uma_number\n",
+		"no identity":      "source_id,first_names,last_name,residence_basis_type,service_language\n",
+		"duplicate column": "source_id,source_id,first_names,last_name,residence_basis_type,service_language,uma_number\n",
+		"empty":            "",
+	} {
+		if _, err := readAll(t, data); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestBadRowsAreReportedNotFatal(t *testing.T) {
+	data := "source_id,uma_number,first_names,last_name,date_of_birth,residence_basis_type,service_language\n" +
+		"1,AB-1,A,B,1990-02-30,citizenship,fi\n" +
+		",AB-2,A,B,1990-01-01,citizenship,fi\n" +
+		"3,AB-3,A,B,1990-01-01,citizenship,fi\n"
+	rows, err := readAll(t, data)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	if rows[0].Err == nil || rows[1].Err == nil || rows[2].Err != nil {
+		t.Errorf("row errors: %v / %v / %v", rows[0].Err, rows[1].Err, rows[2].Err)
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	f.Add("source_id;uma_number;first_names;last_name;residence_basis_type;service_language\n1;X;A;B;citizenship;fi\n")
+	f.Add("\ufeffsource_id,personal_identity_code,first_names,last_name,residence_basis_type,service_language\n\"a\"\"b\",010190-999W,A,B,x,sv\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		rd, err := NewReader(strings.NewReader(data), "091")
+		if err != nil {
+			return
+		}
+		for i := 0; i < 10000; i++ {
+			r, err := rd.Next()
+			if err != nil {
+				return
+			}
+			if r.Err == nil && r.SourceID == "" {
+				t.Fatalf("row without source_id accepted at line %d", r.Line)
+			}
+			if r.Err == nil && r.Fields.Municipality != "091" {
+				t.Fatal("municipality not set")
+			}
+		}
+	})
+}
