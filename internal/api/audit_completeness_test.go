@@ -78,6 +78,7 @@ func TestAuditCompleteness(t *testing.T) {
 			{"POST /api/v1/municipalities/{code}/grants/revoke-dormant", m, "/api/v1/municipalities/091/grants/revoke-dormant", nil, 200, []string{"grant.list/allowed"}},
 			{"POST /api/v1/main-users", "admin@keha.example", "/api/v1/main-users", map[string]any{"email": "new@hel.example"}, 204, []string{"main_user.appoint/allowed"}},
 			{"DELETE /api/v1/main-users/{id}", "admin@keha.example", "/api/v1/main-users/" + itoa(newID), nil, 204, []string{"main_user.remove/allowed"}},
+			{"GET /api/v1/statistics/clients", "stats@tem.example", "/api/v1/statistics/clients?group_by=region", nil, 200, nil},
 			{"GET /api/v1/audit-events", mon, "/api/v1/audit-events?limit=5", nil, 200, []string{"audit.read/allowed"}},
 			{"GET /api/v1/clients/{id}/accesses", m, "/api/v1/clients/" + cid + "/accesses", nil, 200, []string{"audit.read/allowed"}},
 			{"GET /api/v1/anomalies", mon, "/api/v1/anomalies", nil, 200, []string{"anomaly.read/allowed"}},
