@@ -123,3 +123,16 @@ func (a *API) removeMainUser(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+func (a *API) disableAccount(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	if err := a.srv.Store().DisableAccount(r.Context(), server.From(r).Actor, id); err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -47,6 +47,7 @@ func Routes(srv *server.Server) []server.Route {
 		r("DELETE", "/api/v1/grants/{id}", authz.GrantRevoke, "Revoke a grant", a.revokeGrant),
 		r("PATCH", "/api/v1/grants/{id}", authz.GrantUpdate, "Change a grant's role, task or end date", a.updateGrant),
 		r("POST", "/api/v1/accounts", authz.AccountCreate, "Create a staff account", a.createAccount),
+		r("DELETE", "/api/v1/accounts/{id}", authz.AccountDisable, "Disable a staff account (sessions, tokens and grants end at once)", a.disableAccount),
 		r("GET", "/api/v1/municipalities/{code}/accounts", authz.AccountList, "Staff accounts of a municipality and its wellbeing services county", a.listAccounts),
 		r("GET", "/api/v1/municipalities/{code}/grants", authz.GrantList, "Access review: every grant of a municipality", a.grantReview),
 		r("POST", "/api/v1/municipalities/{code}/grants/revoke-dormant", authz.GrantRevoke, "Revoke the grants of dormant accounts", a.revokeDormant),

@@ -52,6 +52,10 @@ func TestAuditCompleteness(t *testing.T) {
 		}
 		aid := itoa(anomalies[0].ID)
 		newID, _ := e.s.AccountIDByEmail(ctx, "new@hel.example")
+		goneID, err := e.s.CreateAccount(ctx, store.OperatorActor(), store.NewAccount{Email: "gone@hel.example", Name: "G", OrganisationID: "municipality:091"})
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		calls := []call{
 			{"GET /healthz", "", "/healthz", nil, 200, nil},
@@ -73,6 +77,7 @@ func TestAuditCompleteness(t *testing.T) {
 			{"PATCH /api/v1/grants/{id}", m, "/api/v1/grants/1", map[string]any{"task": "§ 14 and § 16"}, 200, []string{"grant.update/allowed"}},
 			{"DELETE /api/v1/grants/{id}", m, "/api/v1/grants/2", nil, 204, []string{"grant.revoke/allowed"}},
 			{"POST /api/v1/accounts", m, "/api/v1/accounts", map[string]any{"email": "x@hel.example", "name": "X", "organisation": "municipality:091"}, 201, []string{"account.create/allowed"}},
+			{"DELETE /api/v1/accounts/{id}", m, "/api/v1/accounts/" + itoa(goneID), nil, 204, []string{"account.disable/allowed"}},
 			{"GET /api/v1/municipalities/{code}/accounts", m, "/api/v1/municipalities/091/accounts", nil, 200, []string{"account.list/allowed"}},
 			{"GET /api/v1/municipalities/{code}/grants", m, "/api/v1/municipalities/091/grants", nil, 200, []string{"grant.list/allowed"}},
 			{"POST /api/v1/municipalities/{code}/grants/revoke-dormant", m, "/api/v1/municipalities/091/grants/revoke-dormant", nil, 200, []string{"grant.list/allowed"}},

@@ -46,6 +46,7 @@ const (
 	GrantUpdate        Action = "grant.update"
 	AccountCreate      Action = "account.create"
 	AccountList        Action = "account.list"
+	AccountDisable     Action = "account.disable"
 	MainUserAppoint    Action = "main_user.appoint"
 	MainUserRemove     Action = "main_user.remove"
 	OrganisationRead   Action = "organisation.read"
@@ -99,6 +100,7 @@ var Rules = map[Action]Rule{
 	MainUserAppoint:    {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
 	MainUserRemove:     {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
 	OrganisationRead:   {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
+	AccountDisable:     {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}},
 	AnomalyRead:        {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	AnomalyReport:      {Scope: ScopeNational, OrgRoles: []Role{LogMonitor}},
 	AnomalyInvestigate: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},

@@ -308,3 +308,54 @@ func (s *Store) mayCreateAccount(ctx context.Context, tx *db.Tx, actor Actor, in
 	return s.deny(ctx, tx, ev, &model.Error{Code: model.CodeForbidden,
 		Detail: "a main user creates accounts only for the municipality's and its wellbeing services county's staff"})
 }
+
+// DisableAccount ends an account: its sessions and API tokens stop working at
+// once and its grants are revoked. A main user may disable the accounts of the
+// municipality's own staff; a KEHA admin any account. Nobody disables themself.
+func (s *Store) DisableAccount(ctx context.Context, actor Actor, accountID int64) error {
+	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+		ev := actor.event(authz.AccountDisable, audit.Allowed)
+		ev.Detail = "account=" + itoa(accountID)
+		var org, kind, code string
+		err := tx.QueryRow(ctx, `SELECT o.id, o.kind, o.code FROM accounts a JOIN organisations o ON o.id = a.organisation_id
+			WHERE a.id = $1 AND a.disabled_at IS NULL`, accountID).Scan(&org, &kind, &code)
+		if isNoRows(err) {
+			return s.deny(ctx, tx, ev, model.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if kind == "municipality" {
+			ev.Municipality = code
+		}
+		if p := actor.Principal; p != nil {
+			own := p.HasRole(authz.MainUser) && p.OrganisationID == org
+			if !(p.HasRole(authz.KehaAdmin) || own) {
+				return s.deny(ctx, tx, ev, model.ErrNotFound)
+			}
+			if p.AccountID == accountID {
+				return &model.Error{Code: model.CodeValidationFailed, Detail: "you cannot disable your own account",
+					Fields: []model.FieldError{{Field: "id", Code: model.FieldNotAllowed}}}
+			}
+		}
+		now := s.Now()
+		for _, q := range []string{
+			`UPDATE accounts SET disabled_at = $2 WHERE id = $1`,
+			`UPDATE grants SET revoked_at = $2, revoked_by = $3 WHERE account_id = $1 AND revoked_at IS NULL`,
+			`UPDATE api_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`,
+			`DELETE FROM sessions WHERE account_id = $1`,
+		} {
+			args := []any{accountID, now, actor.accountID()}
+			switch {
+			case !strings.Contains(q, "$2"):
+				args = args[:1]
+			case !strings.Contains(q, "$3"):
+				args = args[:2]
+			}
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, ev)
+	})
+}
