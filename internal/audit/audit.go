@@ -71,46 +71,48 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	slices.Sort(e.ClientIDs)
 
-	var prev []byte
-	advance := func() error {
-		return tx.QueryRow(ctx, `UPDATE audit_chain_heads SET seq = seq + 1 WHERE shard = $1 RETURNING seq, hash`, e.shard).Scan(&e.seq, &prev)
-	}
-	err := advance()
-	if errors.Is(err, sql.ErrNoRows) {
-		// First event of a new chain; concurrent first events wait for each
-		// other on the new head row instead of failing.
-		if _, err = tx.Exec(ctx, `INSERT INTO audit_chain_heads (shard, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (shard) DO NOTHING`,
-			e.shard, make([]byte, sha256.Size)); err == nil {
-			err = advance()
-		}
-	}
-	if err != nil {
-		return 0, fmt.Errorf("audit: chain head: %w", err)
-	}
-	hash := e.chainHash(prev)
 	var result any
 	if e.ResultCount != nil {
 		result = *e.ResultCount
 	}
-	detail := e.Detail
-	if len(e.ClientIDs) > 0 {
-		detail = strings.TrimSpace(detail + " clients=" + strings.Join(e.ClientIDs, ","))
-	}
-	insert := `INSERT INTO audit_events (shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
-		action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`
-	if tx.Dialect == db.Postgres {
-		// One round trip for the event and the new head.
-		insert = `WITH head AS (UPDATE audit_chain_heads SET hash = $18 WHERE shard = $1) ` + insert
-	}
+	body := e.canonical()
+	detail := e.detail()
 	var id int64
-	err = tx.QueryRow(ctx, insert, e.shard, e.seq, e.At, nullInt(e.ActorAccountID), e.ActorEmail, e.ActorOrganisation,
-		nullInt(e.GrantID), e.Action, e.Outcome, nullStr(e.ClientID), nullStr(e.Municipality), result,
-		e.RemoteAddr, e.SessionRef, e.RequestID, detail, prev, hash).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("audit: insert: %w", err)
-	}
-	if tx.Dialect != db.Postgres {
+	if tx.Dialect == db.Postgres {
+		// One round trip: lock the chain head, advance it with the new hash
+		// (SHA-256 of the previous hash and this event) and insert the event.
+		err := tx.QueryRow(ctx, `WITH old AS (SELECT hash FROM audit_chain_heads WHERE shard = $1 FOR UPDATE),
+			head AS (UPDATE audit_chain_heads SET seq = seq + 1, hash = sha256((SELECT hash FROM old) || $2::bytea) WHERE shard = $1 RETURNING seq, hash)
+			INSERT INTO audit_events (shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
+				action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, prev_hash, hash)
+			SELECT $1, head.seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, old.hash, head.hash FROM head, old
+			RETURNING id`, e.shard, body, e.At, nullInt(e.ActorAccountID), e.ActorEmail, e.ActorOrganisation,
+			nullInt(e.GrantID), e.Action, e.Outcome, nullStr(e.ClientID), nullStr(e.Municipality), result,
+			e.RemoteAddr, e.SessionRef, e.RequestID, detail).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("audit: chain %d has no head (run migrate)", e.shard)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("audit: append: %w", err)
+		}
+	} else {
+		var prev []byte
+		err := tx.QueryRow(ctx, `UPDATE audit_chain_heads SET seq = seq + 1 WHERE shard = $1 RETURNING seq, hash`, e.shard).Scan(&e.seq, &prev)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("audit: chain %d has no head (run migrate)", e.shard)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("audit: chain head: %w", err)
+		}
+		hash := chainHash(prev, body)
+		if err := tx.QueryRow(ctx, `INSERT INTO audit_events (shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
+			action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+			e.shard, e.seq, e.At, nullInt(e.ActorAccountID), e.ActorEmail, e.ActorOrganisation,
+			nullInt(e.GrantID), e.Action, e.Outcome, nullStr(e.ClientID), nullStr(e.Municipality), result,
+			e.RemoteAddr, e.SessionRef, e.RequestID, detail, prev, hash).Scan(&id); err != nil {
+			return 0, fmt.Errorf("audit: insert: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `UPDATE audit_chain_heads SET hash = $2 WHERE shard = $1`, e.shard, hash); err != nil {
 			return 0, fmt.Errorf("audit: chain head: %w", err)
 		}
@@ -123,20 +125,35 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	return id, nil
 }
 
-// chainHash is SHA-256(prev || canonical(e)). The canonical form is a sequence
-// of length-prefixed fields, so no two different events encode alike.
-func (e *Event) chainHash(prev []byte) []byte {
+// chainHash is SHA-256(prev || canonical event); PostgreSQL computes the
+// same with its sha256() in Append.
+func chainHash(prev, body []byte) []byte {
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(body)
+	return h.Sum(nil)
+}
+
+// detail is the stored detail: the note plus the shown clients.
+func (e *Event) detail() string {
+	if len(e.ClientIDs) > 0 {
+		return strings.TrimSpace(e.Detail + " clients=" + strings.Join(e.ClientIDs, ","))
+	}
+	return e.Detail
+}
+
+// canonical encodes the event as length-prefixed fields, so that no two
+// different events encode alike. The chain position is not part of it: the
+// link to the previous hash fixes the order.
+func (e *Event) canonical() []byte {
 	var b bytes.Buffer
-	b.Write(prev)
 	field := func(s string) {
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
 		b.Write(n[:])
 		b.WriteString(s)
 	}
-	field("v1")
-	field(strconv.Itoa(e.shard))
-	field(strconv.FormatInt(e.seq, 10))
+	field("v2")
 	field(e.At.UTC().Format(time.RFC3339Nano))
 	field(strconv.FormatInt(e.ActorAccountID, 10))
 	field(e.ActorEmail)
@@ -154,13 +171,8 @@ func (e *Event) chainHash(prev []byte) []byte {
 	field(e.RemoteAddr)
 	field(e.SessionRef)
 	field(e.RequestID)
-	detail := e.Detail
-	if len(e.ClientIDs) > 0 {
-		detail = strings.TrimSpace(detail + " clients=" + strings.Join(e.ClientIDs, ","))
-	}
-	field(detail)
-	sum := sha256.Sum256(b.Bytes())
-	return sum[:]
+	field(e.detail())
+	return b.Bytes()
 }
 
 func nullInt(v int64) any {

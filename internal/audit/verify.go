@@ -132,7 +132,7 @@ func Verify(ctx context.Context, d *db.DB) (Report, error) {
 			case !bytes.Equal(prev, st.hash):
 				breaks = append(breaks, breakAt{e.ID, fmt.Sprintf("event %d: does not link to the previous event of chain %d", e.ID, e.shard)})
 				st.broken = true
-			case !bytes.Equal(e.chainHash(prev), hash):
+			case !bytes.Equal(chainHash(prev, e.canonical()), hash):
 				breaks = append(breaks, breakAt{e.ID, fmt.Sprintf("event %d: content does not match its hash (changed)", e.ID)})
 				st.broken = true
 			}

@@ -14,8 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
@@ -72,13 +73,13 @@ func Open(ctx context.Context, target string) (*DB, error) {
 	d := &DB{Dialect: dialect, dsn: dsn}
 	switch dialect {
 	case Postgres:
+		// Until UseAppRole, connections run as the connecting (owner) role,
+		// which migrations need.
 		pool, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: %w", err)
 		}
-		pool.SetMaxOpenConns(40)
-		pool.SetMaxIdleConns(40)
-		pool.SetConnMaxIdleTime(5 * time.Minute)
+		pool.SetMaxOpenConns(2)
 		d.write, d.read = pool, pool
 	case SQLite:
 		q := url.Values{}
@@ -110,6 +111,40 @@ func Open(ctx context.Context, target string) (*DB, error) {
 		return nil, fmt.Errorf("%s: cannot connect: %w", dialect, err)
 	}
 	return d, nil
+}
+
+// UseAppRole switches PostgreSQL to a pool whose every connection runs as
+// AppRole (SET ROLE on connect), which owns no table: row-level security
+// applies to everything the application does, and it cannot rewrite the audit
+// trail. Call it after Migrate. On SQLite it does nothing.
+func (d *DB) UseAppRole(ctx context.Context) error {
+	if d.Dialect != Postgres {
+		return nil
+	}
+	cfg, err := pgx.ParseConfig(d.dsn)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	pool := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SET ROLE "+AppRole)
+		return err
+	}))
+	pool.SetMaxOpenConns(40)
+	pool.SetMaxIdleConns(40)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return fmt.Errorf("postgres: cannot use role %s: %w", AppRole, err)
+	}
+	old := d.write
+	d.write, d.read = pool, pool
+	return old.Close()
+}
+
+// QueryRead runs a read-only query outside a transaction (one round trip),
+// for lookups that touch no client data (tokens, sessions, accounts).
+func (d *DB) QueryRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.read.QueryContext(ctx, query, args...)
 }
 
 // Close closes all connections.
@@ -234,11 +269,11 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, scope Scope, 
 			panic(p)
 		}
 	}()
-	if d.Dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT set_config('role', $1, true), set_config('kotodigi.municipalities', $2, true)`,
-			AppRole, string(scope)); err != nil {
+	if d.Dialect == Postgres && scope != NoMunicipalities {
+		// Unset, the scope shows no client rows (fail closed).
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('kotodigi.municipalities', $1, true)`, string(scope)); err != nil {
 			_ = tx.Rollback()
-			return fmt.Errorf("begin: set role and scope: %w", err)
+			return fmt.Errorf("begin: set scope: %w", err)
 		}
 	}
 	if err := fn(&Tx{tx: tx, Dialect: d.Dialect}); err != nil {

@@ -192,28 +192,69 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, email string, ttl 
 
 // PrincipalForToken authenticates an API bearer token and returns the account
 // with its roles and currently active grants, read now (a revoked grant or
-// token stops working on the very next request).
+// token stops working on the very next request). One query, no transaction.
 func (s *Store) PrincipalForToken(ctx context.Context, token string) (*authz.Principal, int64, error) {
 	if !strings.HasPrefix(token, "kd_") || len(token) > 100 {
 		return nil, 0, model.ErrNotFound
 	}
-	var p *authz.Principal
-	var tokenID int64
-	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
-		var accountID int64
-		err := tx.QueryRow(ctx, `SELECT t.id, t.account_id FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL`,
-			credential.HashToken(token), s.Now()).Scan(&tokenID, &accountID)
-		if err != nil {
-			return err
-		}
-		p, err = s.principal(ctx, tx, accountID)
-		return err
-	})
-	if isNoRows(err) {
+	rows, err := s.db.QueryRead(ctx, `
+		SELECT t.id, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN organisations o ON o.id = a.organisation_id
+		LEFT JOIN account_roles r ON r.account_id = a.id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
+		UNION ALL
+		SELECT t.id, a.id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN grants g ON g.account_id = a.id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
+		AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $3)`,
+		credential.HashToken(token), s.Now(), s.Today())
+	if err != nil {
+		return nil, 0, err
+	}
+	p, tokenID, err := scanPrincipal(rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	if p == nil {
 		return nil, 0, model.ErrNotFound
 	}
-	return p, tokenID, err
+	return p, tokenID, nil
+}
+
+// scanPrincipal reads the rows of a principal query: "role" rows (the
+// account, one per organisation role) and "grant" rows.
+func scanPrincipal(rows *sql.Rows) (*authz.Principal, int64, error) {
+	defer rows.Close()
+	var p *authz.Principal
+	var grants []authz.Grant
+	var ref int64
+	for rows.Next() {
+		var accountID, id int64
+		var email, name, org, kind, code, typ, muni, task string
+		var role sql.NullString
+		var until model.NullDate
+		if err := rows.Scan(&ref, &accountID, &email, &name, &org, &kind, &code, &typ, &role, &id, &muni, &task, &until); err != nil {
+			return nil, 0, err
+		}
+		switch typ {
+		case "role":
+			if p == nil {
+				p = &authz.Principal{AccountID: accountID, Email: email, Name: name, OrganisationID: org, OrgKind: kind, OrgCode: code}
+			}
+			if role.Valid {
+				p.Roles = append(p.Roles, authz.Role(role.String))
+			}
+		case "grant":
+			grants = append(grants, authz.Grant{ID: id, Municipality: muni, Role: authz.Role(role.String), Task: task, ValidUntil: until.Ptr()})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if p != nil {
+		p.Grants = grants
+	}
+	return p, ref, nil
 }
 
 // PrincipalByAccountID loads an account's principal (roles and active grants).
@@ -233,49 +274,24 @@ func (s *Store) PrincipalByAccountID(ctx context.Context, accountID int64) (*aut
 // principal loads an account with its roles and active grants in one query.
 func (s *Store) principal(ctx context.Context, tx *db.Tx, accountID int64) (*authz.Principal, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL
+		SELECT 0, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL
 		FROM accounts a JOIN organisations o ON o.id = a.organisation_id
 		LEFT JOIN account_roles r ON r.account_id = a.id
 		WHERE a.id = $1 AND a.disabled_at IS NULL
 		UNION ALL
-		SELECT '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until
+		SELECT 0, g.account_id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until
 		FROM grants g WHERE g.account_id = $1 AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $2)`,
 		accountID, s.Today())
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var p *authz.Principal
-	var grants []authz.Grant
-	for rows.Next() {
-		var email, name, org, kind, code, typ, muni, task string
-		var role sql.NullString
-		var id int64
-		var until model.NullDate
-		if err := rows.Scan(&email, &name, &org, &kind, &code, &typ, &role, &id, &muni, &task, &until); err != nil {
-			return nil, err
-		}
-		switch typ {
-		case "role":
-			if p == nil {
-				p = &authz.Principal{AccountID: accountID, Email: email, Name: name, OrganisationID: org, OrgKind: kind, OrgCode: code}
-			}
-			if role.Valid {
-				p.Roles = append(p.Roles, authz.Role(role.String))
-			}
-		case "grant":
-			grants = append(grants, authz.Grant{ID: id, Municipality: muni, Role: authz.Role(role.String), Task: task, ValidUntil: until.Ptr()})
-		}
-	}
-	if err := rows.Err(); err != nil {
+	p, _, err := scanPrincipal(rows)
+	if err != nil {
 		return nil, err
 	}
 	if p == nil {
 		return nil, sql.ErrNoRows
 	}
-	// Grants of an account whose employer is not eligible (e.g. moved to a
-	// service provider) never count; grants are checked when made, too.
-	p.Grants = grants
 	return p, nil
 }
 

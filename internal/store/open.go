@@ -23,6 +23,10 @@ func Open(ctx context.Context, target string, opts Options) (*Store, error) {
 		d.Close()
 		return nil, err
 	}
+	if err := d.UseAppRole(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	s := New(d, ref, opts)
 	if err := s.LoadReferenceData(ctx); err != nil {
 		d.Close()
