@@ -65,6 +65,8 @@ type formField struct {
 	ID, Name, Kind, Label, Hint, Error, Value string
 	Required, Optional, Checked               bool
 	Options                                   []option
+	// List is the id of a datalist of suggestions for a text input.
+	List string
 	// Translated bits of the field's frame.
 	OptionalText, ErrorPrefix, Placeholder string
 }

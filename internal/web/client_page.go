@@ -16,6 +16,9 @@ type clientPage struct {
 	Fields  []detail
 	History []historyRow
 	CanEdit bool
+	// CanSeeAccesses: the reader may see who has seen the client's data
+	// (the main user of the client's municipality).
+	CanSeeAccesses bool
 	// Done is a translated confirmation after registering or saving.
 	Done string
 }
@@ -47,7 +50,8 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := req.Lang
 	page := clientPage{Page: h.newPage(r, "title.client", ""), ID: c.ID, Name: c.FirstNames + " " + c.LastName,
-		CanEdit: req.Actor.Principal.Allowed(authz.ClientUpdate, c.Municipality).Allowed}
+		CanEdit:        req.Actor.Principal.Allowed(authz.ClientUpdate, c.Municipality).Allowed,
+		CanSeeAccesses: req.Actor.Principal.Allowed(authz.AuditRead, c.Municipality).Allowed}
 	switch r.URL.Query().Get("done") {
 	case "registered":
 		page.Done = page.T("client.done_registered")

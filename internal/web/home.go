@@ -13,6 +13,12 @@ import (
 // homePage is the front page: who I am, where I work and what I may do.
 type homePage struct {
 	Page
+	myAccount
+}
+
+// myAccount is the signed-in person's account: organisation, roles and
+// active grants (the front page and the account page show it).
+type myAccount struct {
 	Name         string
 	Email        string
 	Organisation string
@@ -29,17 +35,18 @@ type grantRow struct {
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
+	page := h.newPage(r, "title.home", "home")
+	h.render(w, r, http.StatusOK, "home", homePage{Page: page, myAccount: h.myAccount(r, page)})
+}
+
+// myAccount describes the signed-in account, with the grants read at the
+// start of this request (a revoked grant is gone at once).
+func (h *handler) myAccount(r *http.Request, page Page) myAccount {
 	req := server.From(r)
 	p := req.Actor.Principal
-	page := homePage{Page: h.newPage(r, "title.home", "home"), Name: p.Name, Email: p.Email, Organisation: p.OrganisationID}
-	if org, err := h.srv.Store().OrganisationByID(r.Context(), p.OrganisationID); err == nil {
-		page.Organisation = org.NameFi
-		if req.Lang == "sv" && org.NameSv != "" {
-			page.Organisation = org.NameSv
-		}
-	}
+	me := myAccount{Name: p.Name, Email: p.Email, Organisation: h.organisationNames(r)(p.OrganisationID)}
 	for _, role := range p.Roles {
-		page.Roles = append(page.Roles, page.T("role."+string(role)))
+		me.Roles = append(me.Roles, page.T("role."+string(role)))
 	}
 	grants := slices.Clone(p.Grants)
 	slices.SortFunc(grants, func(a, b authz.Grant) int {
@@ -51,7 +58,7 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 		if row.ValidUntil == "" {
 			row.ValidUntil = page.T("home.until_further_notice")
 		}
-		page.Grants = append(page.Grants, row)
+		me.Grants = append(me.Grants, row)
 	}
-	h.render(w, r, http.StatusOK, "home", page)
+	return me
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,13 +22,23 @@ type Page struct {
 	// HasErrors prefixes the title with "Error:" so that screen-reader users
 	// hear at once that the form was not accepted.
 	HasErrors bool
-	// Nav is the current navigation item ("home", "search", "register").
+	// Nav is the current navigation item ("home", "search", "register",
+	// "account", "staff", "grants", "anomalies", "main_users",
+	// "monitoring_anomalies", "response_times", "audit").
 	Nav       string
 	SignedIn  bool
 	UserName  string
 	CSRFToken string
 	CanSearch bool
 	CanCreate bool
+	// CanManage: a main user's staff accounts and grants of the municipality.
+	CanManage bool
+	// CanInvestigate: a main user's anomalies reported to the municipality.
+	CanInvestigate bool
+	// CanAppoint: a KEHA admin's main users of municipalities.
+	CanAppoint bool
+	// CanMonitor: a log monitor's anomalies, response times and audit log.
+	CanMonitor bool
 	// Here is where the language switcher comes back to.
 	Here   string
 	CSSURL string
@@ -85,8 +96,28 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.UserName = pr.Name
 		p.CanSearch = pr.Allowed(authz.ClientSearch, "").Allowed
 		p.CanCreate = len(pr.Municipalities(authz.ClientCreate)) > 0
+		_, p.CanManage = ownMunicipality(pr, authz.GrantList)
+		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
+		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
+		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 	}
 	return p
+}
+
+// ownMunicipality is the municipality whose administration the principal
+// does through its own organisation (a main user's employer), if the
+// principal may perform action a there.
+func ownMunicipality(p *authz.Principal, a authz.Action) (string, bool) {
+	if p == nil || p.OrgKind != "municipality" || !p.HasRole(authz.MainUser) || !p.Allowed(a, p.OrgCode).Allowed {
+		return "", false
+	}
+	return p.OrgCode, true
+}
+
+// isLogMonitor reports whether the principal monitors the national audit
+// log and may perform action a.
+func isLogMonitor(p *authz.Principal, a authz.Action) bool {
+	return p != nil && p.HasRole(authz.LogMonitor) && p.Allowed(a, "").Allowed
 }
 
 // herePath is the page to come back to after a language change: the path of
@@ -100,6 +131,14 @@ func herePath(r *http.Request) string {
 	case p == "/clients/search":
 		return "/clients"
 	case p == "/login", p == "/clients/new", strings.HasSuffix(p, "/edit"):
+		return p
+	case p == "/admin/staff", p == "/monitoring/audit":
+		return p
+	case strings.HasPrefix(p, "/admin/grants"):
+		return "/admin/grants"
+	case strings.HasPrefix(p, "/admin/main-users"):
+		return "/admin/main-users"
+	case strings.HasPrefix(p, "/admin/anomalies/"), strings.HasPrefix(p, "/monitoring/anomalies/"):
 		return p
 	}
 	return "/"
@@ -164,4 +203,83 @@ func (h *handler) serviceLanguageLabel(lang, code string) string {
 		return h.cat.T(lang, "service_language."+code)
 	}
 	return code
+}
+
+// formatLastSignIn is the time of the last sign-in, or "never".
+func (h *handler) formatLastSignIn(lang string, t *time.Time) string {
+	if t == nil {
+		return h.cat.T(lang, "common.never")
+	}
+	return formatTime(lang, *t)
+}
+
+// formatDecimal writes a number with one decimal, with a decimal comma in
+// Finnish and Swedish.
+func formatDecimal(lang string, f float64) string {
+	s := strconv.FormatFloat(f, 'f', 1, 64)
+	if lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// organisationNames names organisations by their ids ("municipality:091",
+// "wellbeing_county:90", "keha"), looking each up at most once a request.
+func (h *handler) organisationNames(r *http.Request) func(id string) string {
+	lang := server.From(r).Lang
+	ref := h.srv.Store().RefData()
+	memo := map[string]string{}
+	return func(id string) string {
+		if name, ok := memo[id]; ok {
+			return name
+		}
+		name := id
+		kind, code, _ := strings.Cut(id, ":")
+		switch kind {
+		case "municipality":
+			name = h.municipalityLabel(code, lang)
+		case "wellbeing_county":
+			if c, ok := ref.WellbeingCounty(code); ok {
+				name = c.NameFi
+				if lang == "sv" && c.NameSv != "" {
+					name = c.NameSv
+				}
+			}
+		default:
+			if org, err := h.srv.Store().OrganisationByID(r.Context(), id); err == nil {
+				name = org.NameFi
+				if lang == "sv" && org.NameSv != "" {
+					name = org.NameSv
+				}
+			}
+		}
+		memo[id] = name
+		return name
+	}
+}
+
+// auditActionLabel translates the name of an audited action ("client.read");
+// an action without a translation is shown as it is.
+func (h *handler) auditActionLabel(lang, action string) string {
+	if key := "audit_action." + action; h.cat.Has(key) {
+		return h.cat.T(lang, key)
+	}
+	return action
+}
+
+// outcomeLabel translates an audit outcome (allowed, denied).
+func (h *handler) outcomeLabel(lang, outcome string) string {
+	if key := "audit_outcome." + outcome; h.cat.Has(key) {
+		return h.cat.T(lang, key)
+	}
+	return outcome
+}
+
+// roleLabels translates a list of roles.
+func (h *handler) roleLabels(lang string, roles []authz.Role) string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = h.cat.T(lang, "role."+string(r))
+	}
+	return strings.Join(out, ", ")
 }

@@ -61,11 +61,36 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/clients/{id}", authz.ClientRead, "Client page with change history", h.client),
 		page("GET", "/clients/{id}/edit", authz.ClientUpdate, "Client edit form", h.editForm),
 		page("POST", "/clients/{id}/edit", authz.ClientUpdate, "Change a client's fields", h.edit),
+		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
+		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
+		page("GET", "/account", authz.AccountRead, "My account: organisation, roles, grants, sign out everywhere", h.account),
+		page("GET", "/admin/staff", authz.AccountList, "Main user: staff accounts of the municipality and its county", h.staff),
+		page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account", h.createStaff),
+		page("GET", "/admin/grants", authz.GrantList, "Main user: access review and grant form", h.grants),
+		page("POST", "/admin/grants", authz.GrantCreate, "Main user: grant access", h.createGrant),
+		page("POST", "/admin/grants/{id}/change", authz.GrantUpdate, "Main user: change a grant's role or end date", h.changeGrant),
+		page("POST", "/admin/grants/{id}/revoke", authz.GrantRevoke, "Main user: revoke a grant", h.revokeGrant),
+		page("GET", "/admin/grants/revoke-dormant", authz.GrantList, "Main user: confirm revoking the grants of dormant accounts", h.dormantForm),
+		page("POST", "/admin/grants/revoke-dormant", authz.GrantRevoke, "Main user: revoke the grants of dormant accounts", h.revokeDormant),
+		page("GET", "/admin/anomalies", authz.AnomalyRead, "Main user: anomalies reported to the municipality", h.adminAnomalies),
+		page("GET", "/admin/anomalies/{id}", authz.AnomalyRead, "Main user: one reported anomaly and the finding form", h.adminAnomaly),
+		page("POST", "/admin/anomalies/{id}", authz.AnomalyInvestigate, "Main user: record the investigation finding", h.recordFinding),
+		page("GET", "/admin/main-users", authz.OrganisationRead, "KEHA admin: a municipality's accounts and main users", h.mainUsers),
+		page("POST", "/admin/main-users", authz.MainUserAppoint, "KEHA admin: appoint an existing account as main user", h.appointMainUser),
+		page("POST", "/admin/main-users/new", authz.MainUserAppoint, "KEHA admin: create a main user's account", h.createMainUser),
+		page("POST", "/admin/main-users/{id}/remove", authz.MainUserRemove, "KEHA admin: remove the main user role", h.removeMainUser),
+		page("GET", "/monitoring/anomalies", authz.AnomalyRead, "Log monitor: anomalies by status", h.monitoringAnomalies),
+		page("GET", "/monitoring/anomalies/{id}", authz.AnomalyRead, "Log monitor: one anomaly with its evidence", h.monitoringAnomaly),
+		page("POST", "/monitoring/anomalies/{id}", authz.AnomalyReport, "Log monitor: report an anomaly to its municipality or dismiss it", h.reviewAnomaly),
+		page("GET", "/monitoring/response-times", authz.AnomalyRead, "Log monitor: municipalities' response times", h.responseTimes),
+		page("GET", "/monitoring/audit", authz.AuditRead, "Log monitor: newest audit events and the search form", h.auditLog),
+		page("POST", "/monitoring/audit", authz.AuditRead, "Log monitor: search the audit log (filters in the body)", h.searchAuditLog),
 	}
 }
 
 // pageTemplates maps each page to its template file.
-var pageTemplates = []string{"login", "home", "search", "client_form", "client", "error"}
+var pageTemplates = []string{"login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
+	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},

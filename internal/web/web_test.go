@@ -38,14 +38,21 @@ type env struct {
 	t     *testing.T
 	url   string
 	store *store.Store
+	srv   *server.Server
 	// locations collects every Location header any browser of this env got.
 	locations []string
 }
 
 func newEnv(t *testing.T, tg testdb.Target) *env {
 	t.Helper()
+	return newEnvWith(t, tg, store.Options{})
+}
+
+// newEnvWith is newEnv with store options (such as a clock).
+func newEnvWith(t *testing.T, tg testdb.Target, opts store.Options) *env {
+	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, tg.URL, store.Options{})
+	s, err := store.Open(ctx, tg.URL, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +75,7 @@ func newEnv(t *testing.T, tg testdb.Target) *env {
 	srv.Mount(web.Routes(srv))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, store: s}
+	return &env{t: t, url: ts.URL, store: s, srv: srv}
 }
 
 // browser is a cookie-keeping client that does not follow redirects.
@@ -626,47 +633,62 @@ func TestPagesAreAccessibleWithoutScripts(t *testing.T) {
 		bad.Set("csrf_token", b.csrf("/clients/new"))
 		pages["registration with errors"] = b.post("/clients/new", bad).body
 		pages["404"] = b.get("/clients/not-a-client").body
+		checkPages(t, pages)
+	})
+}
 
-		titles := map[string]string{}
-		inputRe := regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
-		idRe := regexp.MustCompile(`\bid="([^"]+)"`)
-		for name, body := range pages {
-			if n := strings.Count(body, "<h1"); n != 1 {
-				t.Errorf("%s: %d h1 elements", name, n)
+// checkPages checks, on every page, what an automated accessibility check
+// would: one h1, a language, a unique title, a label for every input, no
+// scripts, no inline styles; and that identity code and query inputs are
+// not autocompleted.
+func checkPages(t *testing.T, pages map[string]string) {
+	t.Helper()
+	titles := map[string]string{}
+	inputRe := regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
+	idRe := regexp.MustCompile(`\bid="([^"]+)"`)
+	for name, body := range pages {
+		if n := strings.Count(body, "<h1"); n != 1 {
+			t.Errorf("%s: %d h1 elements", name, n)
+		}
+		mustContain(t, name, body, `<html lang="fi">`, `<a class="skip-link" href="#main">`, `<main id="main"`, "<header", "<footer")
+		mustNotContain(t, name, body, "<script", "style=", " onclick=")
+		title := regexp.MustCompile(`<title>([^<]+)</title>`).FindStringSubmatch(body)
+		if title == nil {
+			t.Errorf("%s: no title", name)
+			continue
+		}
+		if other, dup := titles[title[1]]; dup && !strings.HasPrefix(title[1], "Virhe:") {
+			t.Errorf("%s and %s have the same title %q", name, other, title[1])
+		}
+		titles[title[1]] = name
+		ids := map[string]bool{}
+		for _, m := range idRe.FindAllStringSubmatch(body, -1) {
+			if ids[m[1]] {
+				t.Errorf("%s: duplicate id %q", name, m[1])
 			}
-			mustContain(t, name, body, `<html lang="fi">`, `<a class="skip-link" href="#main">`, `<main id="main"`, "<header", "<footer")
-			mustNotContain(t, name, body, "<script", "style=", " onclick=")
-			title := regexp.MustCompile(`<title>([^<]+)</title>`).FindStringSubmatch(body)
-			if title == nil {
-				t.Errorf("%s: no title", name)
+			ids[m[1]] = true
+		}
+		for _, in := range inputRe.FindAllString(body, -1) {
+			if strings.Contains(in, `type="hidden"`) {
 				continue
 			}
-			if other, dup := titles[title[1]]; dup && !strings.HasPrefix(title[1], "Virhe:") {
-				t.Errorf("%s and %s have the same title %q", name, other, title[1])
+			id := idRe.FindStringSubmatch(in)
+			if id == nil {
+				t.Errorf("%s: input without id: %s", name, in)
+				continue
 			}
-			titles[title[1]] = name
-			for _, in := range inputRe.FindAllString(body, -1) {
-				if strings.Contains(in, `type="hidden"`) {
-					continue
-				}
-				id := idRe.FindStringSubmatch(in)
-				if id == nil {
-					t.Errorf("%s: input without id: %s", name, in)
-					continue
-				}
-				if !strings.Contains(body, `<label for="`+id[1]+`"`) {
-					t.Errorf("%s: no label for #%s", name, id[1])
-				}
+			if !strings.Contains(body, `<label for="`+id[1]+`"`) {
+				t.Errorf("%s: no label for #%s", name, id[1])
 			}
 		}
-		for _, field := range []string{"personal_identity_code", "uma_number", "query"} {
-			for name, body := range pages {
-				if in := regexp.MustCompile(`<input[^>]*id="` + field + `"[^>]*>`).FindString(body); in != "" && !strings.Contains(in, `autocomplete="off"`) {
-					t.Errorf("%s: %s lacks autocomplete=off", name, field)
-				}
+	}
+	for _, field := range []string{"personal_identity_code", "uma_number", "query"} {
+		for name, body := range pages {
+			if in := regexp.MustCompile(`<input[^>]*id="` + field + `"[^>]*>`).FindString(body); in != "" && !strings.Contains(in, `autocomplete="off"`) {
+				t.Errorf("%s: %s lacks autocomplete=off", name, field)
 			}
 		}
-	})
+	}
 }
 
 func mustURL(t *testing.T, s string) *url.URL {
