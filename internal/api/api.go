@@ -53,6 +53,15 @@ func Routes(srv *server.Server) []server.Route {
 		r("POST", "/api/v1/main-users", authz.MainUserAppoint, "Appoint a municipality's main user", a.appointMainUser),
 		r("DELETE", "/api/v1/main-users/{id}", authz.MainUserRemove, "Remove a main user", a.removeMainUser),
 		r("GET", "/api/v1/audit-events", authz.AuditRead, "Audit events", a.auditEvents),
+		r("POST", "/api/v1/clients/{id}/assessments", authz.AssessmentCreate, "Record a competence and integration service-needs assessment", a.createAssessment),
+		r("POST", "/api/v1/clients/{id}/plans", authz.PlanCreate, "Record an integration plan", a.createPlan),
+		r("GET", "/api/v1/clients/{id}/plans/{plan_id}", authz.PlanRead, "Read an integration plan with its reviews (printable)", a.getPlan),
+		r("POST", "/api/v1/clients/{id}/plans/{plan_id}/reviews", authz.PlanReview, "Record a review of an integration plan", a.createPlanReview),
+		r("POST", "/api/v1/clients/{id}/services", authz.ServiceCreate, "Record a service", a.createService),
+		r("GET", "/api/v1/clients/{id}/timeline", authz.TimelineRead, "Everything recorded about a client's case, newest first", a.timeline),
+		r("GET", "/api/v1/clients/{id}/jobseeker-history", authz.ClientRead, "A client's jobseeker status history", a.jobseekerHistory),
+		r("POST", "/api/v1/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another responsible municipality", a.transferClient),
+		r("GET", "/api/v1/worklist", authz.WorklistRead, "Due and overdue statutory deadlines of a municipality's clients", a.worklist),
 	}
 }
 
