@@ -60,6 +60,15 @@ func Routes(srv *server.Server) []server.Route {
 		r("POST", "/api/v1/anomalies/{id}/review", authz.AnomalyReport, "Report an anomaly to its municipality, or dismiss it", a.reviewAnomaly),
 		r("POST", "/api/v1/anomalies/{id}/finding", authz.AnomalyInvestigate, "Record the municipality's investigation finding", a.recordFinding),
 		r("GET", "/api/v1/anomaly-response-times", authz.AnomalyRead, "How quickly each municipality investigated reported anomalies", a.responseTimes),
+		r("POST", "/api/v1/clients/{id}/assessments", authz.AssessmentCreate, "Record a competence and integration service-needs assessment", a.createAssessment),
+		r("POST", "/api/v1/clients/{id}/plans", authz.PlanCreate, "Record an integration plan", a.createPlan),
+		r("GET", "/api/v1/clients/{id}/plans/{plan_id}", authz.PlanRead, "Read an integration plan with its reviews (printable)", a.getPlan),
+		r("POST", "/api/v1/clients/{id}/plans/{plan_id}/reviews", authz.PlanReview, "Record a review of an integration plan", a.createPlanReview),
+		r("POST", "/api/v1/clients/{id}/services", authz.ServiceCreate, "Record a service", a.createService),
+		r("GET", "/api/v1/clients/{id}/timeline", authz.TimelineRead, "Everything recorded about a client's case, newest first", a.timeline),
+		r("GET", "/api/v1/clients/{id}/jobseeker-history", authz.ClientRead, "A client's jobseeker status history", a.jobseekerHistory),
+		r("POST", "/api/v1/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another responsible municipality", a.transferClient),
+		r("GET", "/api/v1/worklist", authz.WorklistRead, "Due and overdue statutory deadlines of a municipality's clients", a.worklist),
 	}
 }
 

@@ -57,6 +57,22 @@ func TestAuditCompleteness(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Case records: a plan to read and review, and a second client who is a
+		// registered jobseeker (R6) and is transferred at the end.
+		// (viewer@hel.example loses its grant below, so a second viewer reads.)
+		v, espoo := "caseviewer@hel.example", "worker@espoo.example"
+		e.tokens[v] = e.token(t, v, "municipality:091", "")
+		if _, err := e.s.CreateGrant(ctx, store.OperatorActor(), store.NewGrant{Email: v, Municipality: "091", Role: "viewer", Task: "§ 80(2) task"}); err != nil {
+			t.Fatal(err)
+		}
+		base := "/api/v1/clients/" + cid
+		_, pl := e.do(w, "POST", base+"/plans", plan("2026-01-01", "2026-12-31"))
+		planPath := base + "/plans/" + pl["id"].(string)
+		_, jc := e.do(w, "POST", "/api/v1/clients", with(client(syntheticPIC(500)), "jobseeker", true))
+		jbase := "/api/v1/clients/" + jc["id"].(string)
+		review := map[string]any{"date": "2026-06-30", "changes": "Training moved to autumn"}
+		transfer := map[string]any{"municipality": "092", "reason": "The client moved to Vantaa"}
+
 		calls := []call{
 			{"GET /healthz", "", "/healthz", nil, 200, nil},
 			{"GET /api/openapi.json", "", "/api/openapi.json", nil, 200, nil},
@@ -90,6 +106,40 @@ func TestAuditCompleteness(t *testing.T) {
 			{"POST /api/v1/anomalies/{id}/review", mon, "/api/v1/anomalies/" + aid + "/review", map[string]any{"report": true}, 204, []string{"anomaly.report/allowed"}},
 			{"POST /api/v1/anomalies/{id}/finding", m, "/api/v1/anomalies/" + aid + "/finding", map[string]any{"finding": "unclear"}, 200, []string{"anomaly.investigate/allowed"}},
 			{"GET /api/v1/anomaly-response-times", mon, "/api/v1/anomaly-response-times", nil, 200, []string{"anomaly.read/allowed"}},
+
+			{"POST /api/v1/clients/{id}/assessments", w, base + "/assessments", assessment("2026-11-20"), 201, []string{"assessment.create/allowed"}},
+			{"POST /api/v1/clients/{id}/assessments", v, base + "/assessments", assessment("2026-11-20"), 403, []string{"assessment.create/denied"}},
+			{"POST /api/v1/clients/{id}/assessments", espoo, base + "/assessments", assessment("2026-11-20"), 404, []string{"assessment.create/denied"}},
+			{"POST /api/v1/clients/{id}/plans", w, base + "/plans", plan("2027-01-01", "2027-06-30"), 201, []string{"plan.create/allowed"}},
+			{"POST /api/v1/clients/{id}/plans", v, base + "/plans", plan("2027-07-01", "2027-08-31"), 403, []string{"plan.create/denied"}},
+			{"POST /api/v1/clients/{id}/plans", espoo, base + "/plans", plan("2027-07-01", "2027-08-31"), 404, []string{"plan.create/denied"}},
+			{"POST /api/v1/clients/{id}/plans/{plan_id}/reviews", w, planPath + "/reviews", review, 201, []string{"plan.review/allowed"}},
+			{"POST /api/v1/clients/{id}/plans/{plan_id}/reviews", v, planPath + "/reviews", review, 403, []string{"plan.review/denied"}},
+			{"POST /api/v1/clients/{id}/plans/{plan_id}/reviews", espoo, planPath + "/reviews", review, 404, []string{"plan.review/denied"}},
+			{"POST /api/v1/clients/{id}/plans/{plan_id}/reviews", w, jbase + "/plans/" + pl["id"].(string) + "/reviews", review, 404, []string{"plan.review/denied"}},
+			{"GET /api/v1/clients/{id}/plans/{plan_id}", v, planPath, nil, 200, []string{"plan.read/allowed"}},
+			{"GET /api/v1/clients/{id}/plans/{plan_id}", espoo, planPath, nil, 404, []string{"plan.read/denied"}},
+			{"GET /api/v1/clients/{id}/plans/{plan_id}", w, jbase + "/plans/" + pl["id"].(string), nil, 404, []string{"plan.read/denied"}},
+			{"GET /api/v1/clients/{id}/plans/{plan_id}", w, base + "/plans/42", nil, 404, []string{"plan.read/denied"}},
+			{"POST /api/v1/clients/{id}/services", w, base + "/services", service("civic_orientation", "2026-11-20"), 201, []string{"service.create/allowed"}},
+			{"POST /api/v1/clients/{id}/services", w, jbase + "/services", service("guidance_and_counselling", "2026-11-20"), 201, []string{"service.create/allowed"}},
+			{"POST /api/v1/clients/{id}/services", w, jbase + "/services", service("language_course", "2026-11-20"), 422, []string{"service.create/denied"}},
+			{"POST /api/v1/clients/{id}/services", v, base + "/services", service("civic_orientation", "2026-11-20"), 403, []string{"service.create/denied"}},
+			{"POST /api/v1/clients/{id}/services", espoo, base + "/services", service("civic_orientation", "2026-11-20"), 404, []string{"service.create/denied"}},
+			{"GET /api/v1/clients/{id}/timeline", v, base + "/timeline", nil, 200, []string{"timeline.read/allowed"}},
+			{"GET /api/v1/clients/{id}/timeline", espoo, base + "/timeline", nil, 404, []string{"timeline.read/denied"}},
+			{"GET /api/v1/clients/{id}/jobseeker-history", v, jbase + "/jobseeker-history", nil, 200, []string{"client.read/allowed"}},
+			{"GET /api/v1/clients/{id}/jobseeker-history", espoo, jbase + "/jobseeker-history", nil, 404, []string{"client.read/denied"}},
+			{"GET /api/v1/worklist", w, "/api/v1/worklist?municipality=091", nil, 200, []string{"worklist.read/allowed"}},
+			{"GET /api/v1/worklist", v, "/api/v1/worklist?municipality=091&mine=true", nil, 200, []string{"worklist.read/allowed"}},
+			{"GET /api/v1/worklist", espoo, "/api/v1/worklist?municipality=091", nil, 403, []string{"worklist.read/denied"}},
+			{"GET /api/v1/worklist", w, "/api/v1/worklist", nil, 404, []string{"worklist.read/denied"}},
+			{"POST /api/v1/clients/{id}/transfer", v, jbase + "/transfer", transfer, 403, []string{"client.transfer/denied"}},
+			{"POST /api/v1/clients/{id}/transfer", espoo, jbase + "/transfer", transfer, 404, []string{"client.transfer/denied"}},
+			{"POST /api/v1/clients/{id}/transfer", w, jbase + "/transfer", transfer, 201, []string{"client.transfer/allowed"}},
+			// After the transfer Helsinki may still read the client, never change it.
+			{"POST /api/v1/clients/{id}/transfer", w, jbase + "/transfer", map[string]any{"municipality": "091", "reason": "Back"}, 403, []string{"client.transfer/denied"}},
+			{"GET /api/v1/clients/{id}/timeline", v, jbase + "/timeline", nil, 200, []string{"timeline.read/allowed"}},
 		}
 		covered := map[string]bool{}
 		for _, c := range calls {

@@ -269,7 +269,9 @@ func TestOpenAPIEnumerations(t *testing.T) {
 		}
 		var out []string
 		for _, e := range v.([]any) {
-			out = append(out, e.(string))
+			if e != nil { // the null of a nullable choice
+				out = append(out, e.(string))
+			}
 		}
 		return out
 	}
@@ -293,6 +295,26 @@ func TestOpenAPIEnumerations(t *testing.T) {
 	}
 	if got := enum("#/components/schemas/AuditEvent/properties/outcome/enum"); !oaSameSet(got, []string{audit.Allowed, audit.Denied}) {
 		t.Errorf("AuditEvent.outcome enum = %v", got)
+	}
+	// Case records.
+	for ptr, want := range map[string][]string{
+		"#/components/schemas/ServiceType/enum":                                      model.ServiceTypes,
+		"#/components/schemas/DataSource/enum":                                       model.DataSources,
+		"#/components/schemas/LanguageTest/properties/level/enum":                    model.CEFRLevels,
+		"#/components/schemas/LanguageTestInput/properties/level/enum":               model.CEFRLevels,
+		"#/components/schemas/AssessmentContent/properties/finnish_level/enum":       model.CEFRLevels,
+		"#/components/schemas/AssessmentContentInput/properties/swedish_level/enum":  model.CEFRLevels,
+		"#/components/schemas/AssessmentContent/properties/literacy/enum":            model.LiteracyLevels,
+		"#/components/schemas/AssessmentContentInput/properties/literacy/enum":       model.LiteracyLevels,
+		"#/components/schemas/Service/properties/attendance/enum":                    model.Attendances,
+		"#/components/schemas/ServiceInput/properties/attendance/enum":               model.Attendances,
+		"#/components/schemas/AssessmentInput/properties/eligibility_exception/enum": {model.EligibilityTraffickingVictim},
+		"#/components/schemas/WorklistItem/properties/kind/enum": {store.WorkPlanPreparation, store.WorkServiceGuidance,
+			store.WorkReviewDue, store.WorkPlanEnding, store.WorkEligibilityClosing},
+	} {
+		if got := enum(ptr); !oaSameSet(got, want) {
+			t.Errorf("%s = %v, want %v", ptr, got, want)
+		}
 	}
 
 	// Every error and field-error code the model declares is documented.
@@ -514,6 +536,83 @@ func TestOpenAPIResponsesConform(t *testing.T) {
 		send(main, "GET", "/api/v1/audit-events?client_id="+id, "/api/v1/audit-events", nil, 200)
 		send(main, "GET", "/api/v1/audit-events?limit=0", "/api/v1/audit-events", nil, 400)
 		send(worker, "GET", "/api/v1/audit-events", "/api/v1/audit-events", nil, 403)
+
+		// Case records. The client above is a jobseeker without a known first
+		// permit date; the second one has been in Finland since 2020.
+		unknownID := "/api/v1/clients/8a6e0804-2bd0-4672-b79d-d97027f9071b"
+		fieldError := func(p map[string]any, want string) {
+			t.Helper()
+			if !contains(fieldCodes(p), want) {
+				t.Errorf("want field error %s: %v", want, p)
+			}
+		}
+		base := "/api/v1/clients/" + id
+		c2 := send(worker, "POST", "/api/v1/clients", "/api/v1/clients", with(registration, "personal_identity_code", "131052-308T",
+			"residence_basis", map[string]any{"type": "residence_permit", "valid_until": "2027-06-30", "first_permit_date": "2020-01-01"}), 201)
+		base2 := "/api/v1/clients/" + c2["id"].(string)
+
+		const tAssessments = "/api/v1/clients/{id}/assessments"
+		send(worker, "POST", base+"/assessments", tAssessments, assessment("2026-11-20"), 201)
+		send(worker, "POST", base2+"/assessments", tAssessments, assessment("2026-11-20", "eligibility_exception", "trafficking_victim",
+			"planned_plan_date", "2026-12-15", "content", map[string]any{"literacy": nil, "integration_plan_needed": nil}), 201)
+		fieldError(send(worker, "POST", base2+"/assessments", tAssessments, assessment("2026-11-20"), 422), "date:outside_eligibility_period")
+		send(worker, "POST", base+"/assessments", tAssessments, "{not json", 400)
+		send(viewer, "POST", base+"/assessments", tAssessments, assessment("2026-11-20"), 403)
+		send(worker, "POST", unknownID+"/assessments", tAssessments, assessment("2026-11-20"), 404)
+
+		const tPlans = "/api/v1/clients/{id}/plans"
+		fieldError(send(worker, "POST", base+"/plans", tPlans, plan("2026-01-01", "2027-06-30"), 422), "end_date:plan_too_long")
+		pl := send(worker, "POST", base+"/plans", tPlans, plan("2026-01-01", "2026-12-31", "planned_review_date", "2026-06-30"), 201)
+		fieldError(send(worker, "POST", base+"/plans", tPlans, plan("2026-06-01", "2026-08-01"), 422), "start_date:overlapping_plan")
+		send(worker, "POST", base+"/plans", tPlans, plan("2027-01-01", "2027-06-30", "exceeds_two_years_reason", "Training interrupted"), 201)
+		send(viewer, "POST", base+"/plans", tPlans, plan("2028-01-01", "2028-06-30"), 403)
+		planPath := base + "/plans/" + pl["id"].(string)
+
+		const tReviews = "/api/v1/clients/{id}/plans/{plan_id}/reviews"
+		send(worker, "POST", planPath+"/reviews", tReviews, map[string]any{"date": "2026-06-30", "changes": "Training moved to autumn"}, 201)
+		fieldError(send(worker, "POST", planPath+"/reviews", tReviews, map[string]any{"date": "2025-12-31", "changes": "x"}, 422), "date:date_order")
+		send(worker, "POST", base2+"/plans/"+pl["id"].(string)+"/reviews", tReviews, map[string]any{"date": "2026-06-30", "changes": "x"}, 404)
+		send(viewer, "POST", planPath+"/reviews", tReviews, map[string]any{"date": "2026-06-30", "changes": "x"}, 403)
+
+		const tPlan = "/api/v1/clients/{id}/plans/{plan_id}"
+		if got := send(viewer, "GET", planPath, tPlan, nil, 200); len(got["reviews"].([]any)) != 1 {
+			t.Errorf("plan without its review: %v", got)
+		}
+		send(viewer, "GET", base+"/plans/8a6e0804-2bd0-4672-b79d-d97027f9071b", tPlan, nil, 404)
+
+		const tServices = "/api/v1/clients/{id}/services"
+		if p := send(worker, "POST", base+"/services", tServices, service("civic_orientation", "2026-11-20"), 422); p["code"] != "recorded_by_employment_authority" {
+			t.Errorf("R6: %v", p)
+		}
+		send(worker, "POST", base+"/services", tServices, service("guidance_and_counselling", "2026-11-20", "attendance", "missed", "missed_with_interpreter_costs", true), 201)
+		send(worker, "POST", base2+"/services", tServices, service("integration_training", "2026-02-01", "end_date", "2026-10-30",
+			"attendance", "attended", "final_language_test", map[string]any{"level": "B1", "date": "2026-10-20"}), 201)
+		fieldError(send(worker, "POST", base2+"/services", tServices, service("language_course", "2026-03-06", "end_date", "2026-03-05"), 422), "end_date:date_order")
+		send(viewer, "POST", base2+"/services", tServices, service("other", "2026-03-06"), 403)
+
+		send(viewer, "GET", base+"/jobseeker-history", "/api/v1/clients/{id}/jobseeker-history", nil, 200)
+		send(viewer, "GET", unknownID+"/jobseeker-history", "/api/v1/clients/{id}/jobseeker-history", nil, 404)
+
+		send(viewer, "GET", "/api/v1/worklist?municipality=091", "/api/v1/worklist", nil, 200)
+		send(worker, "GET", "/api/v1/worklist?municipality=091&mine=true", "/api/v1/worklist", nil, 200)
+		send(worker, "GET", "/api/v1/worklist?municipality=091&mine=maybe", "/api/v1/worklist", nil, 400)
+		send(worker, "GET", "/api/v1/worklist", "/api/v1/worklist", nil, 404)
+		send(worker, "GET", "/api/v1/worklist?municipality=049", "/api/v1/worklist", nil, 403)
+
+		const tTransfer = "/api/v1/clients/{id}/transfer"
+		fieldError(send(worker, "POST", base2+"/transfer", tTransfer, map[string]any{"municipality": "091", "reason": "x"}, 422), "municipality:same_municipality")
+		send(viewer, "POST", base2+"/transfer", tTransfer, map[string]any{"municipality": "049", "reason": "Moved"}, 403)
+		send(worker, "POST", base2+"/transfer", tTransfer, map[string]any{"municipality": "049", "reason": "The client moved to Espoo"}, 201)
+		send(worker, "POST", base2+"/transfer", tTransfer, map[string]any{"municipality": "092", "reason": "x"}, 403)
+
+		const tTimeline = "/api/v1/clients/{id}/timeline"
+		for _, b := range []string{base, base2} {
+			tl := send(viewer, "GET", b+"/timeline", tTimeline, nil, 200)
+			if items, _ := tl["items"].([]any); len(items) < 5 {
+				t.Errorf("timeline too short to check its shape: %v", tl)
+			}
+		}
+		send(viewer, "GET", unknownID+"/timeline", tTimeline, nil, 404)
 	})
 }
 

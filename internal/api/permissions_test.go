@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,16 +51,26 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 		clientID := c["id"].(string)
 		_, g := e.do("main@hel.example", "POST", "/api/v1/grants", map[string]any{"email": "viewer@hel.example", "municipality": "091", "role": "worker", "task": "t"})
 		grantID := itoa(int64(g["id"].(float64)))
+		st, pl := e.do("worker@hel.example", "POST", "/api/v1/clients/"+clientID+"/plans", plan("2026-01-01", "2026-12-31"))
+		if st != 201 {
+			t.Fatalf("plan: %d %v", st, pl)
+		}
+		planID := pl["id"].(string)
 
 		srv := server.New(server.Config{}, e.s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 		outsiders := []string{"worker@espoo.example", "viewer@espoo.example", "main@espoo.example", "admin@keha.example", "stats@tem.example", "staff@provider.example", "county@lu.example"}
 		bodies := map[string]any{
-			"POST /api/v1/clients":        client("020295-998L"),
-			"PATCH /api/v1/clients/{id}":  map[string]any{"last_name": "Changed"},
-			"POST /api/v1/clients/search": map[string]any{"query": "Yusuf"},
-			"POST /api/v1/grants":         map[string]any{"email": "worker@hel.example", "municipality": "091", "role": "viewer", "task": "t"},
-			"PATCH /api/v1/grants/{id}":   map[string]any{"role": "viewer"},
-			"POST /api/v1/accounts":       map[string]any{"email": "x@hel.example", "name": "X", "organisation": "municipality:091"},
+			"POST /api/v1/clients":                              client("020295-998L"),
+			"PATCH /api/v1/clients/{id}":                        map[string]any{"last_name": "Changed"},
+			"POST /api/v1/clients/search":                       map[string]any{"query": "Yusuf"},
+			"POST /api/v1/grants":                               map[string]any{"email": "worker@hel.example", "municipality": "091", "role": "viewer", "task": "t"},
+			"PATCH /api/v1/grants/{id}":                         map[string]any{"role": "viewer"},
+			"POST /api/v1/accounts":                             map[string]any{"email": "x@hel.example", "name": "X", "organisation": "municipality:091"},
+			"POST /api/v1/clients/{id}/assessments":             assessment("2026-11-20"),
+			"POST /api/v1/clients/{id}/plans":                   plan("2027-01-01", "2027-06-30"),
+			"POST /api/v1/clients/{id}/plans/{plan_id}/reviews": map[string]any{"date": "2026-06-30", "changes": "Changed by an outsider"},
+			"POST /api/v1/clients/{id}/services":                service("guidance_and_counselling", "2026-11-20"),
+			"POST /api/v1/clients/{id}/transfer":                map[string]any{"municipality": "049", "reason": "Taken by an outsider"},
 		}
 		tested := 0
 		for _, rt := range api.Routes(srv) {
@@ -73,8 +84,12 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 			}
 			path = strings.Replace(path, "{id}", clientID, 1)
 			path = strings.Replace(path, "{code}", "091", 1)
-			if rt.Action == authz.AuditRead {
+			path = strings.Replace(path, "{plan_id}", planID, 1)
+			switch rt.Action {
+			case authz.AuditRead:
 				path += "?client_id=" + clientID
+			case authz.WorklistRead:
+				path += "?municipality=091"
 			}
 			key := rt.Method + " " + rt.Pattern
 			for _, who := range outsiders {
@@ -98,8 +113,14 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 			t.Fatalf("only %d calls made; the route table shrank?", tested)
 		}
 		// Nothing changed.
-		if st, got := e.do("worker@hel.example", "GET", "/api/v1/clients/"+clientID, nil); st != 200 || got["last_name"] != "Yusuf" {
+		if st, got := e.do("worker@hel.example", "GET", "/api/v1/clients/"+clientID, nil); st != 200 || got["last_name"] != "Yusuf" || got["municipality"] != "091" {
 			t.Errorf("client changed by an outsider: %v", got)
+		}
+		if kinds := e.timelineKinds("worker@hel.example", clientID); !slices.Equal(kinds, []string{"plan", "jobseeker_status", "client_registered"}) {
+			t.Errorf("case records added by an outsider: timeline %v", kinds)
+		}
+		if st, got := e.do("worker@hel.example", "GET", "/api/v1/clients/"+clientID+"/plans/"+planID, nil); st != 200 || len(got["reviews"].([]any)) != 0 {
+			t.Errorf("plan reviewed by an outsider: %d %v", st, got)
 		}
 		_, me := e.do("viewer@hel.example", "GET", "/api/v1/me", nil)
 		if len(me["grants"].([]any)) != 2 {

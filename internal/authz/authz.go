@@ -56,6 +56,15 @@ const (
 	AnomalyReport      Action = "anomaly.report"
 	AnomalyInvestigate Action = "anomaly.investigate"
 	StatisticsRead     Action = "statistics.read"
+	// Case records.
+	AssessmentCreate Action = "assessment.create"
+	PlanCreate       Action = "plan.create"
+	PlanRead         Action = "plan.read"
+	PlanReview       Action = "plan.review"
+	ServiceCreate    Action = "service.create"
+	ClientTransfer   Action = "client.transfer"
+	TimelineRead     Action = "timeline.read"
+	WorklistRead     Action = "worklist.read"
 )
 
 // Scope says against what an action is checked.
@@ -107,6 +116,14 @@ var Rules = map[Action]Rule{
 	AuditVerify:        {Scope: ScopeNational, OrgRoles: []Role{LogMonitor}},
 	AuditRead:          {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	StatisticsRead:     {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
+	AssessmentCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	PlanCreate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	PlanRead:           {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
+	PlanReview:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	ServiceCreate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
+	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
 }
 
 // Grant is an active access right from a municipality.

@@ -22,9 +22,16 @@ const clientColumns = `c.id, c.municipality_code, c.personal_identity_code, c.um
 
 // activeGrant is the SQL condition "account $A holds an active grant with one
 // of the roles from the client's municipality", with $A the account and $T
-// today. It is how every client query is scoped.
+// today. It is how every client query is scoped. For reading (readRoles), a
+// grant from a municipality that transferred the client away counts too
+// until the transfer's read period ends (client_transfers.read_until).
 func activeGrant(accountParam, todayParam, roles string) string {
-	return `SELECT g.id FROM grants g WHERE g.account_id = ` + accountParam + ` AND g.municipality_code = c.municipality_code
+	muni := `g.municipality_code = c.municipality_code`
+	if roles == readRoles {
+		muni = `(` + muni + ` OR g.municipality_code IN (SELECT t.from_municipality FROM client_transfers t
+			WHERE t.client_id = c.id AND t.read_until >= ` + todayParam + `))`
+	}
+	return `SELECT g.id FROM grants g WHERE g.account_id = ` + accountParam + ` AND ` + muni + `
 		AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= ` + todayParam + `) AND g.role IN (` + roles + `)`
 }
 
@@ -247,7 +254,7 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 		return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni)
 	}); err == nil {
 		ev.Municipality = muni
-		if action != authz.ClientRead && actor.Principal.Allowed(authz.ClientRead, muni).Allowed {
+		if action != authz.ClientRead && (actor.Principal.Allowed(authz.ClientRead, muni).Allowed || s.readableAfterTransfer(ctx, tx, actor, cid)) {
 			// Visible but not changeable: 403.
 			return c, 0, s.deny(ctx, tx, ev, model.Errorf(model.CodeForbidden, "read-only access"))
 		}

@@ -45,6 +45,8 @@ type Options struct {
 	DisablePasswordSignIn bool
 	// Access sets the access review thresholds.
 	Access AccessPolicy
+	// Cases sets the limits and deadlines of case records (DefaultCasePolicy where zero).
+	Cases CasePolicy
 }
 
 // Store is the data-access layer.

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
+)
+
+// readBody reads the (size-limited) request body for the store, which
+// decodes it only after the access check: a caller who may not see the client
+// gets 404 whatever the body holds.
+func readBody(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.HasPrefix(mt, "multipart/") {
+			return nil, model.Errorf(model.CodeBadRequest, "the body must be JSON")
+		}
+	}
+	return io.ReadAll(r.Body)
+}
+
+// created answers a POST that made a record (or its error).
+func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v any, err error) {
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", location)
+	server.JSON(w, http.StatusCreated, v)
+}
+
+func (a *API) createAssessment(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	as, err := a.srv.Store().CreateAssessment(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
+	a.created(w, r, "/api/v1/clients/"+as.ClientID+"/assessments/"+as.ID, as, err)
+}
+
+func (a *API) createPlan(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	p, err := a.srv.Store().CreatePlan(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
+	a.created(w, r, "/api/v1/clients/"+p.ClientID+"/plans/"+p.ID, p, err)
+}
+
+func (a *API) getPlan(w http.ResponseWriter, r *http.Request) {
+	p, err := a.srv.Store().PlanByID(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("plan_id"))
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, p)
+}
+
+func (a *API) createPlanReview(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	rv, err := a.srv.Store().CreatePlanReview(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("plan_id"), body)
+	a.created(w, r, "/api/v1/clients/"+rv.ClientID+"/plans/"+rv.PlanID, rv, err)
+}
+
+func (a *API) createService(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	sv, err := a.srv.Store().CreateService(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
+	a.created(w, r, "/api/v1/clients/"+sv.ClientID+"/services/"+sv.ID, sv, err)
+}
+
+func (a *API) transferClient(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	t, err := a.srv.Store().TransferClient(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
+	a.created(w, r, "/api/v1/clients/"+t.ClientID, t, err)
+}
+
+func (a *API) timeline(w http.ResponseWriter, r *http.Request) {
+	items, err := a.srv.Store().Timeline(r.Context(), server.From(r).Actor, r.PathValue("id"))
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []store.TimelineItem{}
+	}
+	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (a *API) jobseekerHistory(w http.ResponseWriter, r *http.Request) {
+	items, err := a.srv.Store().JobseekerHistory(r.Context(), server.From(r).Actor, r.PathValue("id"))
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []store.JobseekerStatus{}
+	}
+	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// worklist answers GET /api/v1/worklist?municipality=CODE[&mine=true]. The
+// municipality names the worklist: without one (or with an unknown code)
+// there is no such worklist (404); another municipality's is 403.
+func (a *API) worklist(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.WorklistFilter{Municipality: strings.TrimSpace(q.Get("municipality"))}
+	switch q.Get("mine") {
+	case "", "false", "0":
+	case "true", "1":
+		f.Mine = true
+	default:
+		a.srv.Problem(w, r, model.Errorf(model.CodeBadRequest, "mine must be true or false"))
+		return
+	}
+	items, err := a.srv.Store().Worklist(r.Context(), server.From(r).Actor, f)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+}

@@ -1,0 +1,537 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/db"
+	"github.com/kotodigi/kotodigi/internal/model"
+)
+
+// CasePolicy holds the limits and deadlines of case records (R12). The law
+// fixes some of them; the rest are uncertain in the source material and are
+// therefore configuration (DESIGN.md § 1). Zero fields take the defaults of
+// DefaultCasePolicy.
+type CasePolicy struct {
+	// EligibilityYears: an assessment or plan is possible within this many
+	// years of the client's first residence permit, card or registration (3).
+	EligibilityYears int
+	// EligibilityWarnDays: the worklist warns this many days before the
+	// eligibility window closes for a client without a plan (90).
+	EligibilityWarnDays int
+	// FirstPlanMaxMonths: the longest first integration plan (12).
+	FirstPlanMaxMonths int
+	// PlansMaxMonths: the longest total of a client's plans without a recorded
+	// reason (exceeds_two_years_reason) (24).
+	PlansMaxMonths int
+	// PlanPreparationMonths: plan preparation is due this long after the
+	// assessment when the assessment gives no planned_plan_date (2).
+	PlanPreparationMonths int
+	// ServiceGuidanceMonths: the client must be guided to a service within
+	// this long of a plan's start (6).
+	ServiceGuidanceMonths int
+	// ReviewWarnDays: a planned review appears on the worklist this many days
+	// before its date (30).
+	ReviewWarnDays int
+	// PlanEndingWarnDays: a plan's end appears on the worklist this many days
+	// before it (30).
+	PlanEndingWarnDays int
+	// ReadAfterTransferDays: after a transfer the previous municipality may
+	// read the client for this many days (90).
+	ReadAfterTransferDays int
+}
+
+// DefaultCasePolicy is the policy used for zero fields of Options.Cases.
+var DefaultCasePolicy = CasePolicy{
+	EligibilityYears:      3,
+	EligibilityWarnDays:   90,
+	FirstPlanMaxMonths:    12,
+	PlansMaxMonths:        24,
+	PlanPreparationMonths: 2,
+	ServiceGuidanceMonths: 6,
+	ReviewWarnDays:        30,
+	PlanEndingWarnDays:    30,
+	ReadAfterTransferDays: 90,
+}
+
+func (s *Store) cases() CasePolicy {
+	p, d := s.opts.Cases, DefaultCasePolicy
+	for _, f := range []struct{ v, def *int }{
+		{&p.EligibilityYears, &d.EligibilityYears}, {&p.EligibilityWarnDays, &d.EligibilityWarnDays},
+		{&p.FirstPlanMaxMonths, &d.FirstPlanMaxMonths}, {&p.PlansMaxMonths, &d.PlansMaxMonths},
+		{&p.PlanPreparationMonths, &d.PlanPreparationMonths}, {&p.ServiceGuidanceMonths, &d.ServiceGuidanceMonths},
+		{&p.ReviewWarnDays, &d.ReviewWarnDays}, {&p.PlanEndingWarnDays, &d.PlanEndingWarnDays},
+		{&p.ReadAfterTransferDays, &d.ReadAfterTransferDays},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return p
+}
+
+// ParseRecordID returns the canonical form of a case record id (a UUID), or not found.
+func ParseRecordID(id string) (string, error) { return ParseClientID(id) }
+
+// readableAfterTransfer reports whether the actor may still read a client
+// that its municipality transferred away (so that a write is 403, not 404).
+func (s *Store) readableAfterTransfer(ctx context.Context, tx *db.Tx, actor Actor, clientID string) bool {
+	if actor.Principal == nil {
+		return false
+	}
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM clients c WHERE c.id = $1 AND EXISTS (`+activeGrant("$2", "$3", readRoles)+`)`,
+		clientID, actor.Principal.AccountID, s.Today()).Scan(&one)
+	return err == nil
+}
+
+// lockClient serialises case-record writes of one client (plan overlap and
+// length checks, the jobseeker check against a concurrent change) by
+// touching the client's row; it returns the client's current jobseeker status.
+func lockClient(ctx context.Context, tx *db.Tx, clientID string) (jobseeker bool, err error) {
+	if _, err := tx.Exec(ctx, `UPDATE clients SET updated_at = updated_at WHERE id = $1`, clientID); err != nil {
+		return false, err
+	}
+	err = tx.QueryRow(ctx, `SELECT jobseeker FROM clients WHERE id = $1`, clientID).Scan(&jobseeker)
+	return jobseeker, err
+}
+
+// decodeInput decodes a request body strictly; it runs after the access check,
+// so that an outsider learns nothing from the answer to a malformed body.
+func decodeInput(body []byte, v any) error {
+	if len(body) == 0 {
+		return model.Errorf(model.CodeBadRequest, "empty body")
+	}
+	return model.DecodeStrict(body, v)
+}
+
+func toJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func fromJSON(s []byte, v any) error { return json.Unmarshal(s, v) }
+
+// eligibility checks the R12 window for a date: within EligibilityYears of the
+// first permit date (a window ending on a non-working day extends to the next
+// business day), unless an exception applies. It reports whether the window
+// could be checked at all (false when the first permit date is unknown).
+func (s *Store) eligibility(v *model.Validation, field string, d model.Date, first *model.Date, exception bool) (checked bool) {
+	if first == nil {
+		return false
+	}
+	if d.After(s.eligibilityEnd(*first)) && !exception {
+		v.AddParam(field, model.FieldOutsideEligibility, strconv.Itoa(s.cases().EligibilityYears))
+	}
+	return true
+}
+
+func eligibilityDetail(checked bool, exception *string) string {
+	switch {
+	case exception != nil:
+		return " eligibility_exception=" + *exception
+	case !checked:
+		return " eligibility=not_checked"
+	}
+	return ""
+}
+
+// CreateAssessment records a competence and integration service-needs
+// assessment (§ 14, Decree 874/2024 § 1) for a client the actor may change.
+// body is the JSON request body (model.AssessmentInput). The date must lie
+// within the eligibility window (R12) unless an exception is given; when the
+// client's first permit date is unknown the assessment is stored with
+// eligibility_checked false.
+func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID string, body []byte) (model.Assessment, error) {
+	var out model.Assessment
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.AssessmentCreate, clientID, writeRoles)
+		if err != nil {
+			return err
+		}
+		var in model.AssessmentInput
+		if err := decodeInput(body, &in); err != nil {
+			return err
+		}
+		a, verr := in.Normalize()
+		v := fieldErrors(verr)
+		if verr != nil && v == nil {
+			return verr
+		}
+		if !v.Has("date") {
+			a.EligibilityChecked = s.eligibility(v, "date", a.Date, c.ResidenceBasis.FirstPermitDate, a.EligibilityException != nil)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		a.ID, a.ClientID, a.CreatedAt = uuid.NewString(), c.ID, s.Now()
+		content, err := toJSON(a.Content)
+		if err != nil {
+			return err
+		}
+		preparers, err := toJSON(a.Preparers)
+		if err != nil {
+			return err
+		}
+		sources, err := toJSON(a.Sources)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO assessments (id, client_id, municipality_code, date, content, plan_needed,
+			specifying_measures, planned_plan_date, preparers, sources, wellbeing_county_participated, eligibility_exception,
+			eligibility_checked, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			a.ID, a.ClientID, c.Municipality, a.Date, content, nullBool(a.Content.IntegrationPlanNeeded), a.SpecifyingMeasures,
+			model.NullDateOf(a.PlannedPlanDate), preparers, sources, a.WellbeingCountyParticipated, nullable(a.EligibilityException),
+			a.EligibilityChecked, a.CreatedAt, actor.accountID()); err != nil {
+			return err
+		}
+		ev := actor.event(authz.AssessmentCreate, audit.Allowed)
+		ev.ClientID, ev.Municipality, ev.GrantID = c.ID, c.Municipality, grantID
+		ev.Detail = "assessment=" + a.ID + eligibilityDetail(a.EligibilityChecked, a.EligibilityException)
+		if err := s.record(ctx, tx, ev); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// fieldErrors returns the field errors of a validation error as a Validation
+// to add to, an empty one for nil, and nil for any other error.
+func fieldErrors(err error) *model.Validation {
+	if err == nil {
+		return &model.Validation{}
+	}
+	e, ok := err.(*model.Error)
+	if !ok || e.Code != model.CodeValidationFailed {
+		return nil
+	}
+	return &model.Validation{Fields: e.Fields}
+}
+
+func nullBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}
+
+// planSpan is the period of a stored plan.
+type planSpan struct {
+	id         string
+	start, end model.Date
+}
+
+func days(from, to model.Date) int { return int(to.Time().Sub(from.Time()).Hours() / 24) }
+
+// CreatePlan records an integration plan (§ 16, Decree 874/2024 § 2) for a
+// client the actor may change. body is the JSON request body
+// (model.PlanInput). Rules (R12): the start date lies within the eligibility
+// window; the client's first plan lasts at most FirstPlanMaxMonths; all plans
+// together at most PlansMaxMonths unless exceeds_two_years_reason is given;
+// plans do not overlap (a plan may start on the day the previous one ends).
+func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, body []byte) (model.Plan, error) {
+	var out model.Plan
+	pol := s.cases()
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanCreate, clientID, writeRoles)
+		if err != nil {
+			return err
+		}
+		var in model.PlanInput
+		if err := decodeInput(body, &in); err != nil {
+			return err
+		}
+		p, verr := in.Normalize()
+		v := fieldErrors(verr)
+		if verr != nil && v == nil {
+			return verr
+		}
+		if v.Has("start_date") || v.Has("end_date") {
+			return v.Err()
+		}
+		if _, err := lockClient(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		// An exception recorded on an assessment carries over to the plans.
+		exception := p.EligibilityException
+		if exception == nil {
+			var e sql.NullString
+			err := tx.QueryRow(ctx, `SELECT MAX(a.eligibility_exception) FROM assessments a WHERE a.client_id = $1`, c.ID).Scan(&e)
+			if err != nil {
+				return err
+			}
+			exception = ptr(e)
+		}
+		p.EligibilityChecked = s.eligibility(v, "start_date", p.StartDate, c.ResidenceBasis.FirstPermitDate, exception != nil)
+
+		spans, err := planSpans(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range spans {
+			// Periods [start, end] overlap unless one ends on or before the other starts.
+			if p.StartDate.Before(o.end) && o.start.Before(p.EndDate) || p.StartDate == o.start {
+				v.Add("start_date", model.FieldOverlappingPlan)
+				break
+			}
+		}
+		if len(spans) == 0 && p.EndDate.After(p.StartDate.AddDate(0, pol.FirstPlanMaxMonths, 0)) {
+			v.AddParam("end_date", model.FieldPlanTooLong, strconv.Itoa(pol.FirstPlanMaxMonths))
+		}
+		if !v.Has("end_date") && !v.Has("start_date") {
+			first, total := p.StartDate, days(p.StartDate, p.EndDate)
+			for _, o := range spans {
+				total += days(o.start, o.end)
+				if o.start.Before(first) {
+					first = o.start
+				}
+			}
+			if total > days(first, first.AddDate(0, pol.PlansMaxMonths, 0)) && p.ExceedsTwoYearsReason == nil {
+				v.AddParam("end_date", model.FieldPlansExceedTwoYears, strconv.Itoa(pol.PlansMaxMonths))
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		p.ID, p.ClientID, p.Municipality, p.CreatedAt = uuid.NewString(), c.ID, c.Municipality, s.Now()
+		measures, err := toJSON(p.Measures)
+		if err != nil {
+			return err
+		}
+		preparers, err := toJSON(p.Preparers)
+		if err != nil {
+			return err
+		}
+		sources, err := toJSON(p.Sources)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO plans (id, client_id, municipality_code, start_date, end_date, goals, measures,
+			preparers, planned_review_date, sources, exceeds_two_years_reason, eligibility_exception, eligibility_checked, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			p.ID, p.ClientID, p.Municipality, p.StartDate, p.EndDate, p.Goals, measures, preparers, model.NullDateOf(p.PlannedReviewDate),
+			sources, nullable(p.ExceedsTwoYearsReason), nullable(p.EligibilityException), p.EligibilityChecked, p.CreatedAt, actor.accountID()); err != nil {
+			return err
+		}
+		ev := actor.event(authz.PlanCreate, audit.Allowed)
+		ev.ClientID, ev.Municipality, ev.GrantID = c.ID, c.Municipality, grantID
+		ev.Detail = "plan=" + p.ID + eligibilityDetail(p.EligibilityChecked, exception)
+		if p.ExceedsTwoYearsReason != nil {
+			ev.Detail += " exceeds_two_years"
+		}
+		if err := s.record(ctx, tx, ev); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+func planSpans(ctx context.Context, tx *db.Tx, clientID string) ([]planSpan, error) {
+	rows, err := tx.Query(ctx, `SELECT p.id, p.start_date, p.end_date FROM plans p WHERE p.client_id = $1 ORDER BY p.start_date`, clientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []planSpan
+	for rows.Next() {
+		var sp planSpan
+		if err := rows.Scan(&sp.id, &sp.start, &sp.end); err != nil {
+			return nil, err
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+const planColumns = `p.id, p.client_id, p.municipality_code, p.start_date, p.end_date, p.goals, p.measures, p.preparers,
+	p.planned_review_date, p.sources, p.exceeds_two_years_reason, p.eligibility_exception, p.eligibility_checked, p.created_at`
+
+func scanPlan(r rowScanner) (model.Plan, error) {
+	var p model.Plan
+	var measures, preparers, sources []byte
+	var review model.NullDate
+	var reason, exception sql.NullString
+	if err := r.Scan(&p.ID, &p.ClientID, &p.Municipality, &p.StartDate, &p.EndDate, &p.Goals, &measures, &preparers,
+		&review, &sources, &reason, &exception, &p.EligibilityChecked, &p.CreatedAt); err != nil {
+		return p, err
+	}
+	for _, j := range []struct {
+		b []byte
+		v any
+	}{{measures, &p.Measures}, {preparers, &p.Preparers}, {sources, &p.Sources}} {
+		if err := fromJSON(j.b, j.v); err != nil {
+			return p, err
+		}
+	}
+	p.PlannedReviewDate, p.ExceedsTwoYearsReason, p.EligibilityException = review.Ptr(), ptr(reason), ptr(exception)
+	p.CreatedAt = p.CreatedAt.UTC()
+	p.Reviews = []model.PlanReview{}
+	return p, nil
+}
+
+// planOfClient reads a plan of the client, recording a denied event when the
+// plan does not exist or belongs to another client.
+func (s *Store) planOfClient(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, c model.Client, planID string) (model.Plan, error) {
+	ev := actor.event(action, audit.Denied)
+	ev.ClientID, ev.Municipality = c.ID, c.Municipality
+	pid, err := ParseRecordID(planID)
+	if err != nil {
+		ev.Detail = "malformed plan id"
+		return model.Plan{}, s.deny(ctx, tx, ev, model.ErrNotFound)
+	}
+	p, err := scanPlan(tx.QueryRow(ctx, `SELECT `+planColumns+` FROM plans p WHERE p.id = $1 AND p.client_id = $2`, pid, c.ID))
+	if isNoRows(err) {
+		ev.Detail = "plan=" + pid + " not a plan of this client"
+		return p, s.deny(ctx, tx, ev, model.ErrNotFound)
+	}
+	return p, err
+}
+
+// PlanByID returns a client's plan with its reviews (the printable plan).
+func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID string) (model.Plan, error) {
+	var out model.Plan
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanRead, clientID, readRoles)
+		if err != nil {
+			return err
+		}
+		p, err := s.planOfClient(ctx, tx, actor, authz.PlanRead, c, planID)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
+			WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, p.ID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r model.PlanReview
+			if err := rows.Scan(&r.ID, &r.PlanID, &r.ClientID, &r.Date, &r.Changes, &r.CreatedAt); err != nil {
+				return err
+			}
+			r.CreatedAt = r.CreatedAt.UTC()
+			p.Reviews = append(p.Reviews, r)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		ev := actor.event(authz.PlanRead, audit.Allowed)
+		ev.ClientID, ev.Municipality, ev.GrantID, ev.Detail = c.ID, c.Municipality, grantID, "plan="+p.ID
+		if err := s.record(ctx, tx, ev); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// CreatePlanReview records a review of a client's plan: its date and what
+// changed (Decree 874/2024 § 3). A plan of another client is not found.
+func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, planID string, body []byte) (model.PlanReview, error) {
+	var out model.PlanReview
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanReview, clientID, writeRoles)
+		if err != nil {
+			return err
+		}
+		p, err := s.planOfClient(ctx, tx, actor, authz.PlanReview, c, planID)
+		if err != nil {
+			return err
+		}
+		var in model.ReviewInput
+		if err := decodeInput(body, &in); err != nil {
+			return err
+		}
+		r, verr := in.Normalize()
+		v := fieldErrors(verr)
+		if verr != nil && v == nil {
+			return verr
+		}
+		if !v.Has("date") && r.Date.Before(p.StartDate) {
+			v.Add("date", model.FieldDateOrder)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		r.ID, r.PlanID, r.ClientID, r.CreatedAt = uuid.NewString(), p.ID, c.ID, s.Now()
+		if _, err := tx.Exec(ctx, `INSERT INTO plan_reviews (id, plan_id, client_id, date, changes, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.PlanID, r.ClientID, r.Date, r.Changes, r.CreatedAt, actor.accountID()); err != nil {
+			return err
+		}
+		ev := actor.event(authz.PlanReview, audit.Allowed)
+		ev.ClientID, ev.Municipality, ev.GrantID, ev.Detail = c.ID, c.Municipality, grantID, "plan="+p.ID+" review="+r.ID
+		if err := s.record(ctx, tx, ev); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// CreateService records a service for a client the actor may change. For a
+// client whose current jobseeker status is true, only guidance and
+// counselling may be recorded: the employment authority records its services
+// in its own systems (R6), and the refusal is audited as denied.
+func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string, body []byte) (model.Service, error) {
+	var out model.Service
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ServiceCreate, clientID, writeRoles)
+		if err != nil {
+			return err
+		}
+		var in model.ServiceInput
+		if err := decodeInput(body, &in); err != nil {
+			return err
+		}
+		sv, err := in.Normalize()
+		if err != nil {
+			return err
+		}
+		ev := actor.event(authz.ServiceCreate, audit.Allowed)
+		ev.ClientID, ev.Municipality, ev.GrantID = c.ID, c.Municipality, grantID
+		jobseeker, err := lockClient(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		if jobseeker && sv.ServiceType != model.ServiceGuidance {
+			ev.Detail = "service_type=" + sv.ServiceType + " " + model.CodeEmploymentAuthority
+			return s.deny(ctx, tx, ev, model.Errorf(model.CodeEmploymentAuthority,
+				"the client is a jobseeker: only guidance and counselling is recorded here"))
+		}
+		sv.ID, sv.ClientID, sv.CreatedAt = uuid.NewString(), c.ID, s.Now()
+		var test any
+		if sv.FinalLanguageTest != nil {
+			j, err := toJSON(sv.FinalLanguageTest)
+			if err != nil {
+				return err
+			}
+			test = j
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO services (id, client_id, municipality_code, service_type, date, end_date, provider,
+			description, attendance, final_language_test, missed_with_interpreter_costs, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			sv.ID, sv.ClientID, c.Municipality, sv.ServiceType, sv.Date, model.NullDateOf(sv.EndDate), sv.Provider, sv.Description,
+			nullable(sv.Attendance), test, sv.MissedWithInterpreterCosts, sv.CreatedAt, actor.accountID()); err != nil {
+			return err
+		}
+		ev.Detail = "service=" + sv.ID + " service_type=" + sv.ServiceType
+		if err := s.record(ctx, tx, ev); err != nil {
+			return err
+		}
+		out = sv
+		return nil
+	})
+	return out, err
+}
