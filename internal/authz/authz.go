@@ -150,6 +150,22 @@ type Principal struct {
 // HasRole reports whether p holds the organisation role r.
 func (p *Principal) HasRole(r Role) bool { return slices.Contains(p.Roles, r) }
 
+// HoldsAny reports whether p holds one of roles, as an organisation role or
+// through an active grant.
+func (p *Principal) HoldsAny(roles []Role) bool {
+	for _, r := range roles {
+		if p.HasRole(r) {
+			return true
+		}
+		for _, g := range p.Grants {
+			if g.Role == r {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // GrantFor returns p's active grant from municipality with one of roles.
 func (p *Principal) GrantFor(municipality string, roles []Role) (Grant, bool) {
 	for _, g := range p.Grants {

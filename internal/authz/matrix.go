@@ -9,6 +9,7 @@ import (
 type Endpoint struct {
 	Method, Pattern string
 	Action          Action
+	Roles           []Role // the route's narrowing, if any
 }
 
 // PrincipalFor returns a principal holding role r in the context of
@@ -49,7 +50,11 @@ func MatrixCSV(endpoints []Endpoint) string {
 	for _, e := range endpoints {
 		for _, r := range AllRoles {
 			p := PrincipalFor(r, "091")
-			fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%s\n", e.Method, e.Pattern, e.Action, r, yes(p.Allowed(e.Action, "091")), yes(p.Allowed(e.Action, "049")))
+			own, other := p.Allowed(e.Action, "091"), p.Allowed(e.Action, "049")
+			if len(e.Roles) > 0 && !p.HoldsAny(e.Roles) {
+				own, other = Decision{}, Decision{}
+			}
+			fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%s\n", e.Method, e.Pattern, e.Action, r, yes(own), yes(other))
 		}
 	}
 	return b.String()

@@ -42,7 +42,7 @@ func TestPermissionMatrix(t *testing.T) {
 	srv := newServer(t)
 	var eps []authz.Endpoint
 	for _, r := range srv.Routes() {
-		eps = append(eps, authz.Endpoint{Method: r.Method, Pattern: r.Pattern, Action: r.Action})
+		eps = append(eps, authz.Endpoint{Method: r.Method, Pattern: r.Pattern, Action: r.Action, Roles: r.Roles})
 	}
 	sort.Slice(eps, func(i, j int) bool {
 		if eps[i].Pattern != eps[j].Pattern {

@@ -47,6 +47,11 @@ func Routes(srv *server.Server) []server.Route {
 	page := func(method, pattern string, action authz.Action, summary string, fn http.HandlerFunc) server.Route {
 		return server.Route{Method: method, Pattern: pattern, Action: action, Auth: server.AuthSession, Summary: summary, Handler: fn}
 	}
+	// only narrows a page to the role whose work it is (see server.Route.Roles).
+	only := func(rt server.Route, roles ...authz.Role) server.Route {
+		rt.Roles = roles
+		return rt
+	}
 	return []server.Route{
 		pub("GET", "/static/{file}", "Web UI stylesheet", h.staticFile),
 		pub("GET", "/login", "Sign-in page", h.loginForm),
@@ -64,27 +69,27 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
 		page("GET", "/account", authz.AccountRead, "My account: organisation, roles, grants, sign out everywhere", h.account),
-		page("GET", "/admin/staff", authz.AccountList, "Main user: staff accounts of the municipality and its county", h.staff),
-		page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account", h.createStaff),
+		only(page("GET", "/admin/staff", authz.AccountList, "Main user: staff accounts of the municipality and its county", h.staff), authz.MainUser),
+		only(page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account", h.createStaff), authz.MainUser),
 		page("GET", "/admin/grants", authz.GrantList, "Main user: access review and grant form", h.grants),
 		page("POST", "/admin/grants", authz.GrantCreate, "Main user: grant access", h.createGrant),
 		page("POST", "/admin/grants/{id}/change", authz.GrantUpdate, "Main user: change a grant's role or end date", h.changeGrant),
 		page("POST", "/admin/grants/{id}/revoke", authz.GrantRevoke, "Main user: revoke a grant", h.revokeGrant),
 		page("GET", "/admin/grants/revoke-dormant", authz.GrantList, "Main user: confirm revoking the grants of dormant accounts", h.dormantForm),
 		page("POST", "/admin/grants/revoke-dormant", authz.GrantRevoke, "Main user: revoke the grants of dormant accounts", h.revokeDormant),
-		page("GET", "/admin/anomalies", authz.AnomalyRead, "Main user: anomalies reported to the municipality", h.adminAnomalies),
-		page("GET", "/admin/anomalies/{id}", authz.AnomalyRead, "Main user: one reported anomaly and the finding form", h.adminAnomaly),
-		page("POST", "/admin/anomalies/{id}", authz.AnomalyInvestigate, "Main user: record the investigation finding", h.recordFinding),
+		only(page("GET", "/admin/anomalies", authz.AnomalyRead, "Main user: anomalies reported to the municipality", h.adminAnomalies), authz.MainUser),
+		only(page("GET", "/admin/anomalies/{id}", authz.AnomalyRead, "Main user: one reported anomaly and the finding form", h.adminAnomaly), authz.MainUser),
+		only(page("POST", "/admin/anomalies/{id}", authz.AnomalyInvestigate, "Main user: record the investigation finding", h.recordFinding), authz.MainUser),
 		page("GET", "/admin/main-users", authz.OrganisationRead, "KEHA admin: a municipality's accounts and main users", h.mainUsers),
 		page("POST", "/admin/main-users", authz.MainUserAppoint, "KEHA admin: appoint an existing account as main user", h.appointMainUser),
 		page("POST", "/admin/main-users/new", authz.MainUserAppoint, "KEHA admin: create a main user's account", h.createMainUser),
 		page("POST", "/admin/main-users/{id}/remove", authz.MainUserRemove, "KEHA admin: remove the main user role", h.removeMainUser),
-		page("GET", "/monitoring/anomalies", authz.AnomalyRead, "Log monitor: anomalies by status", h.monitoringAnomalies),
-		page("GET", "/monitoring/anomalies/{id}", authz.AnomalyRead, "Log monitor: one anomaly with its evidence", h.monitoringAnomaly),
-		page("POST", "/monitoring/anomalies/{id}", authz.AnomalyReport, "Log monitor: report an anomaly to its municipality or dismiss it", h.reviewAnomaly),
-		page("GET", "/monitoring/response-times", authz.AnomalyRead, "Log monitor: municipalities' response times", h.responseTimes),
-		page("GET", "/monitoring/audit", authz.AuditRead, "Log monitor: newest audit events and the search form", h.auditLog),
-		page("POST", "/monitoring/audit", authz.AuditRead, "Log monitor: search the audit log (filters in the body)", h.searchAuditLog),
+		only(page("GET", "/monitoring/anomalies", authz.AnomalyRead, "Log monitor: anomalies by status", h.monitoringAnomalies), authz.LogMonitor),
+		only(page("GET", "/monitoring/anomalies/{id}", authz.AnomalyRead, "Log monitor: one anomaly with its evidence", h.monitoringAnomaly), authz.LogMonitor),
+		only(page("POST", "/monitoring/anomalies/{id}", authz.AnomalyReport, "Log monitor: report an anomaly to its municipality or dismiss it", h.reviewAnomaly), authz.LogMonitor),
+		only(page("GET", "/monitoring/response-times", authz.AnomalyRead, "Log monitor: municipalities' response times", h.responseTimes), authz.LogMonitor),
+		only(page("GET", "/monitoring/audit", authz.AuditRead, "Log monitor: newest audit events and the search form", h.auditLog), authz.LogMonitor),
+		only(page("POST", "/monitoring/audit", authz.AuditRead, "Log monitor: search the audit log (filters in the body)", h.searchAuditLog), authz.LogMonitor),
 	}
 }
 
