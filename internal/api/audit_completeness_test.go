@@ -111,6 +111,8 @@ func TestAuditCompleteness(t *testing.T) {
 			{"POST /api/v1/clients/{id}/assessments", v, base + "/assessments", assessment("2026-11-20"), 403, []string{"assessment.create/denied"}},
 			{"POST /api/v1/clients/{id}/assessments", espoo, base + "/assessments", assessment("2026-11-20"), 404, []string{"assessment.create/denied"}},
 			{"POST /api/v1/clients/{id}/plans", w, base + "/plans", plan("2027-01-01", "2027-06-30"), 201, []string{"plan.create/allowed"}},
+			// Refused by rules that read the client's stored plans: audited as denied.
+			{"POST /api/v1/clients/{id}/plans", w, base + "/plans", plan("2027-03-01", "2027-05-31"), 422, []string{"plan.create/denied"}},
 			{"POST /api/v1/clients/{id}/plans", v, base + "/plans", plan("2027-07-01", "2027-08-31"), 403, []string{"plan.create/denied"}},
 			{"POST /api/v1/clients/{id}/plans", espoo, base + "/plans", plan("2027-07-01", "2027-08-31"), 404, []string{"plan.create/denied"}},
 			{"POST /api/v1/clients/{id}/plans/{plan_id}/reviews", w, planPath + "/reviews", review, 201, []string{"plan.review/allowed"}},

@@ -41,7 +41,7 @@ func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string
 			}
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return s.refuse(ctx, tx, actor, authz.ClientTransfer, c, grantID, err)
 		}
 		now := s.Now()
 		t := model.Transfer{ID: uuid.NewString(), ClientID: c.ID, FromMunicipality: c.Municipality, ToMunicipality: in.Municipality,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/kotodigi/kotodigi/internal/audit"
@@ -167,7 +168,7 @@ func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID stri
 			a.EligibilityChecked = s.eligibility(v, "date", a.Date, c.ResidenceBasis.FirstPermitDate, a.EligibilityException != nil)
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return s.refuse(ctx, tx, actor, authz.AssessmentCreate, c, grantID, err)
 		}
 		a.ID, a.ClientID, a.CreatedAt = uuid.NewString(), c.ID, s.Now()
 		content, err := toJSON(a.Content)
@@ -298,7 +299,7 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, bo
 			}
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return s.refuse(ctx, tx, actor, authz.PlanCreate, c, grantID, err)
 		}
 		p.ID, p.ClientID, p.Municipality, p.CreatedAt = uuid.NewString(), c.ID, c.Municipality, s.Now()
 		measures, err := toJSON(p.Measures)
@@ -462,7 +463,7 @@ func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, pla
 			v.Add("date", model.FieldDateOrder)
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return s.refuse(ctx, tx, actor, authz.PlanReview, c, grantID, err)
 		}
 		r.ID, r.PlanID, r.ClientID, r.CreatedAt = uuid.NewString(), p.ID, c.ID, s.Now()
 		if _, err := tx.Exec(ctx, `INSERT INTO plan_reviews (id, plan_id, client_id, date, changes, created_at, created_by)
@@ -534,4 +535,20 @@ func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string,
 		return nil
 	})
 	return out, err
+}
+
+// refuse records a refused write about a client as a denied audit event
+// (the rules that refused it read the client's stored data: eligibility,
+// earlier plans, dates) and returns the validation error to the caller.
+func (s *Store) refuse(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, c model.Client, grantID int64, verr error) error {
+	ev := actor.event(action, audit.Denied)
+	ev.ClientID, ev.Municipality, ev.GrantID = c.ID, c.Municipality, grantID
+	var codes []string
+	if e, ok := verr.(*model.Error); ok {
+		for _, f := range e.Fields {
+			codes = append(codes, f.Field+":"+f.Code)
+		}
+	}
+	ev.Detail = "refused " + strings.Join(codes, ",")
+	return s.deny(ctx, tx, ev, verr)
 }
