@@ -21,6 +21,9 @@ type AccessPolicy struct {
 	ExpiringWithin int
 }
 
+// AccessPolicy returns the access review thresholds in force.
+func (s *Store) AccessPolicy() AccessPolicy { return s.access() }
+
 func (s *Store) access() AccessPolicy {
 	p := s.opts.Access
 	if p.DormantAfter == 0 {
@@ -187,24 +190,55 @@ func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, pat
 	return out, err
 }
 
-// RevokeDormantGrants revokes, in one action, every active grant of the
-// municipality whose grantee is dormant (see AccessPolicy). It returns the
-// revoked grant ids; each revocation is its own audit event.
+// RevokeDormantGrants revokes, in one action and one transaction, every
+// active grant of the municipality whose grantee is dormant (see
+// AccessPolicy). It returns the revoked grant ids; each revocation is its own
+// audit event.
 func (s *Store) RevokeDormantGrants(ctx context.Context, actor Actor, muni string) ([]int64, error) {
-	review, err := s.GrantReview(ctx, actor, muni)
-	if err != nil {
-		return nil, err
-	}
 	var ids []int64
-	for _, g := range review {
-		if g.Dormant {
-			if err := s.RevokeGrant(ctx, actor, g.ID); err != nil {
-				return ids, err
-			}
-			ids = append(ids, g.ID)
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		ev := actor.event(authz.GrantRevoke, audit.Allowed)
+		ev.Municipality = muni
+		if actor.Principal != nil && !actor.Principal.Allowed(authz.GrantRevoke, muni).Allowed {
+			return s.deny(ctx, tx, ev, model.ErrForbidden)
 		}
-	}
-	return ids, nil
+		now := s.Now()
+		cutoff := now.Add(-s.access().DormantAfter)
+		rows, err := tx.Query(ctx, `SELECT g.id FROM grants g JOIN accounts a ON a.id = g.account_id
+			WHERE g.municipality_code = $1 AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $2)
+			AND COALESCE(a.last_sign_in_at, a.created_at) < $3 ORDER BY g.id`, muni, s.Today(), cutoff)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.Exec(ctx, `UPDATE grants SET revoked_at = $2, revoked_by = $3 WHERE id = $1`, id, now, actor.accountID()); err != nil {
+				return err
+			}
+			e := ev
+			e.Detail = "grant=" + itoa(id) + " dormant"
+			if err := s.record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		// The review itself (who is dormant) is recorded even when nothing was revoked.
+		n := len(ids)
+		review := actor.event(authz.GrantList, audit.Allowed)
+		review.Municipality, review.ResultCount, review.Detail = muni, &n, "dormant review"
+		return s.record(ctx, tx, review)
+	})
+	return ids, err
 }
 
 // AppointMainUser gives a municipality's employee the main_user role (KEHA admins only).

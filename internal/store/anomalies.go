@@ -282,6 +282,22 @@ func nullInt64(v int64) any {
 // Anomalies lists anomalies: a log monitor sees all (optionally by status); a
 // main user those reported to the municipality.
 func (s *Store) Anomalies(ctx context.Context, actor Actor, status string) ([]Anomaly, error) {
+	return s.anomalies(ctx, actor, status, 0)
+}
+
+// AnomalyByID returns one anomaly the actor may see (see Anomalies).
+func (s *Store) AnomalyByID(ctx context.Context, actor Actor, id int64) (Anomaly, error) {
+	list, err := s.anomalies(ctx, actor, "", id)
+	if err != nil {
+		return Anomaly{}, err
+	}
+	if len(list) == 0 {
+		return Anomaly{}, model.ErrNotFound
+	}
+	return list[0], nil
+}
+
+func (s *Store) anomalies(ctx context.Context, actor Actor, status string, id int64) ([]Anomaly, error) {
 	var out []Anomaly
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		p := actor.Principal
@@ -300,6 +316,11 @@ func (s *Store) Anomalies(ctx context.Context, actor Actor, status string) ([]An
 		if status != "" {
 			args = append(args, status)
 			where = append(where, fmt.Sprintf(`a.status = $%d`, len(args)))
+		}
+		if id != 0 {
+			args = append(args, id)
+			where = append(where, fmt.Sprintf(`a.id = $%d`, len(args)))
+			ev.Detail = "anomaly=" + itoa(id)
 		}
 		q := `SELECT a.id, a.rule, a.severity, a.actor_email, a.municipality_code, a.summary, a.detected_at, a.status, a.reported_at,
 			a.monitor_note, a.finding, a.finding_note, a.finding_at, a.grants_revoked FROM anomalies a`

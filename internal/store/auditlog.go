@@ -20,6 +20,7 @@ type AuditFilter struct {
 	Action     string
 	Outcome    string
 	RequestID  string
+	EventIDs   []int64 // only these events (e.g. an anomaly's evidence)
 	From, To   time.Time
 	BeforeID   int64 // pagination: events with a smaller id
 	Limit      int   // default 100, at most 1000
@@ -97,6 +98,13 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 		}
 		if f.RequestID != "" {
 			conds = append(conds, `e.request_id = `+arg(f.RequestID))
+		}
+		if len(f.EventIDs) > 0 {
+			var in []string
+			for _, id := range f.EventIDs[:min(len(f.EventIDs), 1000)] {
+				in = append(in, arg(id))
+			}
+			conds = append(conds, `e.id IN (`+strings.Join(in, ", ")+`)`)
 		}
 		if !f.From.IsZero() {
 			conds = append(conds, `e.at >= `+arg(f.From.UTC()))
