@@ -104,10 +104,70 @@ func Load(ctx context.Context, s *store.Store) error {
 				email := fmt.Sprintf("asiakas%d@example.invalid", individual)
 				in.Email = &email
 			}
-			if _, err := s.RegisterClient(ctx, actor, in); err != nil && model.ErrorCode(err) != model.CodeDuplicateClient {
+			c, err := s.RegisterClient(ctx, actor, in)
+			if err != nil {
+				if model.ErrorCode(err) == model.CodeDuplicateClient {
+					continue
+				}
 				return fmt.Errorf("demo client: %w", err)
+			}
+			if err := cases(ctx, s, actor, c, i, today, m.lang); err != nil {
+				return fmt.Errorf("demo case records: %w", err)
 			}
 		}
 	}
 	return nil
+}
+
+// cases records some statutory work for a demo client, so that timelines and
+// worklists have something to show: an assessment for most clients, a plan
+// for some (a few of them old enough to be overdue for guidance to a
+// service), and services for others.
+func cases(ctx context.Context, s *store.Store, actor store.Actor, c model.Client, i int, today model.Date, lang string) error {
+	if i%4 == 3 || c.ResidenceBasis.FirstPermitDate == nil {
+		return nil
+	}
+	first := *c.ResidenceBasis.FirstPermitDate
+	assessed := first.AddDate(0, 1, 0)
+	if assessed.After(today) {
+		assessed = today
+	}
+	preparer := `[{"name": "Helmi Työntekijä", "contact": "kotoutuminen@example.invalid"}]`
+	if lang == "sv" {
+		preparer = `[{"name": "Vera Arbetare", "contact": "integration@example.invalid"}]`
+	}
+	body := fmt.Sprintf(`{"date": %q, "content": {"literacy": "literate", "finnish_level": "A1", "education": "Secondary school",
+		"work_history": "Shop assistant", "service_needs": "Language training, guidance to work", "integration_plan_needed": true},
+		"specifying_measures": "Language test at the adult education centre", "planned_plan_date": %q, "preparers": %s,
+		"sources": ["client", "migri"], "wellbeing_county_participated": false, "eligibility_exception": null}`,
+		assessed, assessed.AddDate(0, 1, 0), preparer)
+	if _, err := s.CreateAssessment(ctx, actor, c.ID, []byte(body)); err != nil {
+		return err
+	}
+	if i%4 == 2 {
+		return nil // plan preparation due
+	}
+	start := assessed.AddDate(0, 1, 0)
+	if start.After(today) {
+		start = today
+	}
+	plan := fmt.Sprintf(`{"start_date": %q, "end_date": %q, "goals": "Finnish to level A2; a first job or training place",
+		"measures": [{"service_type": "integration_training", "description": "Integration training, 40 credits"},
+		{"service_type": "civic_orientation", "description": "Multilingual civic orientation in Arabic"}],
+		"preparers": %s, "planned_review_date": %q, "sources": ["client"]}`,
+		start, start.AddDate(1, 0, -1), preparer, start.AddDate(0, 6, 0))
+	if _, err := s.CreatePlan(ctx, actor, c.ID, []byte(plan)); err != nil {
+		return err
+	}
+	if i%4 == 1 || c.Jobseeker {
+		return nil // guidance to a service due (or, for a jobseeker, the employment authority's)
+	}
+	service := fmt.Sprintf(`{"service_type": "civic_orientation", "date": %q, "provider": "Adult education centre",
+		"description": "Civic orientation, 60 hours", "attendance": "attended"}`, start.AddDate(0, 1, 0).String())
+	if start.AddDate(0, 1, 0).After(today) {
+		service = fmt.Sprintf(`{"service_type": "guidance_and_counselling", "date": %q, "provider": "Municipality",
+			"description": "Guidance to language training"}`, today.String())
+	}
+	_, err := s.CreateService(ctx, actor, c.ID, []byte(service))
+	return err
 }
