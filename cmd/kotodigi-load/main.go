@@ -34,6 +34,7 @@ import (
 )
 
 const (
+	giveUpAfter = 200 // failures without one success end a run early
 	maxDuration = 10 * time.Minute
 	maxRequests = 5_000_000
 	maxConc     = 256
@@ -117,7 +118,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 func loop(ctx context.Context, c config, work func(ctx context.Context, worker int) error) (bench.Summary, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
-	var budget atomic.Int64
+	var budget, oks, fails atomic.Int64
 	budget.Store(int64(c.requests))
 	recs := make([]*bench.Recorder, c.concurrency)
 	var firstErr error
@@ -144,8 +145,12 @@ func loop(ctx context.Context, c config, work func(ctx context.Context, worker i
 					}
 					rec.Fail()
 					errOnce.Do(func() { firstErr = err })
+					if fails.Add(1) >= giveUpAfter && oks.Load() == 0 {
+						cancel() // the target does not work at all: stop hammering it
+					}
 					continue
 				}
+				oks.Add(1)
 				rec.OK(d)
 			}
 		})
@@ -252,6 +257,9 @@ func runHTTP(ctx context.Context, c config, out io.Writer) error {
 		label = c.mode
 	}
 	report(out, c, label, c.mode+" against "+l.base, s, firstErr)
+	if s.OK == 0 {
+		return fmt.Errorf("no request succeeded: %v", firstErr)
+	}
 	return ctx.Err()
 }
 
@@ -372,5 +380,8 @@ func runRaw(ctx context.Context, c config, out io.Writer) error {
 		return r.ReadAudit(ctx, w, bench.RawClientID(1+rand.IntN(c.rawClients)))
 	})
 	report(out, c, label, what, s, firstErr)
+	if s.OK == 0 {
+		return fmt.Errorf("no operation succeeded: %v", firstErr)
+	}
 	return ctx.Err()
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/demo"
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/mail"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/sso"
@@ -156,6 +157,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var jc jobs.Config
 	fs.DurationVar(&jc.AnomalyEvery, "anomaly-interval", envDuration("KOTODIGI_ANOMALY_INTERVAL", time.Minute), "how often log monitoring looks for anomalies (env KOTODIGI_ANOMALY_INTERVAL)")
 	fs.DurationVar(&jc.AuditRetention, "audit-retention", envDuration("KOTODIGI_AUDIT_RETENTION", store.DefaultAuditRetention), "how long audit events are kept, at least 8760h (env KOTODIGI_AUDIT_RETENTION)")
+	smtpSender := &mail.Sender{Username: os.Getenv("KOTODIGI_SMTP_USERNAME"), Password: os.Getenv("KOTODIGI_SMTP_PASSWORD")}
+	fs.StringVar(&smtpSender.Addr, "smtp-addr", env("KOTODIGI_SMTP_ADDR", ""), "SMTP relay host:port for notices to main users (env KOTODIGI_SMTP_ADDR; credentials in KOTODIGI_SMTP_USERNAME/KOTODIGI_SMTP_PASSWORD)")
+	fs.StringVar(&smtpSender.From, "smtp-from", env("KOTODIGI_SMTP_FROM", ""), "sender address of notices (env KOTODIGI_SMTP_FROM)")
+	baseURL := fs.String("base-url", env("KOTODIGI_BASE_URL", ""), "public address of this service, for links in e-mail (env KOTODIGI_BASE_URL)")
 	passwordSignIn := fs.Bool("password-signin", env("KOTODIGI_PASSWORD_SIGNIN", "true") == "true", "allow sign-in with a password (env KOTODIGI_PASSWORD_SIGNIN=true|false)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -167,7 +172,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("password sign-in is off and no identity provider is configured: nobody could sign in")
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn})
+	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/")})
 	if err != nil {
 		return err
 	}
@@ -183,6 +188,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.Mount(sso.Routes(srv, oc))
 	if jc.AuditRetention < audit.MinRetention {
 		return fmt.Errorf("--audit-retention must be at least %s", audit.MinRetention)
+	}
+	if smtpSender.Enabled() {
+		jc.Mail = smtpSender
 	}
 	go jobs.New(s, jc, log).Loop(ctx, 30*time.Second)
 	ln, err := net.Listen("tcp", *addr)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/mail"
 	"github.com/kotodigi/kotodigi/internal/store"
 )
 
@@ -37,6 +38,8 @@ type Config struct {
 	Rules          store.AnomalyRules // default store.DefaultAnomalyRules
 	RetentionEvery time.Duration      // default 24 h
 	AuditRetention time.Duration      // default 5 years
+	// Mail sends queued notifications when SMTP is configured.
+	Mail *mail.Sender
 }
 
 // New returns a runner with the standard tasks.
@@ -70,6 +73,21 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 			_, err := s.ApplyAuditRetention(ctx, cfg.AuditRetention)
 			return cursor, err
 		}},
+	}
+	if cfg.Mail.Enabled() {
+		r.tasks = append(r.tasks, Task{Name: "mail", Every: 30 * time.Second, Lease: 5 * time.Minute, Run: func(ctx context.Context, cursor int64) (int64, error) {
+			pending, err := s.PendingNotifications(ctx, 100)
+			if err != nil {
+				return cursor, err
+			}
+			for _, n := range pending {
+				sendErr := cfg.Mail.Send(n.To, n.Subject, n.Body)
+				if err := s.MarkNotification(ctx, n.ID, sendErr); err != nil {
+					return cursor, err
+				}
+			}
+			return cursor, nil
+		}})
 	}
 	return r
 }

@@ -420,6 +420,12 @@ func (s *Store) ReviewAnomaly(ctx context.Context, actor Actor, id int64, report
 			id, newStatus, actor.accountID(), when, actor.accountID(), strings.TrimSpace(note)); err != nil {
 			return err
 		}
+		if report {
+			subject, body := anomalyMail(id, s.opts.BaseURL)
+			if err := s.notifyMainUsers(ctx, tx, muni.String, subject, body); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, ev)
 	})
 }

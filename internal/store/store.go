@@ -41,6 +41,8 @@ type Options struct {
 	Logger      *slog.Logger
 	// Sessions sets session lifetimes and sign-in limits (DefaultSessionPolicy when zero).
 	Sessions SessionPolicy
+	// BaseURL is the public address of the service, for links in e-mail.
+	BaseURL string
 	// DisablePasswordSignIn switches password sign-in off (identity provider only).
 	DisablePasswordSignIn bool
 	// Access sets the access review thresholds.
