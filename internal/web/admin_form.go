@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/model"
@@ -20,6 +21,9 @@ type inputSpec struct {
 	ID string
 	// List is the id of a datalist of suggestions.
 	List string
+	// Group is the translated name of the row the input is in ("Preparer
+	// 2"), for the error summary.
+	Group string
 }
 
 func (s inputSpec) key() string {
@@ -39,7 +43,14 @@ func (s inputSpec) id() string {
 // readForm keeps the posted values of the inputs, untrimmed.
 func readForm(r *http.Request, specs []inputSpec) formState {
 	s := newFormState()
+	if r.PostForm == nil {
+		_ = r.ParseForm() // as PostFormValue would; groups of checkboxes read r.PostForm
+	}
 	for _, in := range specs {
+		if in.Kind == "checkboxes" {
+			s.lists[in.Name] = r.PostForm[in.Name]
+			continue
+		}
 		v := r.PostFormValue(in.Name)
 		if in.Kind == "checkbox" && v != "true" {
 			v = ""
@@ -60,7 +71,10 @@ func (p Page) input(s formState, in inputSpec, options ...option) formField {
 	f.Error = strings.Join(s.errors[in.Name], " ")
 	for i, o := range options {
 		o.Selected = o.Value == f.Value
-		if in.Kind == "radio" {
+		if in.Kind == "checkboxes" {
+			o.Selected = slices.Contains(s.lists[in.Name], o.Value)
+		}
+		if in.Kind == "radio" || in.Kind == "checkboxes" {
 			o.ID = f.ID + "-" + fieldID(o.Value)
 			if i == 0 {
 				o.ID = f.ID // the error summary links to the first choice
@@ -83,8 +97,12 @@ func (p Page) summarizeForm(s *formState, specs []inputSpec) {
 		s.Summary = append(s.Summary, summaryItem{Href: href, Text: s.FormError})
 	}
 	for _, in := range specs {
+		label := p.T("label." + in.key())
+		if in.Group != "" {
+			label = in.Group + ", " + label
+		}
 		for _, msg := range s.errors[in.Name] {
-			s.Summary = append(s.Summary, summaryItem{Href: "#" + in.id(), Text: p.T("label."+in.key()) + ": " + msg})
+			s.Summary = append(s.Summary, summaryItem{Href: "#" + in.id(), Text: label + ": " + msg})
 		}
 	}
 }

@@ -75,6 +75,16 @@ func (h *handler) mainUsersForm(r *http.Request, muni string) mainUsersPage {
 	page := mainUsersPage{Page: h.newPage(r, "title.main_users", "main_users"), formState: newFormState(), create: newFormState(),
 		choice: newFormState(), Municipality: muni}
 	page.choice.values["municipality"] = muni
+	page.choices = h.municipalityOptions(lang)
+	if muni != "" {
+		page.MunicipalityLabel = h.municipalityLabel(muni, lang)
+	}
+	return page
+}
+
+// municipalityOptions are all municipalities, in the alphabetical order of
+// the language.
+func (h *handler) municipalityOptions(lang string) []option {
 	tag := language.Finnish
 	switch lang {
 	case "sv":
@@ -83,14 +93,12 @@ func (h *handler) mainUsersForm(r *http.Request, muni string) mainUsersPage {
 		tag = language.English
 	}
 	coll := collate.New(tag)
+	var out []option
 	for _, m := range h.srv.Store().RefData().Municipalities {
-		page.choices = append(page.choices, option{Value: m.Code, Label: h.municipalityLabel(m.Code, lang)})
+		out = append(out, option{Value: m.Code, Label: h.municipalityLabel(m.Code, lang)})
 	}
-	slices.SortFunc(page.choices, func(a, b option) int { return coll.CompareString(a.Label, b.Label) })
-	if muni != "" {
-		page.MunicipalityLabel = h.municipalityLabel(muni, lang)
-	}
-	return page
+	slices.SortFunc(out, func(a, b option) int { return coll.CompareString(a.Label, b.Label) })
+	return out
 }
 
 // knownMunicipality reports whether code is a municipality of the reference data.

@@ -442,7 +442,7 @@ func TestAuditLogSearchWithOlderPages(t *testing.T) {
 		w := e.signedIn(helsinkiWorker)
 		path := w.register(clientForm(identityCode(964), "Omar", "Nouri"))
 		for range 30 {
-			w.get(path) // a client page view is two reads: the data and the history
+			w.get(path) // a client page view is three reads: the data, the history and the jobseeker statuses
 		}
 		all, err := e.store.AuditEvents(context.Background(), store.OperatorActor(),
 			store.AuditFilter{ActorEmail: helsinkiWorker, Action: "client.read", Outcome: "allowed", Limit: 1000})
@@ -527,6 +527,9 @@ func TestClientAccessesPageAndCSV(t *testing.T) {
 	})
 }
 
+// pathParam is a {parameter} of a route pattern.
+var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
+
 func TestEveryPostRouteRefusesAMissingCSRFToken(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := newAdminEnv(t, tg)
@@ -537,7 +540,7 @@ func TestEveryPostRouteRefusesAMissingCSRFToken(t *testing.T) {
 				if rt.Method != http.MethodPost || rt.Auth != server.AuthSession {
 					continue
 				}
-				path := strings.ReplaceAll(rt.Pattern, "{id}", "1")
+				path := pathParam.ReplaceAllString(rt.Pattern, "1")
 				form := url.Values{"municipality": {"091"}, "email": {helsinkiViewer}, "name": {"X"}, "role": {"worker"}, "task": {taskFi},
 					"organisation": {"municipality:091"}, "report": {"true"}, "finding": {"misuse"}, "revoke": {"true"}}
 				if p := b.post(path, form); p.status != http.StatusForbidden {

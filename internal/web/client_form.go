@@ -33,7 +33,7 @@ const (
 
 // fieldSpec describes one input of a form.
 type fieldSpec struct {
-	Kind     string // text, email, tel, date, textarea, select, radio, checkbox
+	Kind     string // text, email, tel, date, textarea, select, radio, checkbox, checkboxes
 	Required bool   // always required (marked with the required attribute)
 	Optional bool   // never required (the label says so); neither: it depends, the hint says on what
 }
@@ -105,6 +105,8 @@ type summaryItem struct {
 // formState is what the user typed and what was wrong with it.
 type formState struct {
 	values map[string]string
+	// lists are the values of groups of checkboxes.
+	lists  map[string][]string
 	errors map[string][]string
 	// Summary lists the errors in form order, each linking to its field.
 	Summary []summaryItem
@@ -113,7 +115,7 @@ type formState struct {
 }
 
 func newFormState() formState {
-	return formState{values: map[string]string{}, errors: map[string][]string{}}
+	return formState{values: map[string]string{}, lists: map[string][]string{}, errors: map[string][]string{}}
 }
 
 // Value is what the field holds.

@@ -19,8 +19,30 @@ type clientPage struct {
 	// CanSeeAccesses: the reader may see who has seen the client's data
 	// (the main user of the client's municipality).
 	CanSeeAccesses bool
+	// What the reader may record (a worker of the client's municipality).
+	CanAssess, CanPlan, CanRecordService, CanTransfer bool
+	// Jobseeker: only guidance and counselling is recorded here (R6).
+	Jobseeker bool
+	// TransferredTo names the municipality a reader of the previous
+	// municipality transferred the client to (read-only for a while).
+	TransferredTo string
+	// Timeline is the case, newest first; JobseekerHistory the statuses,
+	// the current one first.
+	Timeline         []timelineRow
+	JobseekerHistory []jobseekerRow
 	// Done is a translated confirmation after registering or saving.
 	Done string
+}
+
+// timelineRow is one event of the case; Href leads to its record, if it
+// has a page (plans, and reviews of plans).
+type timelineRow struct {
+	Time, Event, Date, Href string
+}
+
+// jobseekerRow is one jobseeker status.
+type jobseekerRow struct {
+	Status, From, By string
 }
 
 // detail is one term and its description in the client's data.
@@ -48,15 +70,62 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		h.srv.Fail(w, r, err)
 		return
 	}
+	timeline, err := st.Timeline(r.Context(), req.Actor, c.ID)
+	if err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	statuses, err := st.JobseekerHistory(r.Context(), req.Actor, c.ID)
+	if err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
 	lang := req.Lang
+	may := func(a authz.Action) bool { return req.Actor.Principal.Allowed(a, c.Municipality).Allowed }
 	page := clientPage{Page: h.newPage(r, "title.client", ""), ID: c.ID, Name: c.FirstNames + " " + c.LastName,
-		CanEdit:        req.Actor.Principal.Allowed(authz.ClientUpdate, c.Municipality).Allowed,
-		CanSeeAccesses: req.Actor.Principal.Allowed(authz.AuditRead, c.Municipality).Allowed}
-	switch r.URL.Query().Get("done") {
+		CanEdit: may(authz.ClientUpdate), CanSeeAccesses: may(authz.AuditRead), CanAssess: may(authz.AssessmentCreate),
+		CanPlan: may(authz.PlanCreate), CanRecordService: may(authz.ServiceCreate), CanTransfer: may(authz.ClientTransfer),
+		Jobseeker: c.Jobseeker}
+	if !may(authz.ClientRead) {
+		// Readable without a grant from the client's municipality: the
+		// reader's municipality transferred the client there.
+		page.TransferredTo = h.municipalityLabel(c.Municipality, lang)
+	}
+	q := r.URL.Query()
+	switch q.Get("done") {
 	case "registered":
 		page.Done = page.T("client.done_registered")
 	case "updated":
 		page.Done = page.T("client.done_updated")
+	case "assessment":
+		page.Done = page.T("client.done_assessment")
+	case "service":
+		page.Done = page.T("client.done_service")
+	case "transferred":
+		page.Done = page.T("client.done_transferred", h.municipalityLabel(c.Municipality, lang))
+		if d, err := model.ParseDate(q.Get("read_until")); err == nil {
+			page.Done += " " + page.T("client.done_transferred_until", formatDate(lang, &d))
+		}
+	}
+	for _, it := range timeline {
+		row := timelineRow{Time: formatTime(lang, it.Time), Event: page.T("timeline." + it.Kind), Date: formatDate(lang, it.Date)}
+		switch it.Kind {
+		case "plan":
+			row.Href = "/clients/" + c.ID + "/plans/" + it.ID
+		case "review":
+			row.Href = "/clients/" + c.ID + "/plans/" + it.PlanID
+		}
+		page.Timeline = append(page.Timeline, row)
+	}
+	for _, j := range statuses {
+		row := jobseekerRow{Status: page.T("jobseeker.not"), From: formatTime(lang, j.ValidFrom), By: j.RecordedBy}
+		if j.Jobseeker {
+			row.Status = page.T("jobseeker.is")
+		}
+		if j.RecordedBy == "operator" {
+			row.By = page.T("grants.by_operator")
+		}
+		page.JobseekerHistory = append(page.JobseekerHistory, row)
 	}
 	str := func(p *string) string {
 		if p == nil {

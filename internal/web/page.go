@@ -23,7 +23,7 @@ type Page struct {
 	// hear at once that the form was not accepted.
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
-	// "account", "staff", "grants", "anomalies", "main_users",
+	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
 	// "monitoring_anomalies", "response_times", "audit").
 	Nav       string
 	SignedIn  bool
@@ -39,6 +39,11 @@ type Page struct {
 	CanAppoint bool
 	// CanMonitor: a log monitor's anomalies, response times and audit log.
 	CanMonitor bool
+	// CanWorklist: a worker's or viewer's worklist of statutory deadlines.
+	CanWorklist bool
+	// PrintDocument marks a page that is a document to print (the printed
+	// integration plan): printed, it leaves out the service's header too.
+	PrintDocument bool
 	// Here is where the language switcher comes back to.
 	Here   string
 	CSSURL string
@@ -100,6 +105,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
+		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
 	}
 	return p
 }
@@ -132,6 +138,11 @@ func herePath(r *http.Request) string {
 		return "/clients"
 	case p == "/login", p == "/clients/new", strings.HasSuffix(p, "/edit"):
 		return p
+	case strings.HasPrefix(p, "/clients/") && (strings.HasSuffix(p, "/new") || strings.HasSuffix(p, "/transfer")):
+		// The case-record forms post to their own page.
+		return p
+	case strings.HasPrefix(p, "/clients/") && strings.HasSuffix(p, "/reviews"):
+		return strings.TrimSuffix(p, "/reviews")
 	case p == "/admin/staff", p == "/monitoring/audit":
 		return p
 	case strings.HasPrefix(p, "/admin/grants"):

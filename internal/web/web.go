@@ -63,9 +63,21 @@ func Routes(srv *server.Server) []server.Route {
 		page("POST", "/clients/search", authz.ClientSearch, "Search clients (query in the body, never in the URL)", h.search),
 		page("GET", "/clients/new", authz.ClientCreate, "Client registration form", h.registerForm),
 		page("POST", "/clients/new", authz.ClientCreate, "Register a client", h.register),
-		page("GET", "/clients/{id}", authz.ClientRead, "Client page with change history", h.client),
+		page("GET", "/clients/{id}", authz.ClientRead, "Client page: data, case timeline, jobseeker statuses, change history", h.client),
 		page("GET", "/clients/{id}/edit", authz.ClientUpdate, "Client edit form", h.editForm),
 		page("POST", "/clients/{id}/edit", authz.ClientUpdate, "Change a client's fields", h.edit),
+		page("GET", "/clients/{id}/assessments/new", authz.AssessmentCreate, "Assessment form (§ 14)", h.assessmentForm),
+		page("POST", "/clients/{id}/assessments/new", authz.AssessmentCreate, "Record an assessment (§ 14)", h.createAssessment),
+		page("GET", "/clients/{id}/plans/new", authz.PlanCreate, "Integration plan form (§ 16)", h.planForm),
+		page("POST", "/clients/{id}/plans/new", authz.PlanCreate, "Record an integration plan (§ 16)", h.createPlan),
+		page("GET", "/clients/{id}/plans/{plan_id}", authz.PlanRead, "Integration plan with its reviews and the review form", h.plan),
+		page("POST", "/clients/{id}/plans/{plan_id}/reviews", authz.PlanReview, "Record a review of an integration plan", h.createPlanReview),
+		page("GET", "/clients/{id}/plans/{plan_id}/print", authz.PlanRead, "Printable integration plan in the client's service language", h.planPrint),
+		page("GET", "/clients/{id}/services/new", authz.ServiceCreate, "Service form", h.serviceForm),
+		page("POST", "/clients/{id}/services/new", authz.ServiceCreate, "Record a service (a jobseeker's only guidance and counselling, R6)", h.createService),
+		page("GET", "/clients/{id}/transfer", authz.ClientTransfer, "Confirm transferring a client to another municipality", h.transferForm),
+		page("POST", "/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another municipality", h.transfer),
+		page("GET", "/worklist", authz.WorklistRead, "Worklist of statutory deadlines of a municipality's clients", h.worklist),
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
 		page("GET", "/account", authz.AccountRead, "My account: organisation, roles, grants, sign out everywhere", h.account),
@@ -95,7 +107,8 @@ func Routes(srv *server.Server) []server.Route {
 
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
-	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit"}
+	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
+	"plan_print", "service_form", "transfer", "worklist"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},

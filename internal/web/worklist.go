@@ -1,0 +1,129 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
+)
+
+// worklistPage is a worker's or viewer's list of the statutory deadlines
+// (R12) of one municipality's clients, soonest first: plans to prepare,
+// clients to guide to a service, reviews due, plans ending, eligibility
+// windows closing. "Mine" keeps the deadlines of records the user made.
+// The choice is a GET form: it holds only a municipality code and a flag.
+type worklistPage struct {
+	Page
+	filter  formState
+	choices []option
+	// Municipality is the chosen municipality ("" until chosen).
+	Municipality string
+	Items        []worklistRow
+	Count        string
+}
+
+// worklistRow is one deadline.
+type worklistRow struct {
+	ClientHref, ClientLabel, Kind, Due string
+	Overdue                            bool
+	// ActionHref and ActionLabel lead to where the deadline is met (or to
+	// the plan it is about, for those who may only read).
+	ActionHref, ActionLabel string
+}
+
+var worklistInputs = []inputSpec{
+	{Name: "municipality", Kind: "select", Key: "worklist.municipality", Required: true},
+	{Name: "mine", Kind: "checkbox", Key: "worklist.mine"},
+}
+
+// F describes one input of the choice.
+func (p worklistPage) F(name string) formField {
+	if name == "municipality" {
+		return p.input(p.filter, worklistInputs[0], p.choices...)
+	}
+	return p.input(p.filter, worklistInputs[1])
+}
+
+func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
+	req := server.From(r)
+	p := req.Actor.Principal
+	munis := p.Municipalities(authz.WorklistRead)
+	if len(munis) == 0 {
+		h.srv.Fail(w, r, model.ErrForbidden)
+		return
+	}
+	q := r.URL.Query()
+	page := worklistPage{Page: h.newPage(r, "title.worklist", "worklist"), filter: newFormState(),
+		Municipality: strings.TrimSpace(q.Get("municipality"))}
+	if page.Municipality == "" && len(munis) == 1 {
+		page.Municipality = munis[0]
+	}
+	mine := q.Get("mine") == "true"
+	page.filter.values["municipality"] = page.Municipality
+	if mine {
+		page.filter.values["mine"] = "true"
+	}
+	for _, m := range munis {
+		page.choices = append(page.choices, option{Value: m, Label: h.municipalityLabel(m, page.Lang)})
+	}
+	if page.Municipality == "" {
+		h.render(w, r, http.StatusOK, "worklist", page)
+		return
+	}
+	// The store refuses a municipality the user has no grant from.
+	items, err := h.srv.Store().Worklist(r.Context(), req.Actor, store.WorklistFilter{Municipality: page.Municipality, Mine: mine})
+	if err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	page.Title = page.T("title.worklist_of", h.municipalityLabel(page.Municipality, page.Lang))
+	may := func(a authz.Action) bool { return p.Allowed(a, page.Municipality).Allowed }
+	overdue := 0
+	for _, it := range items {
+		client := "/clients/" + it.ClientID
+		row := worklistRow{ClientHref: client, ClientLabel: page.T("worklist.client", shortID(it.ClientID)),
+			Kind: page.T("worklist.kind." + it.Kind), Due: formatDate(page.Lang, &it.DueDate), Overdue: it.Overdue}
+		plan := client + "/plans/" + it.RecordID
+		switch it.Kind {
+		case store.WorkPlanPreparation:
+			if may(authz.PlanCreate) {
+				row.ActionHref, row.ActionLabel = client+"/plans/new", page.T("worklist.action.plan")
+			}
+		case store.WorkServiceGuidance:
+			row.ActionHref, row.ActionLabel = plan, page.T("worklist.action.open_plan")
+			if may(authz.ServiceCreate) {
+				row.ActionHref, row.ActionLabel = client+"/services/new", page.T("worklist.action.service")
+			}
+		case store.WorkReviewDue, store.WorkPlanEnding:
+			row.ActionHref, row.ActionLabel = plan, page.T("worklist.action.open_plan")
+		case store.WorkEligibilityClosing:
+			if may(authz.AssessmentCreate) {
+				row.ActionHref, row.ActionLabel = client+"/assessments/new", page.T("worklist.action.assessment")
+			}
+		}
+		if it.Overdue {
+			overdue++
+		}
+		page.Items = append(page.Items, row)
+	}
+	switch len(items) {
+	case 0:
+		page.Count = page.T("worklist.none")
+	default:
+		page.Count = page.T("worklist.count", strconv.Itoa(len(items)), strconv.Itoa(overdue))
+	}
+	h.render(w, r, http.StatusOK, "worklist", page)
+}
+
+// shortID is the first part of a record id, enough to tell clients apart
+// on one list.
+func shortID(id string) string {
+	if i := strings.IndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return id
+}
