@@ -317,6 +317,8 @@ func TestNavigationPages(t *testing.T) {
 	a := startApp(t)
 	for _, user := range []struct{ email, lang string }{
 		{"main@helsinki.demo", "fi"},
+		{"worker@helsinki.demo", "fi"},
+		{"worker@vasa.demo", "sv"},
 		{"monitor@keha.demo", "fi"},
 		{"main@helsinki.demo", "sv"},
 		{"monitor@keha.demo", "en"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -78,6 +79,7 @@ type evEvent struct {
 	muni    string
 	count   int
 	detail  string
+	request string
 }
 
 type found struct {
@@ -93,7 +95,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 	var events []evEvent
 	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, at, COALESCE(actor_account_id, 0), actor_email, COALESCE(grant_id, 0), action, outcome,
-			COALESCE(CAST(client_id AS text), ''), COALESCE(municipality_code, ''), COALESCE(result_count, 0), detail
+			COALESCE(CAST(client_id AS text), ''), COALESCE(municipality_code, ''), COALESCE(result_count, 0), detail, request_id
 			FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2`, cursor, batch)
 		if err != nil {
 			return err
@@ -102,7 +104,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 		for rows.Next() {
 			var e evEvent
 			var client string
-			if err := rows.Scan(&e.id, &e.at, &e.account, &e.email, &e.grant, &e.action, &e.outcome, &client, &e.muni, &e.count, &e.detail); err != nil {
+			if err := rows.Scan(&e.id, &e.at, &e.account, &e.email, &e.grant, &e.action, &e.outcome, &client, &e.muni, &e.count, &e.detail, &e.request); err != nil {
 				return err
 			}
 			e.client = client
@@ -141,8 +143,13 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 				summary: "activity with personal data at " + local.Format("Mon 15:04"), email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
 		}
 		if e.action == "client.read" && e.outcome == audit.Allowed {
+			// A page that shows a client reads it more than once (data,
+			// history): count one read per client per request.
 			k := key{e.account, e.at.UnixNano() / int64(rules.ManyReadsWindow)}
-			reads[k] = append(reads[k], e)
+			dup := e.request != "" && slices.ContainsFunc(reads[k], func(o evEvent) bool { return o.request == e.request && o.client == e.client })
+			if !dup {
+				reads[k] = append(reads[k], e)
+			}
 			if readClients[e.account] == nil {
 				readClients[e.account] = map[string][]evEvent{}
 			}

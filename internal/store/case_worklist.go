@@ -37,11 +37,13 @@ const (
 // passed. RecordID is the record the deadline comes from (the assessment, the
 // plan, or for the eligibility window the client).
 type WorklistItem struct {
-	ClientID string     `json:"client_id"`
-	Kind     string     `json:"kind"`
-	DueDate  model.Date `json:"due_date"`
-	Overdue  bool       `json:"overdue"`
-	RecordID string     `json:"record_id"`
+	ClientID string `json:"client_id"`
+	// ClientName is "Last, First" (the worklist read is audited with the clients shown).
+	ClientName string     `json:"client_name"`
+	Kind       string     `json:"kind"`
+	DueDate    model.Date `json:"due_date"`
+	Overdue    bool       `json:"overdue"`
+	RecordID   string     `json:"record_id"`
 }
 
 // WorklistFilter selects a worklist: one municipality's clients, and with
@@ -63,6 +65,7 @@ func (s *Store) eligibilityEnd(first model.Date) model.Date {
 
 type worklistClient struct {
 	id        string
+	name      string
 	first     model.NullDate
 	createdBy sql.NullInt64
 }
@@ -125,11 +128,17 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 			return rows.Err()
 		}
 		var clients []worklistClient
-		if err := query(`SELECT c.id, c.first_permit_date, c.created_by FROM clients c WHERE `+scope+` ORDER BY c.id`, func(r *sql.Rows) error {
+		names := map[string]string{}
+		if err := query(`SELECT c.id, c.first_permit_date, c.created_by, c.last_name, c.first_names FROM clients c WHERE `+scope+` ORDER BY c.id`, func(r *sql.Rows) error {
 			var c worklistClient
+			var last, first string
+			if err := r.Scan(&c.id, &c.first, &c.createdBy, &last, &first); err != nil {
+				return err
+			}
+			c.name = last + ", " + first
+			names[c.id] = c.name
 			clients = append(clients, c)
-			p := &clients[len(clients)-1]
-			return r.Scan(&p.id, &p.first, &p.createdBy)
+			return nil
 		}); err != nil {
 			return err
 		}
@@ -176,7 +185,7 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 				return
 			}
 			due = deadline(due)
-			out = append(out, WorklistItem{ClientID: clientID, Kind: kind, DueDate: due, Overdue: today.After(due), RecordID: recordID})
+			out = append(out, WorklistItem{ClientID: clientID, ClientName: names[clientID], Kind: kind, DueDate: due, Overdue: today.After(due), RecordID: recordID})
 		}
 		for _, c := range clients {
 			ps := plans[c.id]

@@ -85,7 +85,11 @@ func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
 	overdue := 0
 	for _, it := range items {
 		client := "/clients/" + it.ClientID
-		row := worklistRow{ClientHref: client, ClientLabel: page.T("worklist.client", shortID(it.ClientID)),
+		label := it.ClientName
+		if label == "" {
+			label = page.T("worklist.client", shortID(it.ClientID))
+		}
+		row := worklistRow{ClientHref: client, ClientLabel: label,
 			Kind: page.T("worklist.kind." + it.Kind), Due: formatDate(page.Lang, &it.DueDate), Overdue: it.Overdue}
 		plan := client + "/plans/" + it.RecordID
 		switch it.Kind {
