@@ -8,11 +8,11 @@
 #     127.0.0.1, warms up (200 registrations one at a time: connection pools,
 #     caches, and on older versions every audit chain head), then runs
 #     kotodigi-load for register and read at concurrency 16 and 64;
-#  3. runs the raw comparison: per operation one transaction with the client
-#     SELECT + a plain audit INSERT, no kotodigi: kotodigi-load --raw-sqlite,
-#     kotodigi-load --raw-postgres, and pgbench with bench/pgbench_read_audit.sql;
-#  4. prints a summary table (and writes it to $BENCH_OUT, default
-#     bench/last-run.txt).
+#  3. right after each read run, the raw comparison at the same concurrency:
+#     per operation one transaction with the client SELECT + a plain audit
+#     INSERT, no kotodigi: kotodigi-load --raw-sqlite, kotodigi-load
+#     --raw-postgres, and pgbench with bench/pgbench_read_audit.sql;
+#  4. prints a summary table (also written to $BENCH_OUT when set).
 #
 # Every run is bounded in time (DURATION, default 15s; pgbench -T PGBENCH_T,
 # default 20) and in count, and targets 127.0.0.1 only. Takes about 5 minutes
@@ -38,7 +38,7 @@ BENCH_DB=kotodigi_bench
 RAW_CLIENTS=10000
 POOL=500
 EMAIL=bench-worker@hel.example
-OUT=${BENCH_OUT:-$ROOT/bench/last-run.txt}
+OUT=${BENCH_OUT:-/dev/null}
 export PGHOST PGPORT PGUSER
 
 case "$PGHOST" in
@@ -112,19 +112,21 @@ load() {
 }
 
 start_server() {
-	local db=$1
-	"$KD" serve --db "$db" --addr 127.0.0.1:0 >"$WORK/server.log" 2>"$WORK/server.err" &
+	local db=$1 name=$2
+	SERVER_ERR=$WORK/server-$name.err
+	SERVER_LOG=$WORK/server-$name.log
+	"$KD" serve --db "$db" --addr 127.0.0.1:0 >"$SERVER_LOG" 2>"$SERVER_ERR" &
 	SERVER_PID=$!
 	local url=""
 	for _ in $(seq 1 300); do
-		url=$(sed -n 's/^kotodigi is serving at \(http:[^ ]*\)$/\1/p' "$WORK/server.err" | head -n1)
+		url=$(sed -n 's/^kotodigi is serving at \(http:[^ ]*\)$/\1/p' "$SERVER_ERR" 2>/dev/null | head -n1)
 		[ -n "$url" ] && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	if [ -z "$url" ]; then
 		echo "run.sh: kotodigi serve did not start:" >&2
-		cat "$WORK/server.err" >&2
+		cat "$SERVER_ERR" >&2
 		exit 1
 	fi
 	TARGET=${url%/}
@@ -135,10 +137,13 @@ stop_server() {
 	kill "$SERVER_PID"
 	wait "$SERVER_PID" || true
 	SERVER_PID=""
+	echo "kotodigi stopped; its request log: $(wc -l <"$SERVER_LOG") lines"
 }
 
 # kotodigi_runs ENGINE DB: account, grant and token with the CLI, then the
-# measured register and read runs against `kotodigi serve`.
+# measured register and read runs against `kotodigi serve`; each read run is
+# followed at once by the raw runs of the same concurrency (raw_runs, with
+# the server stopped), so that the pairs compared are measured close in time.
 kotodigi_runs() {
 	local engine=$1 db=$2 dbproc=""
 	[ "$engine" = postgres ] && dbproc=postgres
@@ -148,7 +153,7 @@ kotodigi_runs() {
 	local token
 	token=$("$KD" token create --db "$db" --email "$EMAIL" | grep '^kd_' | tail -n1)
 	[ -n "$token" ] || { echo "run.sh: no token" >&2; exit 1; }
-	start_server "$db"
+	start_server "$db" "$engine"
 	log "$engine: warm-up (200 registrations at concurrency 1, not compared)"
 	load "$engine/warmup" --target "$TARGET" --token "$token" --server-pid "$SERVER_PID" --db-process "$dbproc" --mode register --concurrency 1 --requests 200 --duration 60s
 	for c in $CONCURRENCIES; do
@@ -156,20 +161,24 @@ kotodigi_runs() {
 		load "$engine/register" --target "$TARGET" --token "$token" --server-pid "$SERVER_PID" --db-process "$dbproc" --mode register --concurrency "$c" --duration "$DURATION"
 	done
 	for c in $CONCURRENCIES; do
+		[ -n "$SERVER_PID" ] || start_server "$db" "$engine-$c"
 		log "$engine: audited read, concurrency $c"
 		load "$engine/read" --target "$TARGET" --token "$token" --server-pid "$SERVER_PID" --db-process "$dbproc" --mode read --pool "$POOL" --concurrency "$c" --duration "$DURATION"
+		# The server stops for the raw runs: no CPU and no PostgreSQL connections
+		# of its own (max_connections is 100; pgbench -c 64 needs 64).
+		stop_server
+		raw_runs "$engine" "$c"
 	done
-	stop_server
-	echo "server log: $(wc -l <"$WORK/server.log") lines"
 }
 
 # pgbench_run C: the pgbench custom script at concurrency C; per-transaction
 # log for percentiles.
 # busy_ticks prints the machine's busy CPU time so far (USER_HZ ticks).
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-# pg_ticks prints the CPU time so far of all postgres processes (USER_HZ ticks).
+# pg_ticks prints the CPU time so far of all postgres processes and of their
+# reaped children (USER_HZ ticks): exited backends count via the postmaster.
 pg_ticks() {
-	cat /proc/[0-9]*/stat 2>/dev/null | awk '/^[0-9]+ \(postgres\) / { split(substr($0, index($0, ") ") + 2), f, " "); s += f[12] + f[13] } END { print s + 0 }'
+	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk '/^[0-9]+ \(postgres\) / { split(substr($0, index($0, ") ") + 2), f, " "); s += f[12] + f[13] + f[14] + f[15] } END { print s + 0 }'
 }
 
 pgbench_run() {
@@ -194,14 +203,32 @@ pgbench_run() {
 			c, NR, failed, tps, q(0.5), q(0.9), q(0.99), v[NR] / 1000, ticks * 10 / NR, pgticks * 10 / NR }' "$WORK/pgb.sorted" | tee -a "$RESULTS"
 }
 
+# raw_runs ENGINE C: the same database work as an audited read, without
+# kotodigi, at concurrency C.
+raw_runs() {
+	local engine=$1 c=$2
+	case $engine in
+	sqlite)
+		log "sqlite: raw SELECT + audit INSERT (no kotodigi), concurrency $c"
+		local reuse=""
+		[ -e "$WORK/raw.db" ] && reuse=--raw-reuse
+		load sqlite/raw --raw-sqlite "$WORK/raw.db" --raw-clients $RAW_CLIENTS --concurrency "$c" --duration "$DURATION" $reuse
+		;;
+	postgres)
+		log "postgres: raw SELECT + audit INSERT via Go database/sql (no kotodigi), concurrency $c"
+		load postgres/raw --raw-postgres "$PGURL" --raw-schema kd_raw --raw-keep --raw-reuse --raw-clients $RAW_CLIENTS \
+			--concurrency "$c" --duration "$DURATION"
+		if [ -n "$PGBENCH" ]; then
+			pgbench_run "$c"
+		else
+			echo "run.sh: pgbench not found; skipping it" >&2
+		fi
+		;;
+	esac
+}
+
 # --- SQLite ---------------------------------------------------------------
 kotodigi_runs sqlite "sqlite:$WORK/kotodigi.db"
-reuse=""
-for c in $CONCURRENCIES; do
-	log "sqlite: raw SELECT + audit INSERT (no kotodigi), concurrency $c"
-	load sqlite/raw --raw-sqlite "$WORK/raw.db" --raw-clients $RAW_CLIENTS --concurrency "$c" --duration "$DURATION" $reuse
-	reuse=--raw-reuse
-done
 
 # --- PostgreSQL -----------------------------------------------------------
 if [ -z "${SKIP_POSTGRES:-}" ]; then
@@ -210,20 +237,6 @@ if [ -z "${SKIP_POSTGRES:-}" ]; then
 	DB_CREATED=1
 	PGURL="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
 	kotodigi_runs postgres "$PGURL"
-	reuse=""
-	for c in $CONCURRENCIES; do
-		log "postgres: raw SELECT + audit INSERT via Go (no kotodigi), concurrency $c"
-		load postgres/raw --raw-postgres "$PGURL" --raw-schema kd_raw --raw-keep --raw-clients $RAW_CLIENTS \
-			--concurrency "$c" --duration "$DURATION" $reuse
-		reuse=--raw-reuse
-	done
-	if [ -n "$PGBENCH" ]; then
-		for c in $CONCURRENCIES; do
-			pgbench_run "$c"
-		done
-	else
-		echo "run.sh: pgbench not found; skipping it" >&2
-	fi
 	psql -X -q -d postgres -c "DROP DATABASE $BENCH_DB"
 	DB_CREATED=""
 fi
@@ -266,5 +279,4 @@ log "summary"
 			}
 		}' "$RESULTS"
 } | tee "$OUT"
-echo
-echo "written to $OUT"
+[ "$OUT" = /dev/null ] || { echo; echo "written to $OUT"; }

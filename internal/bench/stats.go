@@ -59,37 +59,40 @@ type Summary struct {
 // ProcessCPU returns the user+system CPU time of process pid so far
 // (Linux /proc/PID/stat), or false.
 func ProcessCPU(pid int) (time.Duration, bool) {
-	_, d, ok := procStat("/proc/" + strconv.Itoa(pid) + "/stat")
+	_, d, _, ok := procStat("/proc/" + strconv.Itoa(pid) + "/stat")
 	return d, ok
 }
 
-// procStat reads the command name and user+system CPU time of one process.
-func procStat(path string) (string, time.Duration, bool) {
+// procStat reads the command name, the user+system CPU time of one process
+// and that of its exited and reaped children.
+func procStat(path string) (comm string, self, children time.Duration, ok bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", 0, false
+		return "", 0, 0, false
 	}
 	// The command name (field 2, in parentheses) may hold spaces.
 	open, end := strings.IndexByte(string(b), '('), strings.LastIndexByte(string(b), ')')
 	if open < 0 || end < open {
-		return "", 0, false
+		return "", 0, 0, false
 	}
 	f := strings.Fields(string(b[end+1:]))
-	if len(f) < 13 {
-		return "", 0, false
+	if len(f) < 15 {
+		return "", 0, 0, false
 	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)  // utime, field 14
-	st, err2 := strconv.ParseInt(f[12], 10, 64) // stime, field 15
-	if err1 != nil || err2 != nil {
-		return "", 0, false
+	var t [4]int64 // utime, stime, cutime, cstime: fields 14 to 17
+	for i := range t {
+		if t[i], err = strconv.ParseInt(f[11+i], 10, 64); err != nil {
+			return "", 0, 0, false
+		}
 	}
-	return string(b[open+1 : end]), time.Duration(u+st) * time.Second / userHZ, true
+	tick := time.Second / userHZ
+	return string(b[open+1 : end]), time.Duration(t[0]+t[1]) * tick, time.Duration(t[2]+t[3]) * tick, true
 }
 
 // ProcessesCPU returns the summed CPU time so far of all processes whose
-// command name is name (e.g. "postgres": the server and all its backends).
-// A process that exits between two readings takes its time with it, so the
-// difference of two readings is a lower bound.
+// command name is name (e.g. "postgres": the server and all its backends),
+// with that of their reaped children: a backend that exits hands its time
+// to the postmaster, so the sum keeps counting it.
 func ProcessesCPU(name string) time.Duration {
 	dirs, _ := os.ReadDir("/proc")
 	var sum time.Duration
@@ -97,8 +100,8 @@ func ProcessesCPU(name string) time.Duration {
 		if d.Name()[0] < '0' || d.Name()[0] > '9' {
 			continue
 		}
-		if comm, t, ok := procStat("/proc/" + d.Name() + "/stat"); ok && comm == name {
-			sum += t
+		if comm, self, children, ok := procStat("/proc/" + d.Name() + "/stat"); ok && comm == name {
+			sum += self + children
 		}
 	}
 	return sum
