@@ -238,11 +238,15 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 	if actor.Principal == nil {
 		return model.Client{}, 0, model.ErrForbidden
 	}
-	var grantID int64
+	// One grant subquery: it both decides visibility and names the grant used.
+	var grantID sql.NullInt64
 	c, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+`, (`+activeGrant("$2", "$3", roles)+` LIMIT 1)
-		FROM clients c WHERE c.id = $1 AND EXISTS (`+activeGrant("$2", "$3", roles)+`)`, cid, actor.Principal.AccountID, s.Today()), &grantID)
+		FROM clients c WHERE c.id = $1`, cid, actor.Principal.AccountID, s.Today()), &grantID)
+	if err == nil && grantID.Valid {
+		return c, grantID.Int64, nil
+	}
 	if err == nil {
-		return c, grantID, nil
+		c, err = model.Client{}, sql.ErrNoRows
 	}
 	if !isNoRows(err) {
 		return c, 0, err
