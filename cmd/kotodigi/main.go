@@ -20,6 +20,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/config"
 	"github.com/kotodigi/kotodigi/internal/demo"
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
@@ -161,6 +162,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&smtpSender.Addr, "smtp-addr", env("KOTODIGI_SMTP_ADDR", ""), "SMTP relay host:port for notices to main users (env KOTODIGI_SMTP_ADDR; credentials in KOTODIGI_SMTP_USERNAME/KOTODIGI_SMTP_PASSWORD)")
 	fs.StringVar(&smtpSender.From, "smtp-from", env("KOTODIGI_SMTP_FROM", ""), "sender address of notices (env KOTODIGI_SMTP_FROM)")
 	baseURL := fs.String("base-url", env("KOTODIGI_BASE_URL", ""), "public address of this service, for links in e-mail (env KOTODIGI_BASE_URL)")
+	casePolicy := fs.String("case-policy", env("KOTODIGI_CASE_POLICY", ""), "statutory deadline settings, e.g. plan_preparation_months=2,service_guidance_months=6 (env KOTODIGI_CASE_POLICY; see README)")
+	anomalyRules := fs.String("anomaly-rules", env("KOTODIGI_ANOMALY_RULES", ""), "log monitoring thresholds, e.g. many_reads=50,many_reads_window=10m (env KOTODIGI_ANOMALY_RULES; see README)")
+	dormantAfter := fs.Duration("dormant-after", envDuration("KOTODIGI_DORMANT_AFTER", 90*24*time.Hour), "an account without sign-in this long is dormant in the access review (env KOTODIGI_DORMANT_AFTER)")
 	passwordSignIn := fs.Bool("password-signin", env("KOTODIGI_PASSWORD_SIGNIN", "true") == "true", "allow sign-in with a password (env KOTODIGI_PASSWORD_SIGNIN=true|false)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -171,8 +175,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !*passwordSignIn && !oc.Enabled() {
 		return errors.New("password sign-in is off and no identity provider is configured: nobody could sign in")
 	}
+	cases, err := config.CasePolicy(*casePolicy)
+	if err != nil {
+		return fmt.Errorf("--case-policy: %w", err)
+	}
+	if jc.Rules, err = config.AnomalyRules(*anomalyRules); err != nil {
+		return fmt.Errorf("--anomaly-rules: %w", err)
+	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/")})
+	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
+		Cases: cases, Access: store.AccessPolicy{DormantAfter: *dormantAfter}})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,40 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kotodigi/kotodigi/internal/store"
+)
+
+func TestCasePolicy(t *testing.T) {
+	p, err := CasePolicy("")
+	if err != nil || p != store.DefaultCasePolicy {
+		t.Fatalf("empty: %+v %v", p, err)
+	}
+	p, err = CasePolicy(" plan_preparation_months=3, read_after_transfer_days = 60 ")
+	if err != nil || p.PlanPreparationMonths != 3 || p.ReadAfterTransferDays != 60 || p.ServiceGuidanceMonths != 6 {
+		t.Fatalf("parsed: %+v %v", p, err)
+	}
+	for _, bad := range []string{"plan_preparation_month=3", "plan_preparation_months=0", "plan_preparation_months=two", "plan_preparation_months"} {
+		if _, err := CasePolicy(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if _, err := CasePolicy("typo=1"); err == nil || !strings.Contains(err.Error(), "service_guidance_months") {
+		t.Errorf("unknown key error should list the known keys: %v", err)
+	}
+}
+
+func TestAnomalyRules(t *testing.T) {
+	r, err := AnomalyRules("many_reads=80,many_reads_window=15m,unusual_from=21,dormant_sign_in=1440h")
+	if err != nil || r.ManyReads != 80 || r.ManyReadsWindow != 15*time.Minute || r.UnusualFrom != 21 || r.DormantSignIn != 60*24*time.Hour || r.LargeSearch != 30 {
+		t.Fatalf("parsed: %+v %v", r, err)
+	}
+	for _, bad := range []string{"unusual_from=24", "many_reads_window=10", "many_reads=-1"} {
+		if _, err := AnomalyRules(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
