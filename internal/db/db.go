@@ -6,6 +6,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -186,8 +187,16 @@ func (d *DB) Migrate(ctx context.Context) error {
 // Tx is a database transaction. All statements of one request that touch
 // personal data run in one Tx together with their audit events.
 type Tx struct {
-	tx      *sql.Tx
+	tx      queryer
 	Dialect Dialect
+}
+
+// queryer is what a transaction runs statements on: a *sql.Tx, or on
+// PostgreSQL a *sql.Conn on which BEGIN was sent together with the scope.
+type queryer interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
 // Exec runs a statement.
@@ -255,6 +264,9 @@ func (t *Tx) SetScope(ctx context.Context, scope Scope) error {
 }
 
 func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, scope Scope, fn func(*Tx) error) (err error) {
+	if d.Dialect == Postgres && scope != NoMunicipalities {
+		return d.runScoped(ctx, pool, scope, fn)
+	}
 	var opts *sql.TxOptions
 	if readOnly && d.Dialect == Postgres {
 		opts = &sql.TxOptions{ReadOnly: true}
@@ -269,13 +281,6 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, scope Scope, 
 			panic(p)
 		}
 	}()
-	if d.Dialect == Postgres && scope != NoMunicipalities {
-		// Unset, the scope shows no client rows (fail closed).
-		if _, err := tx.ExecContext(ctx, `SELECT set_config('kotodigi.municipalities', $1, true)`, string(scope)); err != nil {
-			_ = tx.Rollback()
-			return fmt.Errorf("begin: set scope: %w", err)
-		}
-	}
 	if err := fn(&Tx{tx: tx, Dialect: d.Dialect}); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -283,6 +288,45 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, scope Scope, 
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	return nil
+}
+
+// runScoped runs a PostgreSQL transaction whose row-level security scope is
+// set in the same round trip as BEGIN (one simple-protocol message). The
+// scope is a list of 3-digit codes or "*", checked before it is inlined.
+func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*Tx) error) (err error) {
+	if strings.Trim(string(scope), "0123456789,*") != "" {
+		return fmt.Errorf("begin: malformed scope")
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN; SELECT set_config('kotodigi.municipalities', '"+string(scope)+"', true)"); err != nil {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return fmt.Errorf("begin: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			// A rollback that fails (e.g. cancelled context) leaves the
+			// connection unusable; drop it rather than return it to the pool.
+			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+		if p := recover(); p != nil {
+			panic(p)
+		}
+	}()
+	if err := fn(&Tx{tx: conn, Dialect: d.Dialect}); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	done = true
 	return nil
 }
 
