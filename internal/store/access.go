@@ -97,12 +97,7 @@ func (s *Store) GrantReview(ctx context.Context, actor Actor, muni string) ([]Gr
 			it.Dormant = it.Active && s.Now().Sub(seen) > pol.DormantAfter
 			out = append(out, it)
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		n := len(out)
-		ev.ResultCount = &n
-		return s.record(ctx, tx, ev)
+		return s.recordListing(ctx, tx, rows, ev, len(out))
 	})
 	return out, err
 }
@@ -347,12 +342,7 @@ func (s *Store) Accounts(ctx context.Context, actor Actor, muni string) ([]Staff
 			}
 			out = append(out, a)
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		n := len(out)
-		ev.ResultCount = &n
-		return s.record(ctx, tx, ev)
+		return s.recordListing(ctx, tx, rows, ev, len(out))
 	})
 	return out, err
 }

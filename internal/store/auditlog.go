@@ -140,12 +140,7 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 			}
 			out = append(out, it)
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		n := len(out)
-		ev.ResultCount = &n
-		return s.record(ctx, tx, ev)
+		return s.recordListing(ctx, tx, rows, ev, len(out))
 	})
 	return out, err
 }

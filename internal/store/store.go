@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"time"
@@ -192,4 +193,14 @@ func (s *Store) deny(ctx context.Context, tx *db.Tx, e audit.Event, err error) e
 		return aerr
 	}
 	return deniedError{err}
+}
+
+// recordListing finishes an audited listing: the rows' error first, then the
+// audit event with the number of items shown.
+func (s *Store) recordListing(ctx context.Context, tx *db.Tx, rows *sql.Rows, ev audit.Event, n int) error {
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ev.ResultCount = &n
+	return s.record(ctx, tx, ev)
 }
