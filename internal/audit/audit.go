@@ -79,22 +79,33 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	detail := e.detail()
 	var id int64
 	if tx.Dialect == db.Postgres {
-		// One round trip: lock the chain head, advance it with the new hash
-		// (SHA-256 of the previous hash and this event) and insert the event.
-		err := tx.QueryRow(ctx, `WITH old AS (SELECT hash FROM audit_chain_heads WHERE shard = $1 FOR UPDATE),
-			head AS (UPDATE audit_chain_heads SET seq = seq + 1, hash = sha256((SELECT hash FROM old) || $2::bytea) WHERE shard = $1 RETURNING seq, hash)
-			INSERT INTO audit_events (shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
+		// One statement: lock the chain head, advance it with the new hash
+		// (SHA-256 of the previous hash and this event), insert the event and
+		// the clients it showed. In a scoped transaction it is sent together
+		// with COMMIT; it must return the event id, or the commit fails.
+		q := `WITH old AS (SELECT hash FROM audit_chain_heads WHERE shard = $1 FOR UPDATE),
+			head AS (UPDATE audit_chain_heads SET seq = seq + 1, hash = sha256((SELECT hash FROM old) || $2::bytea) WHERE shard = $1 RETURNING seq, hash),
+			ins AS (INSERT INTO audit_events (shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
 				action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, prev_hash, hash)
 			SELECT $1, head.seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, old.hash, head.hash FROM head, old
-			RETURNING id`, e.shard, body, e.At, nullInt(e.ActorAccountID), e.ActorEmail, e.ActorOrganisation,
+			RETURNING id),
+			shown AS (INSERT INTO audit_event_clients (event_id, client_id) SELECT ins.id, c FROM ins, unnest($17::uuid[]) AS c)
+			SELECT max(id) + 0 * (1 / count(*)) FROM ins`
+		// (Without a chain head nothing is inserted and 1/count(*) raises an
+		// error, so the transaction aborts even when COMMIT is already on its way.)
+		args := []any{e.shard, body, e.At, nullInt(e.ActorAccountID), e.ActorEmail, e.ActorOrganisation,
 			nullInt(e.GrantID), e.Action, e.Outcome, nullStr(e.ClientID), nullStr(e.Municipality), result,
-			e.RemoteAddr, e.SessionRef, e.RequestID, detail).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("audit: chain %d has no head (run migrate)", e.shard)
+			e.RemoteAddr, e.SessionRef, e.RequestID, detail, slices.Compact(slices.Clone(e.ClientIDs))}
+		if e.ClientIDs == nil {
+			args[16] = []string{}
 		}
-		if err != nil {
+		if tx.DeferUntilCommit(q, args...) {
+			return 0, nil
+		}
+		if err := tx.QueryRow(ctx, q, args...).Scan(&id); err != nil {
 			return 0, fmt.Errorf("audit: append: %w", err)
 		}
+		return id, nil
 	} else {
 		var prev []byte
 		err := tx.QueryRow(ctx, `UPDATE audit_chain_heads SET seq = seq + 1 WHERE shard = $1 RETURNING seq, hash`, e.shard).Scan(&e.seq, &prev)

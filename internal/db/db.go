@@ -189,6 +189,27 @@ func (d *DB) Migrate(ctx context.Context) error {
 type Tx struct {
 	tx      queryer
 	Dialect Dialect
+	// deferred statements are sent with COMMIT in one round trip (scoped
+	// PostgreSQL transactions only); each must return one row.
+	canDefer bool
+	deferred []deferred
+}
+
+type deferred struct {
+	query string
+	args  []any
+}
+
+// DeferUntilCommit queues a statement to be sent together with COMMIT, if
+// this transaction can do that (else it returns false and the caller runs it
+// now). The statement must return exactly one row; if it returns none or
+// fails, the transaction rolls back and its caller gets the error.
+func (t *Tx) DeferUntilCommit(query string, args ...any) bool {
+	if !t.canDefer {
+		return false
+	}
+	t.deferred = append(t.deferred, deferred{query, args})
+	return true
 }
 
 // queryer is what a transaction runs statements on: a *sql.Tx, or on
@@ -320,10 +341,46 @@ func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: conn, Dialect: d.Dialect}); err != nil {
+	tx := &Tx{tx: conn, Dialect: d.Dialect, canDefer: true}
+	if err := fn(tx); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if len(tx.deferred) == 0 {
+		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		done = true
+		return nil
+	}
+	// The deferred statements and COMMIT in one pipeline.
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		b := &pgx.Batch{}
+		for _, q := range tx.deferred {
+			b.Queue(q.query, q.args...)
+		}
+		b.Queue("COMMIT")
+		br := pc.SendBatch(ctx, b)
+		for range tx.deferred {
+			var v any
+			if err := br.QueryRow().Scan(&v); err != nil {
+				_ = br.Close()
+				if errors.Is(err, pgx.ErrNoRows) {
+					return errors.New("deferred statement returned no row")
+				}
+				return err
+			}
+		}
+		tag, err := br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil && tag.String() != "COMMIT" {
+			err = fmt.Errorf("transaction ended with %s", tag.String())
+		}
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	done = true
