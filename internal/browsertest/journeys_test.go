@@ -319,6 +319,7 @@ func TestNavigationPages(t *testing.T) {
 		{"main@helsinki.demo", "fi"},
 		{"worker@helsinki.demo", "fi"},
 		{"worker@vasa.demo", "sv"},
+		{"stats@tem.demo", "en"},
 		{"monitor@keha.demo", "fi"},
 		{"main@helsinki.demo", "sv"},
 		{"monitor@keha.demo", "en"},

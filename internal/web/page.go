@@ -41,6 +41,8 @@ type Page struct {
 	CanMonitor bool
 	// CanWorklist: a worker's or viewer's worklist of statutory deadlines.
 	CanWorklist bool
+	// CanStatistics: a statistician's statistics of the area.
+	CanStatistics bool
 	// PrintDocument marks a page that is a document to print (the printed
 	// integration plan): printed, it leaves out the service's header too.
 	PrintDocument bool
@@ -106,6 +108,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
+		p.CanStatistics = pr.Allowed(authz.StatisticsRead, "").Allowed
 	}
 	return p
 }

@@ -80,6 +80,7 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/worklist", authz.WorklistRead, "Worklist of statutory deadlines of a municipality's clients", h.worklist),
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
+		page("GET", "/statistics", authz.StatisticsRead, "Statistician: registered clients per group in the area, small cells protected", h.statistics),
 		page("GET", "/account", authz.AccountRead, "My account: organisation, roles, grants, sign out everywhere", h.account),
 		only(page("GET", "/admin/staff", authz.AccountList, "Main user: staff accounts of the municipality and its county", h.staff), authz.MainUser),
 		only(page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account", h.createStaff), authz.MainUser),
@@ -106,7 +107,7 @@ func Routes(srv *server.Server) []server.Route {
 }
 
 // pageTemplates maps each page to its template file.
-var pageTemplates = []string{"login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
+var pageTemplates = []string{"statistics", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
 	"plan_print", "service_form", "transfer", "worklist"}
 
