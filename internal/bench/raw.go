@@ -236,6 +236,25 @@ func (r *RawDB) ReadAudit(ctx context.Context, worker int, clientID string) erro
 	return tx.Commit()
 }
 
+// Read is the unaudited comparison: the same client SELECT, no audit
+// event, no transaction.
+func (r *RawDB) Read(ctx context.Context, clientID string) error {
+	var (
+		id, muni, first, last, typ, lang, rtw string
+		pic, uma, email, phone                sql.NullString
+		dob                                   model.Date
+		until, firstPermit                    model.NullDate
+		permanent, jobseeker                  bool
+		created, updated                      time.Time
+	)
+	err := r.DB.QueryRowContext(ctx, RawSelect, clientID).Scan(&id, &muni, &pic, &uma, &first, &last, &dob, &typ, &until,
+		&firstPermit, &permanent, &lang, &email, &phone, &rtw, &jobseeker, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNoClient
+	}
+	return err
+}
+
 // Describe names a target without secrets (for reports).
 func Describe(target string) string {
 	if strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://") {
