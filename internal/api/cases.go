@@ -29,7 +29,9 @@ func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v
 		a.srv.Problem(w, r, err)
 		return
 	}
-	w.Header().Set("Location", location)
+	if location != "" {
+		w.Header().Set("Location", location)
+	}
 	server.JSON(w, http.StatusCreated, v)
 }
 
@@ -40,7 +42,7 @@ func (a *API) createAssessment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	as, err := a.srv.Store().CreateAssessment(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
-	a.created(w, r, "/api/v1/clients/"+as.ClientID+"/assessments/"+as.ID, as, err)
+	a.created(w, r, "", as, err) // no single-assessment route yet: the timeline lists it
 }
 
 func (a *API) createPlan(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +81,7 @@ func (a *API) createService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sv, err := a.srv.Store().CreateService(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
-	a.created(w, r, "/api/v1/clients/"+sv.ClientID+"/services/"+sv.ID, sv, err)
+	a.created(w, r, "", sv, err) // no single-service route yet: the timeline lists it
 }
 
 func (a *API) transferClient(w http.ResponseWriter, r *http.Request) {
