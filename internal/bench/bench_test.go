@@ -367,23 +367,8 @@ func BenchmarkTokenAuth(b *testing.B) {
 // writer on SQLite (one connection) and one connection per goroutine on
 // PostgreSQL.
 func BenchmarkReadRaw(b *testing.B) {
-	ctx := context.Background()
 	for _, tg := range testdb.Targets(b) {
-		if err := Migrate(ctx, tg.URL); err != nil {
-			b.Fatal(err)
-		}
-		conns := 1
-		if tg.Name != "sqlite" {
-			conns = concurrency()
-		}
-		r, err := OpenRaw(ctx, tg.URL, conns)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { r.Close() })
-		if err := r.PrepareClients(ctx, benchMuni, poolSize); err != nil {
-			b.Fatal(err)
-		}
+		r := rawDB(b, tg, 1)
 		b.Run(tg.Name, func(b *testing.B) {
 			measure(b, dbProcess(tg), func(ctx context.Context, w int) error {
 				return r.ReadAudit(ctx, w, RawClientID(1+rand.IntN(poolSize)))
@@ -392,28 +377,35 @@ func BenchmarkReadRaw(b *testing.B) {
 	}
 }
 
+// rawDB opens the raw comparison database with prepared clients: sqliteConns
+// connections on SQLite, one per goroutine on PostgreSQL.
+func rawDB(b *testing.B, tg testdb.Target, sqliteConns int) *RawDB {
+	ctx := context.Background()
+	if err := Migrate(ctx, tg.URL); err != nil {
+		b.Fatal(err)
+	}
+	conns := sqliteConns
+	if tg.Name != "sqlite" {
+		conns = concurrency()
+	}
+	r, err := OpenRaw(ctx, tg.URL, conns)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Close() })
+	if err := r.PrepareClients(ctx, benchMuni, poolSize); err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
 // BenchmarkReadUnaudited: the client SELECT alone, without any audit event,
 // as the baseline against which audited reads must not collapse as callers
 // increase (run with KOTODIGI_BENCH_CONCURRENCY=16 and =64 next to
 // BenchmarkReadStore).
 func BenchmarkReadUnaudited(b *testing.B) {
-	ctx := context.Background()
 	for _, tg := range testdb.Targets(b) {
-		if err := Migrate(ctx, tg.URL); err != nil {
-			b.Fatal(err)
-		}
-		conns := 4
-		if tg.Name != "sqlite" {
-			conns = concurrency()
-		}
-		r, err := OpenRaw(ctx, tg.URL, conns)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { r.Close() })
-		if err := r.PrepareClients(ctx, benchMuni, poolSize); err != nil {
-			b.Fatal(err)
-		}
+		r := rawDB(b, tg, 4)
 		b.Run(tg.Name, func(b *testing.B) {
 			measure(b, dbProcess(tg), func(ctx context.Context, w int) error {
 				return r.Read(ctx, RawClientID(1+rand.IntN(poolSize)))
