@@ -195,6 +195,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	srv := server.New(server.Config{Addr: *addr}, s, locale.MustLoad(), log)
+	srv.SignIn = server.SignInOptions{NoPassword: !*passwordSignIn}
+	if oc.Enabled() {
+		srv.SignIn.OIDCPath = sso.StartPath
+	}
 	srv.Mount(api.Routes(srv))
 	srv.Mount(web.Routes(srv))
 	srv.Mount(sso.Routes(srv, oc))

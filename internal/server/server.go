@@ -67,6 +67,8 @@ type Server struct {
 	routes  []Route
 	mux     *http.ServeMux
 	handler http.Handler
+	// SignIn says which ways of signing in the sign-in page offers.
+	SignIn SignInOptions
 	// ErrorPage, when set, renders the error page of web routes (the web
 	// package sets it); otherwise a plain-text page is shown.
 	ErrorPage func(w http.ResponseWriter, r *http.Request, status int)
@@ -96,6 +98,14 @@ func (s *Server) Mount(table []Route) {
 		s.routes = append(s.routes, r)
 		s.mux.Handle(r.Method+" "+r.Pattern, s.wrap(r))
 	}
+}
+
+// SignInOptions are the enabled ways of signing in.
+type SignInOptions struct {
+	// OIDCPath is the start of sign-in with the identity provider ("" = none).
+	OIDCPath string
+	// NoPassword hides the password form (password sign-in switched off).
+	NoPassword bool
 }
 
 // Routes returns the route table (for the OpenAPI and permission-matrix tests).

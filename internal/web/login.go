@@ -17,6 +17,8 @@ type loginPage struct {
 	Page
 	Email string
 	Next  string
+	// SignIn: the identity provider link and whether passwords are allowed.
+	SignIn server.SignInOptions
 	// Error is the translated reason the sign-in failed ("" on first show).
 	Error string
 }
@@ -25,7 +27,7 @@ type loginPage struct {
 // from the session.
 func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	next := server.SafeNext(r.URL.Query().Get("next"))
-	h.render(w, r, http.StatusOK, "login", loginPage{Page: h.loginPageBase(r, next), Next: next})
+	h.render(w, r, http.StatusOK, "login", loginPage{Page: h.loginPageBase(r, next), Next: next, SignIn: h.srv.SignIn})
 }
 
 // loginPageBase is the layout of the sign-in page; its language switcher
@@ -59,7 +61,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, next)
 		return
 	}
-	page := loginPage{Page: h.loginPageBase(r, next), Email: email, Next: next}
+	page := loginPage{Page: h.loginPageBase(r, next), Email: email, Next: next, SignIn: h.srv.SignIn}
 	page.HasErrors = true
 	var rl *store.RateLimitedError
 	switch {
