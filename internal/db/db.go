@@ -193,6 +193,10 @@ type Tx struct {
 	// PostgreSQL transactions only); each must return one row.
 	canDefer bool
 	deferred []deferred
+	// pendingScope: BEGIN has not been sent yet; it goes with the first
+	// statement (scoped PostgreSQL transactions only).
+	pendingScope string
+	conn         *sql.Conn
 }
 
 type deferred struct {
@@ -222,17 +226,88 @@ type queryer interface {
 
 // Exec runs a statement.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
 // Query runs a query returning rows.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 
-// QueryRow runs a query returning at most one row.
-func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+// Row is the result of QueryRow.
+type Row interface{ Scan(dest ...any) error }
+
+// QueryRow runs a query returning at most one row. The first statement of a
+// scoped PostgreSQL transaction goes out together with BEGIN and the scope,
+// in one round trip.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
+	if t.pendingScope != "" {
+		return &firstRow{t: t, ctx: ctx, query: query, args: args}
+	}
 	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// begin sends a scoped transaction's BEGIN and scope if nothing has yet.
+func (t *Tx) begin(ctx context.Context) error {
+	if t.pendingScope == "" {
+		return nil
+	}
+	scope := t.pendingScope
+	t.pendingScope = ""
+	if _, err := t.tx.ExecContext(ctx, "BEGIN; SELECT set_config('kotodigi.municipalities', '"+scope+"', true)"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	return nil
+}
+
+// firstRow runs BEGIN, the scope and the query as one pgx batch when scanned.
+type firstRow struct {
+	t     *Tx
+	ctx   context.Context
+	query string
+	args  []any
+}
+
+func (r *firstRow) Scan(dest ...any) error {
+	t := r.t
+	if t.pendingScope == "" { // another statement began the transaction meanwhile
+		return t.tx.QueryRowContext(r.ctx, r.query, r.args...).Scan(dest...)
+	}
+	scope := t.pendingScope
+	t.pendingScope = ""
+	var scanErr error
+	err := t.conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue("SELECT set_config('kotodigi.municipalities', $1, true)", scope)
+		b.Queue(r.query, r.args...)
+		br := pc.SendBatch(r.ctx, b)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return err
+		}
+		var ignored string
+		if err := br.QueryRow().Scan(&ignored); err != nil {
+			_ = br.Close()
+			return err
+		}
+		scanErr = br.QueryRow().Scan(dest...)
+		return br.Close()
+	})
+	if errors.Is(scanErr, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	if scanErr != nil {
+		return scanErr
+	}
+	return err
 }
 
 // AppRole is the PostgreSQL role every transaction runs as. It owns no
@@ -280,6 +355,9 @@ func (t *Tx) SetScope(ctx context.Context, scope Scope) error {
 	if t.Dialect != Postgres {
 		return nil
 	}
+	if err := t.begin(ctx); err != nil {
+		return err
+	}
 	_, err := t.tx.ExecContext(ctx, `SELECT set_config('kotodigi.municipalities', $1, true)`, string(scope))
 	return err
 }
@@ -324,10 +402,6 @@ func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN; SELECT set_config('kotodigi.municipalities', '"+string(scope)+"', true)"); err != nil {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return fmt.Errorf("begin: %w", err)
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -341,9 +415,18 @@ func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*
 			panic(p)
 		}
 	}()
-	tx := &Tx{tx: conn, Dialect: d.Dialect, canDefer: true}
+	tx := &Tx{tx: conn, Dialect: d.Dialect, canDefer: true, pendingScope: string(scope), conn: conn}
 	if err := fn(tx); err != nil {
 		return err
+	}
+	if tx.pendingScope != "" && len(tx.deferred) == 0 {
+		done = true // nothing was sent: nothing to commit
+		return nil
+	}
+	if len(tx.deferred) == 0 || tx.pendingScope != "" {
+		if err := tx.begin(ctx); err != nil {
+			return err
+		}
 	}
 	if len(tx.deferred) == 0 {
 		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
