@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +48,8 @@ type DB struct {
 	read    *sql.DB
 	// DSN is the connection string without secrets removed; never log it.
 	dsn string
+	// writeStmts caches prepared statements of SQLite's writer connection.
+	writeStmts *stmtCache
 }
 
 // ParseTarget turns the --db value into a dialect and a driver DSN.
@@ -106,6 +109,7 @@ func Open(ctx context.Context, target string) (*DB, error) {
 		r.SetMaxOpenConns(4)
 		r.SetMaxIdleConns(4)
 		d.write, d.read = w, r
+		d.writeStmts = &stmtCache{m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
 	}
 	if err := d.write.PingContext(ctx); err != nil {
 		d.Close()
@@ -197,6 +201,75 @@ type Tx struct {
 	// statement (scoped PostgreSQL transactions only).
 	pendingScope string
 	conn         *sql.Conn
+	// stmts, on SQLite's single writer connection, reuses prepared statements
+	// (parsing SQL is much of SQLite's cost).
+	stmts *stmtCache
+	sqlTx *sql.Tx
+	pool  *sql.DB
+}
+
+// stmtCache holds statements prepared on SQLite's one writer connection. A
+// statement is prepared after the transaction that first wanted it has
+// released the connection (preparing inside it would wait for itself).
+type stmtCache struct {
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	wanted map[string]bool
+}
+
+// maxCachedStatements bounds the cache (queries built from filters vary).
+const maxCachedStatements = 256
+
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if len(c.m)+len(c.wanted) < maxCachedStatements {
+		c.wanted[query] = true
+	}
+	return nil
+}
+
+// prepareWanted prepares the statements transactions asked for; call it
+// with no transaction open on the pool.
+func (c *stmtCache) prepareWanted(ctx context.Context, pool *sql.DB) {
+	c.mu.Lock()
+	var queries []string
+	for q := range c.wanted {
+		queries = append(queries, q)
+		delete(c.wanted, q)
+	}
+	c.mu.Unlock()
+	// Not under the lock: preparing waits for the connection, which another
+	// transaction may hold while it looks up the cache.
+	for _, q := range queries {
+		st, err := pool.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if _, dup := c.m[q]; dup {
+			_ = st.Close()
+		} else {
+			c.m[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+// stmt returns the cached prepared statement for query bound to this
+// transaction, or nil.
+func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.stmts == nil || t.sqlTx == nil {
+		return nil
+	}
+	st := t.stmts.get(query)
+	if st == nil {
+		return nil
+	}
+	return t.sqlTx.StmtContext(ctx, st)
 }
 
 type deferred struct {
@@ -229,6 +302,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if err := t.begin(ctx); err != nil {
 		return nil, err
 	}
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
@@ -236,6 +312,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := t.begin(ctx); err != nil {
 		return nil, err
+	}
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
@@ -249,6 +328,9 @@ type Row interface{ Scan(dest ...any) error }
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
 	if t.pendingScope != "" {
 		return &firstRow{t: t, ctx: ctx, query: query, args: args}
+	}
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
@@ -380,14 +462,21 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, scope Scope, 
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: tx, Dialect: d.Dialect}); err != nil {
+	t := &Tx{tx: tx, Dialect: d.Dialect}
+	if d.Dialect == SQLite && pool == d.write {
+		t.stmts, t.sqlTx, t.pool = d.writeStmts, tx, pool
+	}
+	err = fn(t)
+	if err != nil {
 		_ = tx.Rollback()
-		return err
+	} else if cerr := tx.Commit(); cerr != nil {
+		err = fmt.Errorf("commit: %w", cerr)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if t.stmts != nil {
+		// The connection is free again: prepare what this transaction wanted.
+		t.stmts.prepareWanted(context.WithoutCancel(ctx), pool)
 	}
-	return nil
+	return err
 }
 
 // runScoped runs a PostgreSQL transaction whose row-level security scope is
