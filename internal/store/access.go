@@ -53,10 +53,9 @@ type GrantReviewItem struct {
 func (s *Store) GrantReview(ctx context.Context, actor Actor, muni string) ([]GrantReviewItem, error) {
 	var out []GrantReviewItem
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		ev := actor.event(authz.GrantList, audit.Allowed)
-		ev.Municipality = muni
-		if actor.Principal != nil && !actor.Principal.Allowed(authz.GrantList, muni).Allowed {
-			return s.deny(ctx, tx, ev, model.ErrForbidden)
+		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.GrantList, muni)
+		if err != nil {
+			return err
 		}
 		pol := s.access()
 		today := s.Today()
@@ -192,10 +191,9 @@ func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, pat
 func (s *Store) RevokeDormantGrants(ctx context.Context, actor Actor, muni string) ([]int64, error) {
 	var ids []int64
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		ev := actor.event(authz.GrantRevoke, audit.Allowed)
-		ev.Municipality = muni
-		if actor.Principal != nil && !actor.Principal.Allowed(authz.GrantRevoke, muni).Allowed {
-			return s.deny(ctx, tx, ev, model.ErrForbidden)
+		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.GrantRevoke, muni)
+		if err != nil {
+			return err
 		}
 		now := s.Now()
 		cutoff := now.Add(-s.access().DormantAfter)
@@ -304,10 +302,9 @@ type StaffAccount struct {
 func (s *Store) Accounts(ctx context.Context, actor Actor, muni string) ([]StaffAccount, error) {
 	var out []StaffAccount
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		ev := actor.event(authz.AccountList, audit.Allowed)
-		ev.Municipality = muni
-		if actor.Principal != nil && !actor.Principal.Allowed(authz.AccountList, muni).Allowed {
-			return s.deny(ctx, tx, ev, model.ErrForbidden)
+		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.AccountList, muni)
+		if err != nil {
+			return err
 		}
 		m, ok := s.ref.Municipality(muni)
 		if !ok {

@@ -204,3 +204,15 @@ func (s *Store) recordListing(ctx context.Context, tx *db.Tx, rows *sql.Rows, ev
 	ev.ResultCount = &n
 	return s.record(ctx, tx, ev)
 }
+
+// authorizeMunicipal checks that the actor may perform action on the
+// municipality's data (the operator always may). It returns the allowed
+// audit event to complete, or records a denied event and returns 403.
+func (s *Store) authorizeMunicipal(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, muni string) (audit.Event, error) {
+	ev := actor.event(action, audit.Allowed)
+	ev.Municipality = muni
+	if actor.Principal != nil && !actor.Principal.Allowed(action, muni).Allowed {
+		return ev, s.deny(ctx, tx, ev, model.ErrForbidden)
+	}
+	return ev, nil
+}
