@@ -24,6 +24,7 @@
 #   KOTODIGI_REF=HEAD     build kotodigi as committed at this git ref, not the work tree
 #   PGHOST/PGPORT/PGUSER  the PostgreSQL server (127.0.0.1, 5432, postgres)
 #   SKIP_POSTGRES=1       SQLite only
+#   SKIP_SQLITE=1         PostgreSQL only
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -228,7 +229,9 @@ raw_runs() {
 }
 
 # --- SQLite ---------------------------------------------------------------
-kotodigi_runs sqlite "sqlite:$WORK/kotodigi.db"
+if [ -z "${SKIP_SQLITE:-}" ]; then
+	kotodigi_runs sqlite "sqlite:$WORK/kotodigi.db"
+fi
 
 # --- PostgreSQL -----------------------------------------------------------
 if [ -z "${SKIP_POSTGRES:-}" ]; then

@@ -209,6 +209,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		jc.Mail = smtpSender
 	}
 	go jobs.New(s, jc, log).Loop(ctx, 30*time.Second)
+	go s.WatchPrincipals(ctx)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -43,6 +43,12 @@ func newEnv(t *testing.T, tg testdb.Target) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	// As in `kotodigi serve`: on PostgreSQL, token principals are cached
+	// while change notifications arrive, so every test here also checks that
+	// revocations take effect through the cache.
+	watch, stopWatching := context.WithCancel(ctx)
+	go s.WatchPrincipals(watch)
+	t.Cleanup(stopWatching)
 	logs := &bytes.Buffer{}
 	var mu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, logs}, nil))

@@ -10,7 +10,6 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -60,6 +59,32 @@ type Event struct {
 // Trail appends events. Shards is the number of hash chains (≥ 1).
 type Trail struct {
 	Shards int
+	// free holds the chains no transaction of this process is appending to
+	// (NewTrail); an append takes one and gives it back when its transaction
+	// has ended, so that concurrent requests of one instance never wait for
+	// each other's chain head. Without it (or when all are taken), a chain is
+	// chosen at random.
+	free chan int
+}
+
+// NewTrail returns a Trail of shards chains that hands out free chains.
+func NewTrail(shards int) Trail {
+	shards = max(shards, 1)
+	t := Trail{Shards: shards, free: make(chan int, shards)}
+	for _, s := range rand.Perm(shards) {
+		t.free <- s
+	}
+	return t
+}
+
+// takeShard picks the chain for an append; release gives it back.
+func (t Trail) takeShard() (shard int, release func()) {
+	select {
+	case s := <-t.free:
+		return s, func() { t.free <- s }
+	default:
+		return rand.IntN(max(t.Shards, 1)), func() {}
+	}
 }
 
 // Append writes e in tx. The caller must fail the whole transaction if it errs.
@@ -67,7 +92,9 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	if e.Action == "" || (e.Outcome != Allowed && e.Outcome != Denied) {
 		return 0, errors.New("audit: event without action or outcome")
 	}
-	e.shard = rand.IntN(max(t.Shards, 1))
+	var release func()
+	e.shard, release = t.takeShard()
+	tx.AfterEnd(release)
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	slices.Sort(e.ClientIDs)
 
@@ -79,15 +106,17 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	detail := e.detail()
 	var id int64
 	if tx.Dialect == db.Postgres {
-		// One statement: lock the chain head, advance it with the new hash
-		// (SHA-256 of the previous hash and this event), insert the event and
-		// the clients it showed. In a scoped transaction it is sent together
-		// with COMMIT; it must return the event id, or the commit fails.
-		q := `WITH old AS (SELECT hash FROM audit_chain_heads WHERE shard = $1 FOR UPDATE),
-			head AS (UPDATE audit_chain_heads SET seq = seq + 1, hash = sha256((SELECT hash FROM old) || $2::bytea) WHERE shard = $1 RETURNING seq, hash),
+		// One statement: advance the chain head under its row lock (it keeps
+		// the hash before the new one, so no separate SELECT … FOR UPDATE is
+		// needed; SET reads the row as locked), SHA-256 of the previous hash and
+		// this event, insert the event and the clients it showed. In a scoped
+		// transaction it is sent together with COMMIT; it must return the event
+		// id, or the commit fails.
+		q := `WITH head AS (UPDATE audit_chain_heads SET seq = seq + 1, prev_hash = hash, hash = sha256(hash || $2::bytea)
+				WHERE shard = $1 RETURNING seq, prev_hash, hash),
 			ins AS (INSERT INTO audit_events (shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
 				action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, prev_hash, hash)
-			SELECT $1, head.seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, old.hash, head.hash FROM head, old
+			SELECT $1, head.seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, head.prev_hash, head.hash FROM head
 			RETURNING id),
 			shown AS (INSERT INTO audit_event_clients (event_id, client_id) SELECT ins.id, c FROM ins, unnest($17::uuid[]) AS c)
 			SELECT max(id) + 0 * (1 / count(*)) FROM ins`
@@ -157,33 +186,91 @@ func (e *Event) detail() string {
 // different events encode alike. The chain position is not part of it: the
 // link to the previous hash fixes the order.
 func (e *Event) canonical() []byte {
-	var b bytes.Buffer
-	field := func(s string) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
-		b.Write(n[:])
-		b.WriteString(s)
-	}
-	field("v2")
-	field(e.At.UTC().Format(time.RFC3339Nano))
-	field(strconv.FormatInt(e.ActorAccountID, 10))
-	field(e.ActorEmail)
-	field(e.ActorOrganisation)
-	field(strconv.FormatInt(e.GrantID, 10))
-	field(e.Action)
-	field(e.Outcome)
-	field(e.ClientID)
-	field(e.Municipality)
+	before, between, after := e.canonicalParts()
+	b := before
+	b = appendField(b, strconv.FormatInt(e.GrantID, 10))
+	b = append(b, between...)
+	b = appendField(b, e.Municipality)
+	return append(b, after...)
+}
+
+// canonicalParts is the canonical encoding without its grant id and
+// municipality fields: the parts before, between and after them (so that
+// PostgreSQL can complete it when the grant and municipality come from the
+// same statement; see ReadStatement).
+func (e *Event) canonicalParts() (before, between, after []byte) {
+	before = appendField(nil, "v2")
+	before = appendField(before, e.At.UTC().Format(time.RFC3339Nano))
+	before = appendField(before, strconv.FormatInt(e.ActorAccountID, 10))
+	before = appendField(before, e.ActorEmail)
+	before = appendField(before, e.ActorOrganisation)
+	// grant id
+	between = appendField(nil, e.Action)
+	between = appendField(between, e.Outcome)
+	between = appendField(between, e.ClientID)
+	// municipality
 	if e.ResultCount != nil {
-		field(strconv.Itoa(*e.ResultCount))
+		after = appendField(nil, strconv.Itoa(*e.ResultCount))
 	} else {
-		field("-")
+		after = appendField(nil, "-")
 	}
-	field(e.RemoteAddr)
-	field(e.SessionRef)
-	field(e.RequestID)
-	field(e.detail())
-	return b.Bytes()
+	after = appendField(after, e.RemoteAddr)
+	after = appendField(after, e.SessionRef)
+	after = appendField(after, e.RequestID)
+	after = appendField(after, e.detail())
+	return before, between, after
+}
+
+// appendField appends s to b with its length as a 4-byte big-endian prefix.
+func appendField(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+// sqlField is the SQL of appendField for a text expression x.
+func sqlField(x string) string {
+	return `int4send(octet_length(convert_to(` + x + `, 'UTF8'))) || convert_to(` + x + `, 'UTF8')`
+}
+
+// ReadStatement makes one PostgreSQL statement that runs source and appends
+// e for the row it read, as an allowed event, to a hash chain: reading and
+// recording are then one statement, and with BEGIN and COMMIT one round trip
+// (db.QueryRowCommitted). source is a SELECT of at most one row with columns
+// grant_id (the grant that allows the read; NULL if none) and
+// municipality_code, taking its arguments from $1 on (srcArgs). The event's
+// grant id and municipality are taken from that row.
+//
+// Call release when the statement's transaction has ended.
+//
+// The statement returns source's row followed by one more column (always 1)
+// only if the row had a grant and the event was appended; otherwise it
+// returns no row and changes nothing, and the caller takes its usual path
+// (which records the denied attempt). If the event cannot be appended (no
+// chain head), the statement fails, so the transaction cannot commit.
+func (t Trail) ReadStatement(e Event, source string, srcArgs []any) (query string, args []any, release func(), err error) {
+	if e.Action == "" || e.Outcome != Allowed || len(e.ClientIDs) > 0 || e.ResultCount != nil {
+		return "", nil, nil, errors.New("audit: ReadStatement takes an allowed event about one row")
+	}
+	e.shard, release = t.takeShard()
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	before, between, after := e.canonicalParts()
+	n := len(srcArgs)
+	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
+	q := `WITH src AS MATERIALIZED (` + source + `),
+		v AS (SELECT * FROM src WHERE grant_id IS NOT NULL),
+		head AS (UPDATE audit_chain_heads SET seq = seq + 1, prev_hash = hash,
+				hash = sha256(hash || ` + p(2) + `::bytea || ` + sqlField("v.grant_id::text") + ` || ` + p(3) + `::bytea || ` +
+		sqlField("v.municipality_code") + ` || ` + p(4) + `::bytea)
+			FROM v WHERE shard = ` + p(1) + ` RETURNING seq, prev_hash, hash, v.grant_id, v.municipality_code),
+		ins AS (INSERT INTO audit_events (shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
+				action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, prev_hash, hash)
+			SELECT ` + p(1) + `, head.seq, ` + p(5) + `, ` + p(6) + `, ` + p(7) + `, ` + p(8) + `, head.grant_id, ` + p(9) + `, 'allowed', ` +
+		p(10) + `, head.municipality_code, NULL, ` + p(11) + `, ` + p(12) + `, ` + p(13) + `, ` + p(14) + `, head.prev_hash, head.hash FROM head
+			RETURNING id)
+		SELECT v.*, 1 / (SELECT count(*) FROM ins)::integer FROM v`
+	args = append(slices.Clone(srcArgs), e.shard, before, between, after, e.At, nullInt(e.ActorAccountID), e.ActorEmail,
+		e.ActorOrganisation, e.Action, nullStr(e.ClientID), e.RemoteAddr, e.SessionRef, e.RequestID, e.detail())
+	return q, args, release, nil
 }
 
 func nullInt(v int64) any {

@@ -115,6 +115,9 @@ func newEnv(b *testing.B, tg testdb.Target, pool int) *env {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
+	watch, stopWatching := context.WithCancel(ctx) // as `kotodigi serve` does
+	go s.WatchPrincipals(watch)
+	b.Cleanup(stopWatching)
 	op := store.OperatorActor()
 	accountID, err := s.CreateAccount(ctx, op, store.NewAccount{Email: benchEmail, Name: "Bench Worker", OrganisationID: "municipality:" + benchMuni})
 	if err != nil {

@@ -50,6 +50,8 @@ type DB struct {
 	dsn string
 	// writeStmts caches prepared statements of SQLite's writer connection.
 	writeStmts *stmtCache
+	// appRole: PostgreSQL connections run as AppRole (UseAppRole).
+	appRole bool
 }
 
 // ParseTarget turns the --db value into a dialect and a driver DSN.
@@ -143,6 +145,7 @@ func (d *DB) UseAppRole(ctx context.Context) error {
 	}
 	old := d.write
 	d.write, d.read = pool, pool
+	d.appRole = true
 	return old.Close()
 }
 
@@ -206,6 +209,19 @@ type Tx struct {
 	stmts *stmtCache
 	sqlTx *sql.Tx
 	pool  *sql.DB
+	// afterEnd runs when the transaction has committed or rolled back.
+	afterEnd []func()
+}
+
+// AfterEnd arranges for fn to run once the transaction has ended (committed
+// or rolled back).
+func (t *Tx) AfterEnd(fn func()) { t.afterEnd = append(t.afterEnd, fn) }
+
+func (t *Tx) ended() {
+	for _, fn := range t.afterEnd {
+		fn()
+	}
+	t.afterEnd = nil
 }
 
 // stmtCache holds statements prepared on SQLite's one writer connection. A
@@ -463,6 +479,7 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, scope Scope, 
 		}
 	}()
 	t := &Tx{tx: tx, Dialect: d.Dialect}
+	defer t.ended()
 	if d.Dialect == SQLite && pool == d.write {
 		t.stmts, t.sqlTx, t.pool = d.writeStmts, tx, pool
 	}
@@ -492,6 +509,8 @@ func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*
 	}
 	defer conn.Close()
 	done := false
+	tx := &Tx{tx: conn, Dialect: d.Dialect, canDefer: true, pendingScope: string(scope), conn: conn}
+	defer tx.ended() // after the rollback below
 	defer func() {
 		if !done {
 			// A rollback that fails (e.g. cancelled context) leaves the
@@ -504,7 +523,6 @@ func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*
 			panic(p)
 		}
 	}()
-	tx := &Tx{tx: conn, Dialect: d.Dialect, canDefer: true, pendingScope: string(scope), conn: conn}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -556,6 +574,73 @@ func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*
 		return fmt.Errorf("commit: %w", err)
 	}
 	done = true
+	return nil
+}
+
+// QueryRowCommitted runs query as the one statement of a PostgreSQL
+// transaction scoped to scope, sending BEGIN, the scope, the query and COMMIT
+// in one round trip, and calls scan with the query's row. If the query
+// returns no row, the result is sql.ErrNoRows and the (empty) transaction
+// still commits, so the query must change nothing when it returns no row. If
+// the query fails, nothing is committed (PostgreSQL skips the COMMIT after an
+// error and the transaction is rolled back).
+func (d *DB) QueryRowCommitted(ctx context.Context, scope Scope, query string, args []any, scan func(Row) error) (err error) {
+	if d.Dialect != Postgres {
+		return errors.New("db: QueryRowCommitted needs PostgreSQL")
+	}
+	if strings.Trim(string(scope), "0123456789,*") != "" {
+		return fmt.Errorf("begin: malformed scope")
+	}
+	conn, err := d.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	var scanErr error
+	committed := false
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue("SELECT set_config('kotodigi.municipalities', $1, true)", string(scope))
+		b.Queue(query, args...)
+		b.Queue("COMMIT")
+		br := pc.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return err
+		}
+		var ignored string
+		if err := br.QueryRow().Scan(&ignored); err != nil {
+			_ = br.Close()
+			return err
+		}
+		scanErr = scan(br.QueryRow())
+		if scanErr != nil && !errors.Is(scanErr, pgx.ErrNoRows) {
+			_ = br.Close()
+			return scanErr
+		}
+		tag, err := br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil && tag.String() != "COMMIT" {
+			err = fmt.Errorf("transaction ended with %s", tag.String())
+		}
+		committed = err == nil
+		return err
+	})
+	if !committed {
+		// Whatever happened, leave no transaction open on the connection; a
+		// rollback that fails leaves it unusable: drop it.
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		return err
+	}
+	if errors.Is(scanErr, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
 	return nil
 }
 

@@ -111,6 +111,7 @@ type GrantPatch struct {
 
 // UpdateGrant changes a grant's role, task or end date with immediate effect.
 func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, patch GrantPatch) (GrantInfo, error) {
+	defer s.principalsChanged()
 	var out GrantInfo
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.GrantUpdate, audit.Allowed)
@@ -189,6 +190,7 @@ func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, pat
 // AccessPolicy). It returns the revoked grant ids; each revocation is its own
 // audit event.
 func (s *Store) RevokeDormantGrants(ctx context.Context, actor Actor, muni string) ([]int64, error) {
+	defer s.principalsChanged()
 	var ids []int64
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.GrantRevoke, muni)
@@ -245,6 +247,7 @@ func (s *Store) RemoveMainUser(ctx context.Context, actor Actor, accountID int64
 }
 
 func (s *Store) changeMainUser(ctx context.Context, actor Actor, where string, who any, appoint bool) error {
+	defer s.principalsChanged()
 	action := authz.MainUserAppoint
 	if !appoint {
 		action = authz.MainUserRemove

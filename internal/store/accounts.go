@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"strconv"
@@ -192,38 +193,55 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, email string, ttl 
 
 // PrincipalForToken authenticates an API bearer token and returns the account
 // with its roles and currently active grants, read now (a revoked grant or
-// token stops working on the very next request). One query, no transaction.
+// token stops working on the very next request). One query, no transaction;
+// none while the principal cache holds the token (see principalCache).
 func (s *Store) PrincipalForToken(ctx context.Context, token string) (*authz.Principal, int64, error) {
 	if !strings.HasPrefix(token, "kd_") || len(token) > 100 {
 		return nil, 0, model.ErrNotFound
 	}
+	hash := credential.HashToken(token)
+	key := [sha256.Size]byte(hash)
+	now, today := s.Now(), s.Today()
+	if p, tokenID, ok := s.principals.get(key, now, today); ok {
+		return p, tokenID, nil
+	}
+	gen, caching := s.principals.generation()
 	rows, err := s.db.QueryRead(ctx, `
-		SELECT t.id, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL
+		SELECT t.id, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL, t.expires_at
 		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN organisations o ON o.id = a.organisation_id
 		LEFT JOIN account_roles r ON r.account_id = a.id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
 		UNION ALL
-		SELECT t.id, a.id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until
+		SELECT t.id, a.id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until, t.expires_at
 		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN grants g ON g.account_id = a.id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
 		AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $3)`,
-		credential.HashToken(token), s.Now(), s.Today())
+		hash, now, today)
 	if err != nil {
 		return nil, 0, err
 	}
-	p, tokenID, err := scanPrincipal(rows)
+	var expires any // the token's expiry: a time on PostgreSQL
+	p, tokenID, err := scanPrincipal(rows, &expires)
 	if err != nil {
 		return nil, 0, err
 	}
 	if p == nil {
 		return nil, 0, model.ErrNotFound
 	}
+	if t, ok := expires.(time.Time); ok && caching {
+		until := now.Add(principalTTL)
+		if t.Before(until) {
+			until = t
+		}
+		s.principals.put(gen, key, p, tokenID, today, until)
+	}
 	return p, tokenID, nil
 }
 
 // scanPrincipal reads the rows of a principal query: "role" rows (the
 // account, one per organisation role) and "grant" rows.
-func scanPrincipal(rows *sql.Rows) (*authz.Principal, int64, error) {
+// Extra columns after the usual ones are scanned into extra.
+func scanPrincipal(rows *sql.Rows, extra ...any) (*authz.Principal, int64, error) {
 	defer rows.Close()
 	var p *authz.Principal
 	var grants []authz.Grant
@@ -233,7 +251,7 @@ func scanPrincipal(rows *sql.Rows) (*authz.Principal, int64, error) {
 		var email, name, org, kind, code, typ, muni, task string
 		var role sql.NullString
 		var until model.NullDate
-		if err := rows.Scan(&ref, &accountID, &email, &name, &org, &kind, &code, &typ, &role, &id, &muni, &task, &until); err != nil {
+		if err := rows.Scan(append([]any{&ref, &accountID, &email, &name, &org, &kind, &code, &typ, &role, &id, &muni, &task, &until}, extra...)...); err != nil {
 			return nil, 0, err
 		}
 		switch typ {
@@ -329,6 +347,7 @@ func (s *Store) mayCreateAccount(ctx context.Context, tx *db.Tx, actor Actor, in
 // once and its grants are revoked. A main user may disable the accounts of the
 // municipality's own staff; a KEHA admin any account. Nobody disables themself.
 func (s *Store) DisableAccount(ctx context.Context, actor Actor, accountID int64) error {
+	defer s.principalsChanged()
 	return s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.AccountDisable, audit.Allowed)
 		ev.Detail = "account=" + itoa(accountID)

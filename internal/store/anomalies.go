@@ -441,6 +441,7 @@ func (s *Store) ReviewAnomaly(ctx context.Context, actor Actor, id int64, report
 // misuse, unclear), optionally revoking in the same step every grant the
 // account holds from the municipality.
 func (s *Store) RecordFinding(ctx context.Context, actor Actor, id int64, finding, note string, revoke bool) (int, error) {
+	defer s.principalsChanged()
 	revoked := 0
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.AnomalyInvestigate, audit.Allowed)

@@ -42,6 +42,7 @@ type GrantInfo struct {
 // must be employed by the municipality or by its wellbeing services county;
 // employees of service providers are not in this version.
 func (s *Store) CreateGrant(ctx context.Context, actor Actor, in NewGrant) (GrantInfo, error) {
+	defer s.principalsChanged()
 	var v model.Validation
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	in.Municipality = strings.TrimSpace(in.Municipality)
@@ -125,6 +126,7 @@ func (s *Store) CreateGrant(ctx context.Context, actor Actor, in NewGrant) (Gran
 // RevokeGrant revokes a grant with immediate effect. The actor must be a main
 // user of the grant's municipality; a grant the actor may not manage is not found.
 func (s *Store) RevokeGrant(ctx context.Context, actor Actor, grantID int64) error {
+	defer s.principalsChanged()
 	return s.inTx(ctx, actor, func(tx *db.Tx) error {
 		var muni string
 		var revoked *time.Time

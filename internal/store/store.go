@@ -35,7 +35,8 @@ func mustLoadLocation(name string) *time.Location {
 type Options struct {
 	// Clock returns the current time; tests set it.
 	Clock func() time.Time
-	// AuditShards is the number of audit hash chains (default 16).
+	// AuditShards is the number of audit hash chains (default 64: with fewer,
+	// concurrent appends on PostgreSQL wait for each other more often).
 	AuditShards int
 	// SearchLimit caps the number of clients one search returns (default 50).
 	SearchLimit int
@@ -60,6 +61,9 @@ type Store struct {
 	trail audit.Trail
 	opts  Options
 	log   *slog.Logger
+	// principals caches API-token principals while change notifications are
+	// received (WatchPrincipals).
+	principals principalCache
 }
 
 // New returns a Store over an open, migrated database.
@@ -68,7 +72,7 @@ func New(d *db.DB, ref *refdata.Data, opts Options) *Store {
 		opts.Clock = time.Now
 	}
 	if opts.AuditShards <= 0 {
-		opts.AuditShards = 16
+		opts.AuditShards = 64
 	}
 	if opts.SearchLimit <= 0 {
 		opts.SearchLimit = 50
@@ -76,7 +80,7 @@ func New(d *db.DB, ref *refdata.Data, opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Store{db: d, ref: ref, clock: opts.Clock, trail: audit.Trail{Shards: opts.AuditShards}, opts: opts, log: opts.Logger}
+	return &Store{db: d, ref: ref, clock: opts.Clock, trail: audit.NewTrail(opts.AuditShards), opts: opts, log: opts.Logger}
 }
 
 // DB returns the underlying database (for migrations and audit verification).
