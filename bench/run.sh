@@ -8,6 +8,7 @@
 #     127.0.0.1, warms up (200 registrations one at a time: connection pools,
 #     caches, and on older versions every audit chain head), then runs
 #     kotodigi-load for register and read at concurrency 16 and 64;
+#     (with wrk and bench/wrk_read.lua too, when wrk is installed);
 #  3. right after each read run, the raw comparison at the same concurrency:
 #     per operation one transaction with the client SELECT + a plain audit
 #     INSERT, no kotodigi: kotodigi-load --raw-sqlite, kotodigi-load
@@ -91,6 +92,8 @@ else
 fi
 LOAD=$WORK/kotodigi-load
 go build -o "$LOAD" ./cmd/kotodigi-load
+WRK=$(command -v wrk || true)
+[ -n "$WRK" ] || echo "run.sh: wrk not found (apt-get install wrk); the reads are measured with kotodigi-load only" >&2
 PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -n1 || true)
 
 {
@@ -164,7 +167,10 @@ kotodigi_runs() {
 	for c in $CONCURRENCIES; do
 		[ -n "$SERVER_PID" ] || start_server "$db" "$engine-$c"
 		log "$engine: audited read, concurrency $c"
-		load "$engine/read" --target "$TARGET" --token "$token" --server-pid "$SERVER_PID" --db-process "$dbproc" --mode read --pool "$POOL" --concurrency "$c" --duration "$DURATION"
+		load "$engine/read" --target "$TARGET" --token "$token" --server-pid "$SERVER_PID" --db-process "$dbproc" --mode read --pool "$POOL" --concurrency "$c" --duration "$DURATION" --pool-out "$WORK/pool.txt"
+		if [ -n "$WRK" ]; then
+			wrk_run "$engine" "$c" "$token"
+		fi
 		# The server stops for the raw runs: no CPU and no PostgreSQL connections
 		# of its own (max_connections is 100; pgbench -c 64 needs 64).
 		stop_server
@@ -180,6 +186,36 @@ busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/s
 # reaped children (USER_HZ ticks): exited backends count via the postmaster.
 pg_ticks() {
 	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk '/^[0-9]+ \(postgres\) / { split(substr($0, index($0, ") ") + 2), f, " "); s += f[12] + f[13] + f[14] + f[15] } END { print s + 0 }'
+}
+
+# proc_ticks PID prints the CPU time so far of one process (USER_HZ ticks).
+proc_ticks() { awk '{ split(substr($0, index($0, ") ") + 2), f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
+
+# wrk_run ENGINE C TOKEN: the same audited reads as kotodigi-load --mode read
+# (the same pool of clients), driven by wrk, a load generator in C like
+# pgbench: less of the shared 2 cores goes to generating the load.
+wrk_run() {
+	local engine=$1 c=$2 token=$3
+	log "$engine: audited read with wrk -t 2 -c $c -d $DURATION -s bench/wrk_read.lua"
+	local t0 t1 p0 p1 k0 k1
+	t0=$(busy_ticks)
+	p0=$(pg_ticks)
+	k0=$(proc_ticks "$SERVER_PID")
+	KOTODIGI_TOKEN=$token KOTODIGI_POOL=$WORK/pool.txt bounded "$WRK" -t 2 -c "$c" -d "$DURATION" --timeout 30s \
+		-s bench/wrk_read.lua "$TARGET" | tee "$WORK/wrk.out"
+	t1=$(busy_ticks)
+	p1=$(pg_ticks)
+	k1=$(proc_ticks "$SERVER_PID")
+	[ "$engine" = postgres ] || p1=$p0
+	awk -F'\t' -v label="$engine/read-wrk" -v c="$c" -v ticks=$((t1 - t0)) -v pgticks=$((p1 - p0)) -v kticks=$((k1 - k0)) '
+		$1 == "WRK" {
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			n = f["requests"]; if (n < 1) n = 1
+			printf "RESULT\t%s\tconc=%d\tok=%d\terrors=%d\trps=%.1f\tp50_ms=%.2f\tp90_ms=%.2f\tp99_ms=%.2f\tmax_ms=%.2f\tcpu_ms=%.3f\tserver_cpu_ms=%.3f\tdb_cpu_ms=%.3f\n",
+				label, c, f["requests"] - f["errors"], f["errors"], f["requests"] / (f["duration_us"] / 1e6),
+				f["p50_us"] / 1000, f["p90_us"] / 1000, f["p99_us"] / 1000, f["max_us"] / 1000,
+				ticks * 10 / n, kticks * 10 / n, pgticks * 10 / n
+		}' "$WORK/wrk.out" | tee -a "$RESULTS"
 }
 
 pgbench_run() {
@@ -274,11 +310,12 @@ log "summary"
 			print "audited read through kotodigi / raw SELECT+INSERT (goal: >= 0.50)"
 			n = split("sqlite/raw postgres/raw postgres/raw-pgbench", raws, " ")
 			nc = split(concs, cs, " ")
-			for (j = 1; j <= nc; j++) for (i = 1; i <= n; i++) {
+			for (j = 1; j <= nc; j++) for (k = 1; k <= 2; k++) for (i = 1; i <= n; i++) {
 				c = cs[j]
+				r = (k == 1) ? "read" : "read-wrk"
 				e = raws[i]; sub(/\/.*/, "", e)
-				if ((e "/read", c) in rps && (raws[i], c) in rps && rps[raws[i], c] > 0)
-					printf "  %-8s conc %-3s read %8.1f / %-20s %8.1f = %.2f\n", e, c, rps[e "/read", c], raws[i], rps[raws[i], c], rps[e "/read", c] / rps[raws[i], c]
+				if ((e "/" r, c) in rps && (raws[i], c) in rps && rps[raws[i], c] > 0)
+					printf "  %-8s conc %-3s %-8s %8.1f / %-20s %8.1f = %.2f\n", e, c, r, rps[e "/" r, c], raws[i], rps[raws[i], c], rps[e "/" r, c] / rps[raws[i], c]
 			}
 		}' "$RESULTS"
 } | tee "$OUT"

@@ -47,6 +47,8 @@ type config struct {
 	dbProcess                                string
 	duration, timeout                        time.Duration
 
+	poolOut string
+
 	rawSQLite, rawPostgres, rawSchema string
 	rawClients, rawConns              int
 	rawKeep, rawReuse                 bool
@@ -72,6 +74,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "measured run time (at most 10m)")
 	fs.IntVar(&c.requests, "requests", 0, "stop after this many operations (0: only --duration bounds the run, with a cap of 5,000,000)")
 	fs.IntVar(&c.pool, "pool", 200, "clients registered before a read or mixed run (not measured)")
+	fs.StringVar(&c.poolOut, "pool-out", "", "read or mixed mode: also write the registered pool's client ids to this file, one per line (for other load tools, e.g. bench/wrk_read.lua)")
 	fs.IntVar(&c.writePct, "mixed-writes", 10, "mixed mode: percentage of operations that register a client")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.StringVar(&c.label, "label", "", "name of the RESULT line (default: the mode)")
@@ -235,6 +238,11 @@ func runHTTP(ctx context.Context, c config, out io.Writer) error {
 			return fmt.Errorf("registering the client pool failed: %v", err)
 		}
 		fmt.Fprintf(out, "pool       %d clients registered in %.2fs (%d errors)\n", len(ids), s.Elapsed.Seconds(), s.Errors)
+		if c.poolOut != "" {
+			if err := os.WriteFile(c.poolOut, []byte(strings.Join(ids, "\n")+"\n"), 0o600); err != nil {
+				return fmt.Errorf("--pool-out: %w", err)
+			}
+		}
 	}
 	var work func(ctx context.Context, w int) error
 	switch c.mode {
