@@ -578,12 +578,13 @@ func (d *DB) runScoped(ctx context.Context, pool *sql.DB, scope Scope, fn func(*
 }
 
 // QueryRowCommitted runs query as the one statement of a PostgreSQL
-// transaction scoped to scope, sending BEGIN, the scope, the query and COMMIT
-// in one round trip, and calls scan with the query's row. If the query
-// returns no row, the result is sql.ErrNoRows and the (empty) transaction
-// still commits, so the query must change nothing when it returns no row. If
-// the query fails, nothing is committed (PostgreSQL skips the COMMIT after an
-// error and the transaction is rolled back).
+// transaction scoped to scope, in one round trip, and calls scan with the
+// query's row. The scope and the query go out as one pipeline ending in one
+// Sync: PostgreSQL runs them as one implicit transaction, committed at the
+// Sync if both succeed (durably, as any commit) and rolled back otherwise;
+// the scope is local to it. If the query returns no row, the result is
+// sql.ErrNoRows and the (empty) transaction still commits, so the query must
+// change nothing when it returns no row.
 func (d *DB) QueryRowCommitted(ctx context.Context, scope Scope, query string, args []any, scan func(Row) error) (err error) {
 	if d.Dialect != Postgres {
 		return errors.New("db: QueryRowCommitted needs PostgreSQL")
@@ -597,51 +598,41 @@ func (d *DB) QueryRowCommitted(ctx context.Context, scope Scope, query string, a
 	}
 	defer conn.Close()
 	var scanErr error
-	committed := false
 	err = conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
+		if pc.PgConn().TxStatus() != 'I' {
+			return driver.ErrBadConn // a transaction left open: never run inside it
+		}
 		b := &pgx.Batch{}
-		b.Queue("BEGIN")
 		b.Queue("SELECT set_config('kotodigi.municipalities', $1, true)", string(scope))
 		b.Queue(query, args...)
-		b.Queue("COMMIT")
 		br := pc.SendBatch(ctx, b)
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return err
-		}
 		var ignored string
 		if err := br.QueryRow().Scan(&ignored); err != nil {
 			_ = br.Close()
 			return err
 		}
 		scanErr = scan(br.QueryRow())
-		if scanErr != nil && !errors.Is(scanErr, pgx.ErrNoRows) {
-			_ = br.Close()
-			return scanErr
+		// Close reads up to the Sync: an error there (also one at the
+		// implicit commit) means nothing was committed.
+		if err := br.Close(); err != nil {
+			return err
 		}
-		tag, err := br.Exec()
-		if cerr := br.Close(); err == nil {
-			err = cerr
+		if pc.PgConn().TxStatus() != 'I' {
+			return fmt.Errorf("transaction still open after the pipeline")
 		}
-		if err == nil && tag.String() != "COMMIT" {
-			err = fmt.Errorf("transaction ended with %s", tag.String())
-		}
-		committed = err == nil
-		return err
+		return nil
 	})
-	if !committed {
-		// Whatever happened, leave no transaction open on the connection; a
-		// rollback that fails leaves it unusable: drop it.
-		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	if err != nil {
+		if errors.Is(err, driver.ErrBadConn) {
+			return err
 		}
-		return err
+		return fmt.Errorf("query: %w", err)
 	}
 	if errors.Is(scanErr, pgx.ErrNoRows) {
 		return sql.ErrNoRows
 	}
-	return nil
+	return scanErr
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation, and

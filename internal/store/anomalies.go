@@ -199,6 +199,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 					muni: without[0].muni, account: account, events: ids(without)})
 			}
 		}
+		grantEnds := map[int64]model.NullDate{}
 		for _, e := range events {
 			switch {
 			case e.action == "auth.sign_in" && e.outcome == audit.Allowed && e.account != 0:
@@ -212,9 +213,14 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 						summary: fmt.Sprintf("sign-in after %d days without one", int(e.at.Sub(prev.Time).Hours()/24)), email: e.email, account: e.account, events: []int64{e.id}})
 				}
 			case e.grant != 0 && e.outcome == audit.Allowed && personal(e.action):
-				var until model.NullDate
-				if err := tx.QueryRow(ctx, `SELECT valid_until FROM grants WHERE id = $1`, e.grant).Scan(&until); err != nil && !isNoRows(err) {
-					return err
+				// One lookup per grant, not per event (a batch can hold
+				// tens of thousands of reads under few grants).
+				until, seen := grantEnds[e.grant]
+				if !seen {
+					if err := tx.QueryRow(ctx, `SELECT valid_until FROM grants WHERE id = $1`, e.grant).Scan(&until); err != nil && !isNoRows(err) {
+						return err
+					}
+					grantEnds[e.grant] = until
 				}
 				if until.Valid && until.Date.AddDate(0, 0, 1).Time().Sub(e.at) < rules.GrantEdge {
 					finds = append(finds, found{rule: "grant_edge", severity: "low", dedup: fmt.Sprintf("grant_edge:%d:%d", e.account, e.grant),
