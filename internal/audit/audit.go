@@ -92,9 +92,14 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	if e.Action == "" || (e.Outcome != Allowed && e.Outcome != Denied) {
 		return 0, errors.New("audit: event without action or outcome")
 	}
-	var release func()
-	e.shard, release = t.takeShard()
-	tx.AfterEnd(release)
+	if c, ok := tx.AuditChain(); ok {
+		e.shard = c // the chain head this transaction already holds
+	} else {
+		var release func()
+		e.shard, release = t.takeShard()
+		tx.AfterEnd(release)
+		tx.SetAuditChain(e.shard)
+	}
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	slices.Sort(e.ClientIDs)
 

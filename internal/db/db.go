@@ -211,7 +211,17 @@ type Tx struct {
 	pool  *sql.DB
 	// afterEnd runs when the transaction has committed or rolled back.
 	afterEnd []func()
+	// chain is the audit hash chain this transaction appends to (chain+1;
+	// 0: none yet). A transaction keeps to one chain, so that it never
+	// holds one chain head while waiting for another.
+	chain int
 }
+
+// AuditChain returns the audit chain this transaction already appends to.
+func (t *Tx) AuditChain() (int, bool) { return t.chain - 1, t.chain > 0 }
+
+// SetAuditChain records the audit chain this transaction appends to.
+func (t *Tx) SetAuditChain(c int) { t.chain = c + 1 }
 
 // AfterEnd arranges for fn to run once the transaction has ended (committed
 // or rolled back).
