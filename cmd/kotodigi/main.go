@@ -4,7 +4,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,7 +42,8 @@ commands:
   user add           create a staff account
   grant add          grant access on behalf of a municipality
   token create       print a new API bearer token
-  audit verify       check the audit trail's hash chain
+  audit verify       check the audit trail's hash chains [--heads FILE ...]
+  audit heads        print the chains' heads as JSON, to keep outside the database
   import             data migration: --municipality CODE [--dry-run] FILE.csv
 
 every command takes --db (KOTODIGI_DB, default kotodigi.db); run "kotodigi COMMAND -h" for its flags
@@ -120,6 +123,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return tokenCreate(ctx, rest, stdout, stderr)
 	case "audit verify":
 		return auditVerify(ctx, rest, stdout, stderr)
+	case "audit heads":
+		return auditHeads(ctx, rest, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -337,8 +342,24 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("audit verify", &c)
+	var headFiles stringList
+	fs.Var(&headFiles, "heads", "also check heads published earlier with `kotodigi audit heads` (a file; repeatable)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	var published []audit.Heads
+	for _, f := range headFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		var h audit.Heads
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&h); err != nil {
+			return fmt.Errorf("%s: not a heads file of kotodigi audit heads: %w", f, err)
+		}
+		published = append(published, h)
 	}
 	s, err := open(ctx, c)
 	if err != nil {
@@ -353,7 +374,48 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("audit trail broken: %s", rep.Broken)
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d events in %d chains\n", rep.Events, rep.Shards)
+	var problems []string
+	for i, h := range published {
+		p, tooOld, err := audit.CheckHeads(ctx, s.DB(), h)
+		if err != nil {
+			return fmt.Errorf("%s: %w", headFiles[i], err)
+		}
+		problems = append(problems, p...)
+		if len(p) == 0 {
+			fmt.Fprintf(stdout, "%s: all %d heads published at %s are in the trail", headFiles[i], len(h.Heads)-tooOld, h.Taken.Format(time.RFC3339))
+			if tooOld > 0 {
+				fmt.Fprintf(stdout, " (%d older than the retention checkpoints not checked)", tooOld)
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
+	if len(problems) > 0 {
+		for _, p := range problems[1:] {
+			fmt.Fprintln(stderr, p)
+		}
+		return fmt.Errorf("audit trail does not contain what was published: %s", problems[0])
+	}
 	return nil
+}
+
+func auditHeads(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("audit heads", &c)
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	s, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	h, err := audit.CurrentHeads(ctx, s.DB(), s.Now())
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(h)
 }
 
 // oneLine renders an error for the operator in one line, with field errors in

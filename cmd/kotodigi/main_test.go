@@ -62,6 +62,24 @@ func TestOperatorCommands(t *testing.T) {
 		if out, _, err := cli(t, "", "audit", "verify", db); err != nil || !strings.Contains(out, "intact") {
 			t.Fatalf("audit verify: %q %v", out, err)
 		}
+		// Heads published now are found in the trail later.
+		heads, _, err := cli(t, "", "audit", "heads", db)
+		if err != nil || !strings.Contains(heads, `"chain": 63`) {
+			t.Fatalf("audit heads: %q %v", heads, err)
+		}
+		file := filepath.Join(t.TempDir(), "heads.json")
+		if err := os.WriteFile(file, []byte(heads), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, _, err := cli(t, "", "audit", "verify", db, "--heads", file); err != nil || !strings.Contains(out, "heads published at") {
+			t.Fatalf("audit verify --heads: %q %v", out, err)
+		}
+		if err := os.WriteFile(file, []byte(`{"taken":"2026-11-25T10:00:00Z","heads":[{"chain":0,"seq":1,"hash":"zz"}]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cli(t, "", "audit", "verify", db, "--heads", file); err == nil || !strings.Contains(err.Error(), "malformed hash") {
+			t.Fatalf("a malformed heads file was accepted: %v", err)
+		}
 		if _, _, err := cli(t, "", "frobnicate", db); err == nil {
 			t.Error("unknown command succeeded")
 		}
