@@ -52,6 +52,9 @@ type DB struct {
 	writeStmts *stmtCache
 	// appRole: PostgreSQL connections run as AppRole (UseAppRole).
 	appRole bool
+	// readStmts caches QueryRead's statements on SQLite's reader pool.
+	readStmtsMu sync.Mutex
+	readStmts   map[string]*sql.Stmt
 }
 
 // ParseTarget turns the --db value into a dialect and a driver DSN.
@@ -150,13 +153,59 @@ func (d *DB) UseAppRole(ctx context.Context) error {
 }
 
 // QueryRead runs a read-only query outside a transaction (one round trip),
-// for lookups that touch no client data (tokens, sessions, accounts).
+// for lookups that touch no client data (tokens, sessions, accounts). On
+// SQLite the statement is prepared once per reader connection and reused
+// (parsing is much of SQLite's cost; pgx caches PostgreSQL's statements
+// itself).
 func (d *DB) QueryRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if d.Dialect == SQLite {
+		if st := d.readStmt(ctx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
 	return d.read.QueryContext(ctx, query, args...)
+}
+
+// maxReadStatements bounds the reader statement cache (QueryRead's queries
+// are constants, so a handful).
+const maxReadStatements = 64
+
+// readStmt returns the reader pool's prepared statement for query, preparing
+// it on first use; nil if it cannot (then the query runs unprepared).
+func (d *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
+	d.readStmtsMu.Lock()
+	st, ok := d.readStmts[query]
+	full := len(d.readStmts) >= maxReadStatements
+	d.readStmtsMu.Unlock()
+	if ok || full {
+		return st
+	}
+	// Not under the lock: preparing may wait for a reader connection.
+	st, err := d.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	d.readStmtsMu.Lock()
+	defer d.readStmtsMu.Unlock()
+	if prev, ok := d.readStmts[query]; ok {
+		_ = st.Close()
+		return prev
+	}
+	if d.readStmts == nil {
+		d.readStmts = map[string]*sql.Stmt{}
+	}
+	d.readStmts[query] = st
+	return st
 }
 
 // Close closes all connections.
 func (d *DB) Close() error {
+	d.readStmtsMu.Lock()
+	for _, st := range d.readStmts {
+		_ = st.Close()
+	}
+	d.readStmts = nil
+	d.readStmtsMu.Unlock()
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
