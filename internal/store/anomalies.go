@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,12 +52,17 @@ var DefaultAnomalyRules = AnomalyRules{
 
 // Anomaly is a finding of log monitoring.
 type Anomaly struct {
-	ID            int64      `json:"id"`
-	Rule          string     `json:"rule"`
-	Severity      string     `json:"severity"`
-	ActorEmail    string     `json:"actor_email"`
-	Municipality  *string    `json:"municipality"`
-	Summary       string     `json:"summary"`
+	ID           int64   `json:"id"`
+	Rule         string  `json:"rule"`
+	Severity     string  `json:"severity"`
+	ActorEmail   string  `json:"actor_email"`
+	Municipality *string `json:"municipality"`
+	Summary      string  `json:"summary"`
+	// SummaryKey and SummaryArgs say the summary in any language: the
+	// message anomaly.summary.<key> of the catalogue with these arguments
+	// (empty key: anomalies from before they were kept).
+	SummaryKey    string     `json:"-"`
+	SummaryArgs   []string   `json:"-"`
 	DetectedAt    time.Time  `json:"detected_at"`
 	Status        string     `json:"status"`
 	ReportedAt    *time.Time `json:"reported_at"`
@@ -86,7 +93,13 @@ type found struct {
 	rule, severity, dedup, summary, email, muni string
 	account                                     int64
 	events                                      []int64
+	// key and args: the summary for the catalogue (anomaly.summary.<key>).
+	key  string
+	args []string
 }
+
+// minutes renders a rule's window for a summary.
+func minutes(d time.Duration) string { return strconv.FormatFloat(d.Minutes(), 'f', -1, 64) }
 
 // DetectAnomalies examines the audit events after cursor (at most batch of
 // them) and records anomalies by the rules. It returns the new cursor. It is
@@ -140,7 +153,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 			(h >= rules.UnusualFrom || h < rules.UnusualTo || local.Weekday() == time.Saturday || local.Weekday() == time.Sunday) {
 			day := local.Format("2006-01-02")
 			finds = append(finds, found{rule: "unusual_hours", severity: "low", dedup: fmt.Sprintf("unusual_hours:%d:%s", e.account, day),
-				summary: "activity with personal data at " + local.Format("Mon 15:04"), email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
+				summary: "activity with personal data at " + local.Format("Mon 15:04"), key: "unusual_hours", args: []string{local.Format("2006-01-02 15:04")}, email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
 		}
 		if e.action == "client.read" && e.outcome == audit.Allowed {
 			// A page that shows a client reads it more than once (data,
@@ -161,19 +174,19 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 		}
 		if e.action == "client.search" && e.count >= rules.LargeSearch {
 			finds = append(finds, found{rule: "large_search", severity: "medium", dedup: fmt.Sprintf("large_search:%d", e.id),
-				summary: fmt.Sprintf("a search returned %d clients", e.count), email: e.email, muni: "", account: e.account, events: []int64{e.id}})
+				summary: fmt.Sprintf("a search returned %d clients", e.count), key: "large_search", args: []string{strconv.Itoa(e.count)}, email: e.email, muni: "", account: e.account, events: []int64{e.id}})
 		}
 	}
 	for k, es := range reads {
 		if len(es) > rules.ManyReads {
 			finds = append(finds, found{rule: "many_reads", severity: "high", dedup: fmt.Sprintf("many_reads:%d:%d", k.account, k.bucket),
-				summary: fmt.Sprintf("%d client reads within %s", len(es), rules.ManyReadsWindow), email: es[0].email, muni: es[0].muni, account: k.account, events: ids(es)})
+				summary: fmt.Sprintf("%d client reads within %s", len(es), rules.ManyReadsWindow), key: "many_reads", args: []string{strconv.Itoa(len(es)), minutes(rules.ManyReadsWindow)}, email: es[0].email, muni: es[0].muni, account: k.account, events: ids(es)})
 		}
 	}
 	for k, es := range denied {
 		if len(es) >= rules.RepeatedDenied {
 			finds = append(finds, found{rule: "repeated_denied", severity: "medium", dedup: fmt.Sprintf("repeated_denied:%d:%d", k.account, k.bucket),
-				summary: fmt.Sprintf("%d denied attempts within %s", len(es), rules.DeniedWindow), email: es[0].email, muni: firstMuni(es), account: k.account, events: ids(es)})
+				summary: fmt.Sprintf("%d denied attempts within %s", len(es), rules.DeniedWindow), key: "repeated_denied", args: []string{strconv.Itoa(len(es)), minutes(rules.DeniedWindow)}, email: es[0].email, muni: firstMuni(es), account: k.account, events: ids(es)})
 		}
 	}
 	// Reads without recorded work, sign-ins of dormant accounts and grant edges need the database.
@@ -196,7 +209,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 			}
 			if len(without) > rules.ReadsWithoutWork {
 				finds = append(finds, found{rule: "reads_without_work", severity: "high", dedup: fmt.Sprintf("reads_without_work:%d:%d", account, without[0].id),
-					summary: fmt.Sprintf("reads of %d clients with no recorded work by the account", len(without)), email: without[0].email,
+					summary: fmt.Sprintf("reads of %d clients with no recorded work by the account", len(without)), key: "reads_without_work", args: []string{strconv.Itoa(len(without))}, email: without[0].email,
 					muni: without[0].muni, account: account, events: ids(without)})
 			}
 		}
@@ -211,7 +224,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 				}
 				if prev.Valid && e.at.Sub(prev.Time) > rules.DormantSignIn {
 					finds = append(finds, found{rule: "dormant_sign_in", severity: "medium", dedup: fmt.Sprintf("dormant_sign_in:%d", e.id),
-						summary: fmt.Sprintf("sign-in after %d days without one", int(e.at.Sub(prev.Time).Hours()/24)), email: e.email, account: e.account, events: []int64{e.id}})
+						summary: fmt.Sprintf("sign-in after %d days without one", int(e.at.Sub(prev.Time).Hours()/24)), key: "dormant_sign_in", args: []string{strconv.Itoa(int(e.at.Sub(prev.Time).Hours() / 24))}, email: e.email, account: e.account, events: []int64{e.id}})
 				}
 			case e.grant != 0 && e.outcome == audit.Allowed && personal(e.action):
 				// One lookup per grant, not per event (a batch can hold
@@ -225,7 +238,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 				}
 				if until.Valid && until.Date.AddDate(0, 0, 1).Time().Sub(e.at) < rules.GrantEdge {
 					finds = append(finds, found{rule: "grant_edge", severity: "low", dedup: fmt.Sprintf("grant_edge:%d:%d", e.account, e.grant),
-						summary: "use of a grant just before its end", email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
+						summary: "use of a grant just before its end", key: "grant_edge", email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
 				}
 			case e.outcome == audit.Denied && e.account != 0 && e.muni != "" && personal(e.action):
 				var ended sql.NullTime
@@ -235,7 +248,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 				}
 				if ended.Valid && e.at.After(ended.Time) && e.at.Sub(ended.Time) < rules.GrantEdge {
 					finds = append(finds, found{rule: "grant_edge", severity: "medium", dedup: fmt.Sprintf("grant_after_end:%d:%s", e.account, e.muni),
-						summary: "attempts to use access just after the grant ended", email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
+						summary: "attempts to use access just after the grant ended", key: "grant_after_end", email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
 				}
 			}
 		}
@@ -248,9 +261,13 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		for _, f := range finds {
 			var id int64
-			err := tx.QueryRow(ctx, `INSERT INTO anomalies (rule, severity, account_id, actor_email, municipality_code, dedup_key, summary, detected_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-				f.rule, f.severity, nullInt64(f.account), f.email, nullIfEmpty(f.muni), f.dedup, f.summary, s.Now()).Scan(&id)
+			args, err := json.Marshal(f.args)
+			if err != nil {
+				return err
+			}
+			err = tx.QueryRow(ctx, `INSERT INTO anomalies (rule, severity, account_id, actor_email, municipality_code, dedup_key, summary, summary_key, summary_args, detected_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+				f.rule, f.severity, nullInt64(f.account), f.email, nullIfEmpty(f.muni), f.dedup, f.summary, f.key, string(args), s.Now()).Scan(&id)
 			if isNoRows(err) {
 				continue
 			}
@@ -336,7 +353,7 @@ func (s *Store) anomalies(ctx context.Context, actor Actor, status string, id in
 			where = append(where, fmt.Sprintf(`a.id = $%d`, len(args)))
 			ev.Detail = "anomaly=" + itoa(id)
 		}
-		q := `SELECT a.id, a.rule, a.severity, a.actor_email, a.municipality_code, a.summary, a.detected_at, a.status, a.reported_at,
+		q := `SELECT a.id, a.rule, a.severity, a.actor_email, a.municipality_code, a.summary, a.summary_key, a.summary_args, a.detected_at, a.status, a.reported_at,
 			a.monitor_note, a.finding, a.finding_note, a.finding_at, a.grants_revoked FROM anomalies a`
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
@@ -349,10 +366,14 @@ func (s *Store) anomalies(ctx context.Context, actor Actor, status string, id in
 			var a Anomaly
 			var muni, finding sql.NullString
 			var rep, fat sql.NullTime
-			if err := rows.Scan(&a.ID, &a.Rule, &a.Severity, &a.ActorEmail, &muni, &a.Summary, &a.DetectedAt, &a.Status, &rep,
+			var summaryArgs string
+			if err := rows.Scan(&a.ID, &a.Rule, &a.Severity, &a.ActorEmail, &muni, &a.Summary, &a.SummaryKey, &summaryArgs, &a.DetectedAt, &a.Status, &rep,
 				&a.MonitorNote, &finding, &a.FindingNote, &fat, &a.GrantsRevoked); err != nil {
 				rows.Close()
 				return err
+			}
+			if a.SummaryKey != "" && json.Unmarshal([]byte(summaryArgs), &a.SummaryArgs) != nil {
+				a.SummaryKey = "" // unreadable: show the stored English summary
 			}
 			a.Municipality, a.Finding = ptr(muni), ptr(finding)
 			a.DetectedAt = a.DetectedAt.UTC()

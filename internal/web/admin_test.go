@@ -584,6 +584,9 @@ func TestAdministrationPagesAreAccessible(t *testing.T) {
 		for _, p := range []string{"/monitoring/anomalies", href, "/monitoring/response-times", "/monitoring/audit", "/account"} {
 			pages["monitor "+p] = mon.get(p).body
 		}
+		// The summary is in the reader's language, not the stored English.
+		mustContain(t, "anomaly page", pages["monitor "+href], "estettyä yritystä", "minuutin aikana")
+		mustNotContain(t, "anomaly page", pages["monitor "+href], "denied attempts", `<dd lang="en">`)
 		pages["monitor audit results"] = mon.submit("/monitoring/audit", "/monitoring/audit", url.Values{"outcome": {"denied"}}).body
 		pages["monitor review with errors"] = mon.submit(href, href, url.Values{}).body
 		mon.submit(href, href, url.Values{"report": {"true"}})

@@ -25,10 +25,13 @@ type anomalyRow struct {
 // anomalyDetail is one anomaly as its page shows it.
 type anomalyDetail struct {
 	ID, Rule, RuleText, Severity, SeverityClass, Description, Person, Municipality, Status string
-	Detected, Reported, MonitorNote, Finding, FindingNote, FindingAt                       string
-	GrantsRevoked                                                                          int
-	HasMunicipality                                                                        bool
-	Evidence                                                                               []auditRow
+	// DescriptionLang is "en" when the description is the stored English
+	// summary (anomalies recorded before summaries were translatable).
+	DescriptionLang                                                  string
+	Detected, Reported, MonitorNote, Finding, FindingNote, FindingAt string
+	GrantsRevoked                                                    int
+	HasMunicipality                                                  bool
+	Evidence                                                         []auditRow
 	// Hidden is how many evidence events the reader may not see or that
 	// could not be found near the others.
 	Hidden int
@@ -94,9 +97,16 @@ func (h *handler) anomalyByID(r *http.Request) (store.Anomaly, error) {
 func (h *handler) anomalyDetail(r *http.Request, a store.Anomaly) (anomalyDetail, error) {
 	lang := server.From(r).Lang
 	d := anomalyDetail{ID: strconv.FormatInt(a.ID, 10), Rule: h.anomalyLabel(lang, "rule", a.Rule), Severity: h.anomalyLabel(lang, "severity", a.Severity),
-		SeverityClass: "severity-" + a.Severity, Description: a.Summary, Person: a.ActorEmail, Status: h.anomalyLabel(lang, "status", a.Status),
+		SeverityClass: "severity-" + a.Severity, Description: a.Summary, DescriptionLang: "en", Person: a.ActorEmail, Status: h.anomalyLabel(lang, "status", a.Status),
 		Detected: formatTime(lang, a.DetectedAt), MonitorNote: a.MonitorNote, FindingNote: a.FindingNote, GrantsRevoked: a.GrantsRevoked,
 		HasMunicipality: a.Municipality != nil}
+	if key := "anomaly.summary." + a.SummaryKey; a.SummaryKey != "" && h.cat.Has(key) {
+		args := make([]any, len(a.SummaryArgs))
+		for i, v := range a.SummaryArgs {
+			args[i] = v
+		}
+		d.Description, d.DescriptionLang = h.cat.T(lang, key, args...), ""
+	}
 	if key := "anomaly.rule_text." + a.Rule; h.cat.Has(key) {
 		d.RuleText = h.cat.T(lang, key)
 	}
