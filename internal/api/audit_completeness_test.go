@@ -68,6 +68,10 @@ func TestAuditCompleteness(t *testing.T) {
 		base := "/api/v1/clients/" + cid
 		_, pl := e.do(w, "POST", base+"/plans", plan("2026-01-01", "2026-12-31"))
 		planPath := base + "/plans/" + pl["id"].(string)
+		_, as := e.do(w, "POST", base+"/assessments", assessment("2026-11-19"))
+		assessmentPath := base + "/assessments/" + as["id"].(string)
+		_, sv := e.do(w, "POST", base+"/services", service("civic_orientation", "2026-11-19"))
+		servicePath := base + "/services/" + sv["id"].(string)
 		_, jc := e.do(w, "POST", "/api/v1/clients", with(client(syntheticPIC(500)), "jobseeker", true))
 		jbase := "/api/v1/clients/" + jc["id"].(string)
 		review := map[string]any{"date": "2026-06-30", "changes": "Training moved to autumn"}
@@ -123,6 +127,13 @@ func TestAuditCompleteness(t *testing.T) {
 			{"GET /api/v1/clients/{id}/plans/{plan_id}", espoo, planPath, nil, 404, []string{"plan.read/denied"}},
 			{"GET /api/v1/clients/{id}/plans/{plan_id}", w, jbase + "/plans/" + pl["id"].(string), nil, 404, []string{"plan.read/denied"}},
 			{"GET /api/v1/clients/{id}/plans/{plan_id}", w, base + "/plans/42", nil, 404, []string{"plan.read/denied"}},
+			{"GET /api/v1/clients/{id}/assessments/{assessment_id}", v, assessmentPath, nil, 200, []string{"assessment.read/allowed"}},
+			{"GET /api/v1/clients/{id}/assessments/{assessment_id}", espoo, assessmentPath, nil, 404, []string{"assessment.read/denied"}},
+			{"GET /api/v1/clients/{id}/assessments/{assessment_id}", w, jbase + "/assessments/" + as["id"].(string), nil, 404, []string{"assessment.read/denied"}},
+			{"GET /api/v1/clients/{id}/assessments/{assessment_id}", w, base + "/assessments/42", nil, 404, []string{"assessment.read/denied"}},
+			{"GET /api/v1/clients/{id}/services/{service_id}", v, servicePath, nil, 200, []string{"service.read/allowed"}},
+			{"GET /api/v1/clients/{id}/services/{service_id}", espoo, servicePath, nil, 404, []string{"service.read/denied"}},
+			{"GET /api/v1/clients/{id}/services/{service_id}", w, jbase + "/services/" + sv["id"].(string), nil, 404, []string{"service.read/denied"}},
 			{"POST /api/v1/clients/{id}/services", w, base + "/services", service("civic_orientation", "2026-11-20"), 201, []string{"service.create/allowed"}},
 			{"POST /api/v1/clients/{id}/services", w, jbase + "/services", service("guidance_and_counselling", "2026-11-20"), 201, []string{"service.create/allowed"}},
 			{"POST /api/v1/clients/{id}/services", w, jbase + "/services", service("language_course", "2026-11-20"), 422, []string{"service.create/denied"}},

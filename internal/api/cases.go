@@ -42,7 +42,25 @@ func (a *API) createAssessment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	as, err := a.srv.Store().CreateAssessment(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
-	a.created(w, r, "", as, err) // no single-assessment route yet: the timeline lists it
+	a.created(w, r, "/api/v1/clients/"+as.ClientID+"/assessments/"+as.ID, as, err)
+}
+
+func (a *API) getAssessment(w http.ResponseWriter, r *http.Request) {
+	as, err := a.srv.Store().AssessmentByID(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("assessment_id"))
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, as)
+}
+
+func (a *API) getService(w http.ResponseWriter, r *http.Request) {
+	sv, err := a.srv.Store().ServiceByID(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("service_id"))
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, sv)
 }
 
 func (a *API) createPlan(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +99,7 @@ func (a *API) createService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sv, err := a.srv.Store().CreateService(r.Context(), server.From(r).Actor, r.PathValue("id"), body)
-	a.created(w, r, "", sv, err) // no single-service route yet: the timeline lists it
+	a.created(w, r, "/api/v1/clients/"+sv.ClientID+"/services/"+sv.ID, sv, err)
 }
 
 func (a *API) transferClient(w http.ResponseWriter, r *http.Request) {

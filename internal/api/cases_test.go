@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -853,6 +854,37 @@ func TestCaseRecordAudit(t *testing.T) {
 		rep, err := audit.Verify(context.Background(), e.s.DB())
 		if err != nil || rep.Broken != "" {
 			t.Errorf("audit verify: %+v %v", rep, err)
+		}
+	})
+}
+
+// TestCaseRecordsReadBack: an assessment and a service read back as they
+// were recorded, for a viewer too; another client's record is not found.
+func TestCaseRecordsReadBack(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, _ := newCaseEnv(t, tg, store.CasePolicy{})
+		w, v := "worker@hel.example", "viewer@hel.example"
+		id := e.register(w, "091", "2025-06-01")
+		other := e.register(w, "091", "2025-06-01")
+		base := "/api/v1/clients/" + id
+		for _, tc := range []struct {
+			kind string
+			body map[string]any
+		}{
+			{"assessments", assessment("2026-11-20", "content", map[string]any{"finnish_level": "A2", "literacy": "literate", "integration_plan_needed": true})},
+			{"services", service("integration_training", "2026-03-06", "attendance", "attended", "final_language_test", map[string]any{"level": "B1", "date": "2026-10-20"})},
+		} {
+			st, created := e.do(w, "POST", base+"/"+tc.kind, tc.body)
+			if st != 201 {
+				t.Fatalf("%s: %d %v", tc.kind, st, created)
+			}
+			st, got := e.do(v, "GET", base+"/"+tc.kind+"/"+created["id"].(string), nil)
+			if st != 200 || !reflect.DeepEqual(got, created) {
+				t.Errorf("%s read back: %d\n got  %v\n want %v", tc.kind, st, got, created)
+			}
+			if st, _ := e.do(w, "GET", "/api/v1/clients/"+other+"/"+tc.kind+"/"+created["id"].(string), nil); st != 404 {
+				t.Errorf("%s through another client: %d, want 404", tc.kind, st)
+			}
 		}
 	})
 }

@@ -58,10 +58,12 @@ const (
 	StatisticsRead     Action = "statistics.read"
 	// Case records.
 	AssessmentCreate Action = "assessment.create"
+	AssessmentRead   Action = "assessment.read"
 	PlanCreate       Action = "plan.create"
 	PlanRead         Action = "plan.read"
 	PlanReview       Action = "plan.review"
 	ServiceCreate    Action = "service.create"
+	ServiceRead      Action = "service.read"
 	ClientTransfer   Action = "client.transfer"
 	TimelineRead     Action = "timeline.read"
 	WorklistRead     Action = "worklist.read"
@@ -117,10 +119,12 @@ var Rules = map[Action]Rule{
 	AuditRead:          {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	StatisticsRead:     {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
 	AssessmentCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	AssessmentRead:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
 	PlanCreate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
 	PlanRead:           {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
 	PlanReview:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
 	ServiceCreate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
+	ServiceRead:        {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
 	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
 	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
 	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},

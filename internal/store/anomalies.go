@@ -200,7 +200,8 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 				// The condition matches the partial index audit_events_work.
 				var worked bool
 				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE actor_account_id = $1 AND client_id = $2 AND outcome = 'allowed'
-					AND action NOT IN ('client.read', 'client.search', 'timeline.read', 'audit.read'))`, account, client).Scan(&worked); err != nil {
+					AND action NOT IN ('client.read', 'client.search', 'timeline.read', 'audit.read',
+						'plan.read', 'assessment.read', 'service.read'))`, account, client).Scan(&worked); err != nil {
 					return err
 				}
 				if !worked {

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/db"
+	"github.com/kotodigi/kotodigi/internal/model"
+)
+
+// caseRecordOfClient reads one record (assessment or service) of a client the
+// actor may see, by the query's one row, and records the read; a record that
+// does not exist or belongs to another client is not found (and recorded as
+// a denied attempt), like any client the actor may not see.
+func (s *Store) caseRecordOfClient(ctx context.Context, actor Actor, action authz.Action, kind, clientID, recordID, query string,
+	scan func(db.Row) error) error {
+	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, grantID, err := s.readClient(ctx, tx, actor, action, clientID, readRoles)
+		if err != nil {
+			return err
+		}
+		ev := actor.event(action, audit.Denied)
+		ev.ClientID, ev.Municipality = c.ID, c.Municipality
+		rid, err := ParseRecordID(recordID)
+		if err != nil {
+			ev.Detail = "malformed " + kind + " id"
+			return s.deny(ctx, tx, ev, model.ErrNotFound)
+		}
+		err = scan(tx.QueryRow(ctx, query, rid, c.ID))
+		if isNoRows(err) {
+			ev.Detail = kind + "=" + rid + " not a " + kind + " of this client"
+			return s.deny(ctx, tx, ev, model.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		ev.Outcome, ev.GrantID, ev.Detail = audit.Allowed, grantID, kind+"="+rid
+		return s.record(ctx, tx, ev)
+	})
+}
+
+// AssessmentByID returns one assessment (§ 14) of a client.
+func (s *Store) AssessmentByID(ctx context.Context, actor Actor, clientID, assessmentID string) (model.Assessment, error) {
+	var a model.Assessment
+	err := s.caseRecordOfClient(ctx, actor, authz.AssessmentRead, "assessment", clientID, assessmentID,
+		`SELECT a.id, a.client_id, a.date, a.content, a.specifying_measures, a.planned_plan_date, a.preparers, a.sources,
+			a.wellbeing_county_participated, a.eligibility_exception, a.eligibility_checked, a.created_at
+			FROM assessments a WHERE a.id = $1 AND a.client_id = $2`,
+		func(r db.Row) error {
+			var content, preparers, sources []byte
+			var planned model.NullDate
+			var exception sql.NullString
+			if err := r.Scan(&a.ID, &a.ClientID, &a.Date, &content, &a.SpecifyingMeasures, &planned, &preparers, &sources,
+				&a.WellbeingCountyParticipated, &exception, &a.EligibilityChecked, &a.CreatedAt); err != nil {
+				return err
+			}
+			if err := fromJSON(content, &a.Content); err != nil {
+				return err
+			}
+			if err := fromJSON(preparers, &a.Preparers); err != nil {
+				return err
+			}
+			if err := fromJSON(sources, &a.Sources); err != nil {
+				return err
+			}
+			a.PlannedPlanDate, a.EligibilityException, a.CreatedAt = planned.Ptr(), ptr(exception), a.CreatedAt.UTC()
+			return nil
+		})
+	if err != nil {
+		return model.Assessment{}, err
+	}
+	return a, nil
+}
+
+// ServiceByID returns one service of a client.
+func (s *Store) ServiceByID(ctx context.Context, actor Actor, clientID, serviceID string) (model.Service, error) {
+	var sv model.Service
+	err := s.caseRecordOfClient(ctx, actor, authz.ServiceRead, "service", clientID, serviceID,
+		`SELECT s.id, s.client_id, s.service_type, s.date, s.end_date, s.provider, s.description, s.attendance,
+			s.final_language_test, s.missed_with_interpreter_costs, s.created_at
+			FROM services s WHERE s.id = $1 AND s.client_id = $2`,
+		func(r db.Row) error {
+			var end model.NullDate
+			var attendance sql.NullString
+			var test []byte
+			if err := r.Scan(&sv.ID, &sv.ClientID, &sv.ServiceType, &sv.Date, &end, &sv.Provider, &sv.Description, &attendance,
+				&test, &sv.MissedWithInterpreterCosts, &sv.CreatedAt); err != nil {
+				return err
+			}
+			if test != nil {
+				sv.FinalLanguageTest = &model.LanguageTest{}
+				if err := fromJSON(test, sv.FinalLanguageTest); err != nil {
+					return err
+				}
+			}
+			sv.EndDate, sv.Attendance, sv.CreatedAt = end.Ptr(), ptr(attendance), sv.CreatedAt.UTC()
+			return nil
+		})
+	if err != nil {
+		return model.Service{}, err
+	}
+	return sv, nil
+}
