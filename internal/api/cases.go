@@ -23,6 +23,15 @@ func readBody(r *http.Request) ([]byte, error) {
 	return io.ReadAll(r.Body)
 }
 
+// ok answers a read (or its error).
+func (a *API) ok(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, v)
+}
+
 // created answers a POST that made a record (or its error).
 func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v any, err error) {
 	if err != nil {
@@ -47,20 +56,12 @@ func (a *API) createAssessment(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) getAssessment(w http.ResponseWriter, r *http.Request) {
 	as, err := a.srv.Store().AssessmentByID(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("assessment_id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	server.JSON(w, http.StatusOK, as)
+	a.ok(w, r, as, err)
 }
 
 func (a *API) getService(w http.ResponseWriter, r *http.Request) {
 	sv, err := a.srv.Store().ServiceByID(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("service_id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	server.JSON(w, http.StatusOK, sv)
+	a.ok(w, r, sv, err)
 }
 
 func (a *API) createPlan(w http.ResponseWriter, r *http.Request) {
@@ -75,11 +76,7 @@ func (a *API) createPlan(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) getPlan(w http.ResponseWriter, r *http.Request) {
 	p, err := a.srv.Store().PlanByID(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("plan_id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	server.JSON(w, http.StatusOK, p)
+	a.ok(w, r, p, err)
 }
 
 func (a *API) createPlanReview(w http.ResponseWriter, r *http.Request) {
