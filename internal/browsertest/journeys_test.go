@@ -347,7 +347,18 @@ func TestNavigationPages(t *testing.T) {
 				}
 				linked = append(linked, b.links("main")...)
 			}
+			var deeper []link // a client page's records (its timeline)
 			for _, l := range linked {
+				if visited[l.pattern()] {
+					continue
+				}
+				visited[l.pattern()] = true
+				b.open(l.path, fmt.Sprintf("%q (%s)", l.text, l.path), 200)
+				if l.pattern() == "/clients/{id}" {
+					deeper = append(deeper, b.links("main")...)
+				}
+			}
+			for _, l := range deeper {
 				if visited[l.pattern()] {
 					continue
 				}

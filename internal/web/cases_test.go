@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -137,8 +138,19 @@ func TestRecordAssessmentPlanReviewAndService(t *testing.T) {
 		if p.status != http.StatusSeeOther || p.location != client+"?done=assessment" {
 			t.Fatalf("assessment: status %d, location %q\n%s", p.status, p.location, p.body)
 		}
-		mustContain(t, "client page after the assessment", b.get(p.location).body, "Arviointi on tallennettu.",
-			">Osaamisen ja kotoutumisen palvelutarpeen arviointi</td><td>"+formatFi(e.store.Today())+"</td>")
+		afterAssessment := b.get(p.location).body
+		mustContain(t, "client page after the assessment", afterAssessment, "Arviointi on tallennettu.",
+			">Osaamisen ja kotoutumisen palvelutarpeen arviointi</a></td><td>"+formatFi(e.store.Today())+"</td>")
+		// The timeline leads to the assessment as recorded.
+		link := regexp.MustCompile(`<a href="(` + regexp.QuoteMeta(client) + `/assessments/[0-9a-f-]{36})">`).FindStringSubmatch(afterAssessment)
+		if link == nil {
+			t.Fatal("no link to the assessment in the timeline")
+		}
+		ap := b.get(link[1])
+		wantStatus(t, "assessment page", ap, http.StatusOK)
+		mustContain(t, "assessment page", ap.body, "<title>Osaamisen ja kotoutumisen palvelutarpeen arviointi – Koto-digi</title>",
+			`<span class="caption">Ahmed Saleh</span>`, "<dd class=\"text\">Ammattikoulu, sähköasentaja</dd>", "<dd>A2</dd>",
+			"<td>Helmi Työntekijä</td>", "<td>Tuula Tulkki</td>", `href="`+client+`"`)
 
 		// A first plan longer than a year is refused next to its end date, with everything typed kept.
 		start := e.today(0, 0, 1)
@@ -455,7 +467,33 @@ func casePaths(b *browser) (client, plan string, pages []string) {
 	b.e.t.Helper()
 	client = b.caseClient(980, "Farah", "Nasser", nil)
 	plan = b.recordPlan(client, planForm(b.e.today(0, 0, 0), b.e.today(0, 11, 0)))
-	return client, plan, []string{client + "/assessments/new", client + "/plans/new", plan, plan + "/print", client + "/services/new", client + "/transfer"}
+	assessment, service := b.recordAssessmentAndService(client)
+	return client, plan, []string{client + "/assessments/new", client + "/plans/new", plan, plan + "/print", client + "/services/new",
+		client + "/transfer", assessment, service}
+}
+
+// recordAssessmentAndService records both through the forms and returns
+// their pages, as linked from the client's timeline.
+func (b *browser) recordAssessmentAndService(client string) (assessment, service string) {
+	b.e.t.Helper()
+	for _, f := range []struct {
+		path string
+		form url.Values
+	}{{client + "/assessments/new", b.e.assessmentForm()}, {client + "/services/new", b.e.serviceForm("language_course")}} {
+		path := f.path
+		if p := b.submit(path, path, f.form); p.status != http.StatusSeeOther {
+			b.e.t.Fatalf("%s: %d\n%s", path, p.status, p.body)
+		}
+	}
+	page := b.get(client).body
+	link := func(kind string) string {
+		m := regexp.MustCompile(`href="(` + regexp.QuoteMeta(client) + `/` + kind + `/[0-9a-f-]{36})"`).FindStringSubmatch(page)
+		if m == nil {
+			b.e.t.Fatalf("no link to the %s on the client page", kind)
+		}
+		return m[1]
+	}
+	return link("assessments"), link("services")
 }
 
 func TestAnotherMunicipalityGetsNotFoundOnCasePages(t *testing.T) {
@@ -499,7 +537,7 @@ func TestViewersReadCaseRecordsButRecordNothing(t *testing.T) {
 		mustNotContain(t, "viewer's client page", page, "/assessments/new", "/plans/new", "/services/new", "/transfer")
 		for _, path := range pages {
 			want := http.StatusForbidden
-			if path == plan || path == plan+"/print" {
+			if path == plan || path == plan+"/print" || !strings.HasSuffix(path, "/new") && !strings.HasSuffix(path, "/transfer") {
 				want = http.StatusOK
 			}
 			wantStatus(t, "viewer GET "+path, v.get(path), want)
@@ -531,9 +569,11 @@ func TestCasePostsWithoutCSRFTokenAreRefused(t *testing.T) {
 				t.Errorf("POST %s with a wrong CSRF token: status %d, want 403", path, p.status)
 			}
 		}
-		// Nothing happened: the plan is all there is, and the client is still Helsinki's.
+		// Nothing happened: the records made before are all there is, and the client is still Helsinki's.
 		page := b.get(client).body
-		if got := strings.Join(timeline(t, page), "|"); got != "Kotoutumissuunnitelma|Työnhakijatilanne kirjattu|Asiakas rekisteröity" {
+		events := timeline(t, page)
+		slices.Sort(events) // records made within the same second may come in either order
+		if got := strings.Join(events, "|"); got != "Asiakas rekisteröity|Kotoutumissuunnitelma|Osaamisen ja kotoutumisen palvelutarpeen arviointi|Palvelu|Työnhakijatilanne kirjattu" {
 			t.Errorf("timeline after refused posts: %s", got)
 		}
 		mustContain(t, "client after refused posts", page, "<dd>Helsinki (091)</dd>")

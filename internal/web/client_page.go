@@ -114,6 +114,10 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 			row.Href = "/clients/" + c.ID + "/plans/" + it.ID
 		case "review":
 			row.Href = "/clients/" + c.ID + "/plans/" + it.PlanID
+		case "assessment":
+			row.Href = "/clients/" + c.ID + "/assessments/" + it.ID
+		case "service":
+			row.Href = "/clients/" + c.ID + "/services/" + it.ID
 		}
 		page.Timeline = append(page.Timeline, row)
 	}

@@ -68,6 +68,7 @@ func Routes(srv *server.Server) []server.Route {
 		page("POST", "/clients/{id}/edit", authz.ClientUpdate, "Change a client's fields", h.edit),
 		page("GET", "/clients/{id}/assessments/new", authz.AssessmentCreate, "Assessment form (§ 14)", h.assessmentForm),
 		page("POST", "/clients/{id}/assessments/new", authz.AssessmentCreate, "Record an assessment (§ 14)", h.createAssessment),
+		page("GET", "/clients/{id}/assessments/{assessment_id}", authz.AssessmentRead, "An assessment (§ 14) as recorded", h.assessment),
 		page("GET", "/clients/{id}/plans/new", authz.PlanCreate, "Integration plan form (§ 16)", h.planForm),
 		page("POST", "/clients/{id}/plans/new", authz.PlanCreate, "Record an integration plan (§ 16)", h.createPlan),
 		page("GET", "/clients/{id}/plans/{plan_id}", authz.PlanRead, "Integration plan with its reviews and the review form", h.plan),
@@ -75,6 +76,7 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/clients/{id}/plans/{plan_id}/print", authz.PlanRead, "Printable integration plan in the client's service language", h.planPrint),
 		page("GET", "/clients/{id}/services/new", authz.ServiceCreate, "Service form", h.serviceForm),
 		page("POST", "/clients/{id}/services/new", authz.ServiceCreate, "Record a service (a jobseeker's only guidance and counselling, R6)", h.createService),
+		page("GET", "/clients/{id}/services/{service_id}", authz.ServiceRead, "A service as recorded", h.service),
 		page("GET", "/clients/{id}/transfer", authz.ClientTransfer, "Confirm transferring a client to another municipality", h.transferForm),
 		page("POST", "/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another municipality", h.transfer),
 		page("GET", "/worklist", authz.WorklistRead, "Worklist of statutory deadlines of a municipality's clients", h.worklist),
@@ -109,7 +111,7 @@ func Routes(srv *server.Server) []server.Route {
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"statistics", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "service_form", "transfer", "worklist"}
+	"plan_print", "record", "service_form", "transfer", "worklist"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},
