@@ -309,3 +309,12 @@ func jsonBody(v any) []byte {
 	}
 	return b
 }
+
+// preparersView is what the preparers_table template shows.
+type preparersView struct {
+	Page
+	Preparers []model.Preparer
+}
+
+// WithPreparers hands a list of preparers to the preparers_table template.
+func (p Page) WithPreparers(ps []model.Preparer) preparersView { return preparersView{p, ps} }
