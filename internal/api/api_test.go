@@ -49,6 +49,13 @@ func newEnv(t *testing.T, tg testdb.Target) *env {
 	watch, stopWatching := context.WithCancel(ctx)
 	go s.WatchPrincipals(watch)
 	t.Cleanup(stopWatching)
+	if tg.Name == "postgres" {
+		for deadline := time.Now().Add(20 * time.Second); !s.CachingPrincipals(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the principal cache did not start listening")
+			}
+		}
+	}
 	logs := &bytes.Buffer{}
 	var mu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, logs}, nil))

@@ -138,6 +138,13 @@ func (s *Store) WatchPrincipals(ctx context.Context) {
 	}, s.principals.invalidate)
 }
 
+// CachingPrincipals reports whether API-token principals are cached now,
+// i.e. this process is listening for change notifications.
+func (s *Store) CachingPrincipals() bool {
+	_, on := s.principals.generation()
+	return on
+}
+
 // principalsChanged is called after a transaction that changed accounts,
 // roles, grants or tokens has committed, so that this instance sees the
 // change on the very next request (others see it through the notification).
