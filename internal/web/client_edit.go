@@ -58,12 +58,6 @@ func (h *handler) edit(w http.ResponseWriter, r *http.Request) {
 // clientFormValues fills the form from a stored client.
 func clientFormValues(c model.ClientFields) formState {
 	s := newFormState()
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
 	date := func(d *model.Date) string {
 		if d == nil {
 			return ""
@@ -77,8 +71,8 @@ func clientFormValues(c model.ClientFields) formState {
 		return ""
 	}
 	s.values[fMunicipality] = c.Municipality
-	s.values[fIdentityCode] = str(c.PersonalIdentityCode)
-	s.values[fUMANumber] = str(c.UMANumber)
+	s.values[fIdentityCode] = deref(c.PersonalIdentityCode)
+	s.values[fUMANumber] = deref(c.UMANumber)
 	s.values[fFirstNames] = c.FirstNames
 	s.values[fLastName] = c.LastName
 	s.values[fDateOfBirth] = date(c.DateOfBirth)
@@ -89,8 +83,8 @@ func clientFormValues(c model.ClientFields) formState {
 		s.values[fFirstPermitDate] = date(rb.FirstPermitDate)
 	}
 	s.values[fServiceLanguage] = c.ServiceLanguage
-	s.values[fEmail] = str(c.Email)
-	s.values[fPhone] = str(c.Phone)
+	s.values[fEmail] = deref(c.Email)
+	s.values[fPhone] = deref(c.Phone)
 	s.values[fRightToWork] = c.RightToWork
 	s.values[fJobseeker] = boolean(c.Jobseeker)
 	return s

@@ -131,12 +131,6 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		}
 		page.JobseekerHistory = append(page.JobseekerHistory, row)
 	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
 	add := func(name, value string) {
 		page.Fields = append(page.Fields, detail{Label: page.T("label." + name), Value: value, Empty: value == ""})
 	}
@@ -145,8 +139,8 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		rb = &model.ResidenceBasis{}
 	}
 	add(fMunicipality, h.municipalityLabel(c.Municipality, lang))
-	add(fIdentityCode, str(c.PersonalIdentityCode))
-	add(fUMANumber, str(c.UMANumber))
+	add(fIdentityCode, deref(c.PersonalIdentityCode))
+	add(fUMANumber, deref(c.UMANumber))
 	add(fFirstNames, c.FirstNames)
 	add(fLastName, c.LastName)
 	add(fDateOfBirth, formatDate(lang, c.DateOfBirth))
@@ -159,8 +153,8 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 	add(fPermanent, h.yesNo(lang, rb.Permanent))
 	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
 	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
-	add(fEmail, str(c.Email))
-	add(fPhone, str(c.Phone))
+	add(fEmail, deref(c.Email))
+	add(fPhone, deref(c.Phone))
 	add(fRightToWork, c.RightToWork)
 	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
 	add("registered_at", formatTime(lang, c.CreatedAt))

@@ -297,3 +297,11 @@ func (h *handler) roleLabels(lang string, roles []authz.Role) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// deref is the string p points to, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

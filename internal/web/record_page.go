@@ -142,10 +142,3 @@ func (h *handler) service(w http.ResponseWriter, r *http.Request) {
 	page.row("plan.created", formatTime(lang, sv.CreatedAt))
 	h.render(w, r, http.StatusOK, "record", page)
 }
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
