@@ -1,7 +1,12 @@
 // Package authz holds the permission decisions: which role may perform which
-// named action on which municipality's data. It is pure: no I/O. The store
-// enforces the same rules in SQL (scoped queries) and the server asks Allowed
-// before it calls the store, so there is one table to review: Rules.
+// named action on which municipality's data. It is pure: no I/O. Rules is the
+// one table to review. The server asks Allowed before it calls the store only
+// for national actions and route role narrowing; municipality-scoped actions
+// are decided by the store, which asks Allowed for the municipality named in
+// the request and builds its SQL grant filter from the same rule (see
+// store.grantFilter), so the golden permission matrix reviews what the SQL
+// enforces. Every audited action, also those without a route (sign-in,
+// imports, retention), is an Action constant with a rule.
 package authz
 
 import (
@@ -67,6 +72,14 @@ const (
 	ClientTransfer   Action = "client.transfer"
 	TimelineRead     Action = "timeline.read"
 	WorklistRead     Action = "worklist.read"
+	// Audited actions without a route (ScopeSystem): sign-in, the command
+	// line and background jobs record them.
+	AuthSignIn     Action = "auth.sign_in"
+	AuthSignOut    Action = "auth.sign_out"
+	TokenCreate    Action = "token.create"
+	ClientImport   Action = "client.import"
+	ImportRun      Action = "import.run"
+	AuditRetention Action = "audit.retention"
 )
 
 // Scope says against what an action is checked.
@@ -80,6 +93,9 @@ const (
 	ScopeMunicipality
 	// ScopeNational: the caller needs one of OrgRoles; no municipality involved.
 	ScopeNational
+	// ScopeSystem: recorded by sign-in, the command line or a job; no route
+	// may declare it and Allowed always denies it.
+	ScopeSystem
 )
 
 // Rule is who may perform an action.
@@ -92,16 +108,22 @@ type Rule struct {
 	OrgRoles []Role
 	// NationalRoles: organisation roles that allow it for any municipality.
 	NationalRoles []Role
+	// PersonalData: the action reads or writes a client's personal data (log
+	// monitoring's unusual-hours rule, the audit log's grouping).
+	PersonalData bool
+	// Work: the action records work on a client (create, change, case record);
+	// reads are not work (log monitoring's reads-without-work rule).
+	Work bool
 }
 
 // Rules is the permission table. Changing it changes the golden permission matrix.
 var Rules = map[Action]Rule{
 	Public:             {Scope: ScopeNone},
 	AccountRead:        {Scope: ScopeNone},
-	ClientCreate:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	ClientRead:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
-	ClientUpdate:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	ClientSearch:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
+	ClientCreate:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ClientRead:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	ClientUpdate:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ClientSearch:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	GrantCreate:        {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
 	GrantRevoke:        {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
 	GrantList:          {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
@@ -118,17 +140,46 @@ var Rules = map[Action]Rule{
 	AuditVerify:        {Scope: ScopeNational, OrgRoles: []Role{LogMonitor}},
 	AuditRead:          {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	StatisticsRead:     {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
-	AssessmentCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	AssessmentRead:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
-	PlanCreate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	PlanRead:           {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
-	PlanReview:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	ServiceCreate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	ServiceRead:        {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
-	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}},
-	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
-	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}},
+	AssessmentCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	AssessmentRead:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	PlanCreate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	PlanRead:           {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	PlanReview:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ServiceCreate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ServiceRead:        {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	AuthSignIn:         {Scope: ScopeSystem},
+	AuthSignOut:        {Scope: ScopeSystem},
+	TokenCreate:        {Scope: ScopeSystem},
+	ClientImport:       {Scope: ScopeSystem, PersonalData: true, Work: true},
+	ImportRun:          {Scope: ScopeSystem, PersonalData: true},
+	AuditRetention:     {Scope: ScopeSystem},
 }
+
+// Actions returns every action, sorted by name.
+func Actions() []Action {
+	out := make([]Action, 0, len(Rules))
+	for a := range Rules {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Audited returns the actions that can appear in the audit trail (every
+// action but Public and AccountRead, which touch nothing worth recording),
+// sorted by name.
+func Audited() []Action {
+	return slices.DeleteFunc(Actions(), func(a Action) bool { return a == Public || a == AccountRead })
+}
+
+// PersonalData reports whether action a reads or writes a client's personal data.
+func (a Action) PersonalData() bool { return Rules[a].PersonalData }
+
+// Work reports whether action a records work on a client.
+func (a Action) Work() bool { return Rules[a].Work }
 
 // Grant is an active access right from a municipality.
 type Grant struct {
@@ -211,6 +262,8 @@ func (p *Principal) Allowed(a Action, municipality string) Decision {
 		return Decision{} // fail closed: an action without a rule is denied
 	}
 	switch rule.Scope {
+	case ScopeSystem:
+		return Decision{}
 	case ScopeNone:
 		return Decision{Allowed: true}
 	case ScopeNational:

@@ -89,7 +89,7 @@ func New(cfg Config, st *store.Store, cat *locale.Catalog, log *slog.Logger) *Se
 // in authz.Rules, and only routes whose action is authz.Public may be public.
 func (s *Server) Mount(table []Route) {
 	for _, r := range table {
-		if _, ok := authz.Rules[r.Action]; !ok {
+		if rule, ok := authz.Rules[r.Action]; !ok || rule.Scope == authz.ScopeSystem {
 			panic("route " + r.Method + " " + r.Pattern + " has no rule for action " + string(r.Action))
 		}
 		if (r.Auth == AuthNone) != (r.Action == authz.Public) {

@@ -184,7 +184,7 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, email string, ttl 
 			id, hash, now, now.Add(ttl)).Scan(&tokenID); err != nil {
 			return err
 		}
-		e := actor.event("token.create", audit.Allowed)
+		e := actor.event(authz.TokenCreate, audit.Allowed)
 		e.Detail = "account=" + itoa(id) + " token=" + itoa(tokenID) + " ttl=" + ttl.String()
 		return s.record(ctx, tx, e)
 	})

@@ -131,10 +131,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 	}
 	next := events[len(events)-1].id
 	var finds []found
-	personal := func(a string) bool {
-		return strings.HasPrefix(a, "client.") || strings.HasPrefix(a, "assessment.") || strings.HasPrefix(a, "plan.") ||
-			strings.HasPrefix(a, "service.") || a == "timeline.read"
-	}
+	personal := func(a string) bool { return authz.Action(a).PersonalData() }
 	// Windowed counts per account.
 	type key struct {
 		account int64
@@ -155,7 +152,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 			finds = append(finds, found{rule: "unusual_hours", severity: "low", dedup: fmt.Sprintf("unusual_hours:%d:%s", e.account, day),
 				summary: "activity with personal data at " + local.Format("Mon 15:04"), key: "unusual_hours", args: []string{local.Format("2006-01-02 15:04")}, email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
 		}
-		if e.action == "client.read" && e.outcome == audit.Allowed {
+		if e.action == string(authz.ClientRead) && e.outcome == audit.Allowed {
 			// A page that shows a client reads it more than once (data,
 			// history): count one read per client per request.
 			k := key{e.account, e.at.UnixNano() / int64(rules.ManyReadsWindow)}
@@ -168,11 +165,11 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 			}
 			readClients[e.account][e.client] = append(readClients[e.account][e.client], e)
 		}
-		if e.outcome == audit.Denied && e.action != "auth.sign_in" {
+		if e.outcome == audit.Denied && e.action != string(authz.AuthSignIn) {
 			k := key{e.account, e.at.UnixNano() / int64(rules.DeniedWindow)}
 			denied[k] = append(denied[k], e)
 		}
-		if e.action == "client.search" && e.count >= rules.LargeSearch {
+		if e.action == string(authz.ClientSearch) && e.count >= rules.LargeSearch {
 			finds = append(finds, found{rule: "large_search", severity: "medium", dedup: fmt.Sprintf("large_search:%d", e.id),
 				summary: fmt.Sprintf("a search returned %d clients", e.count), key: "large_search", args: []string{strconv.Itoa(e.count)}, email: e.email, muni: "", account: e.account, events: []int64{e.id}})
 		}

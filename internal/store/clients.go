@@ -190,7 +190,7 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		}
 		ev.ClientID = id
 		if prov.System != "" {
-			ev.Action = "client.import"
+			ev.Action = string(authz.ClientImport)
 			ev.Detail = "source=" + prov.System
 		}
 		if err := s.record(ctx, tx, ev); err != nil {

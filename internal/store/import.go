@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 )
@@ -77,7 +78,7 @@ func (s *Store) ImportClient(ctx context.Context, actor Actor, in model.ClientFi
 // RecordImportRun writes the audit event of a whole import run.
 func (s *Store) RecordImportRun(ctx context.Context, actor Actor, muni string, imported, skipped, rejected int, dryRun bool) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		e := actor.event("import.run", audit.Allowed)
+		e := actor.event(authz.ImportRun, audit.Allowed)
 		e.Municipality = muni
 		e.Detail = "imported=" + strconv.Itoa(imported) + " skipped=" + strconv.Itoa(skipped) + " rejected=" + strconv.Itoa(rejected)
 		if dryRun {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/credential"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
@@ -59,7 +60,7 @@ func (s *Store) SignInWithOIDC(ctx context.Context, issuer, subject, email strin
 		var bound sql.NullString
 		err = tx.QueryRow(ctx, `SELECT id, oidc_subject FROM accounts WHERE email = $1 AND disabled_at IS NULL`, email).Scan(&accountID, &bound)
 		fail := func(reason string) error {
-			e := Actor{Meta: meta}.event("auth.sign_in", audit.Denied)
+			e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
 			e.ActorEmail, e.Detail = email, "oidc: "+reason
 			if err := s.record(ctx, tx, e); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
+	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/db"
 )
 
@@ -25,7 +26,7 @@ func (s *Store) ApplyAuditRetention(ctx context.Context, retention time.Duration
 		if err != nil {
 			return err
 		}
-		e := Actor{Operator: "retention"}.event("audit.retention", audit.Allowed)
+		e := Actor{Operator: "retention"}.event(authz.AuditRetention, audit.Allowed)
 		e.Detail = "removed=" + strconv.FormatInt(n, 10) + " before=" + cutoff.Format(time.RFC3339)
 		return s.record(ctx, tx, e)
 	})

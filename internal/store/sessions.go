@@ -67,7 +67,7 @@ func (s *Store) SignInWithPassword(ctx context.Context, email, password string, 
 			return err
 		}
 		if perAccount >= pol.MaxFailures || perAddr >= pol.MaxFailuresPerAddr {
-			e := Actor{Meta: meta}.event("auth.sign_in", audit.Denied)
+			e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
 			e.ActorEmail, e.Detail = email, "rate limited"
 			if err := s.record(ctx, tx, e); err != nil {
 				return err
@@ -97,7 +97,7 @@ func (s *Store) SignInWithPassword(ctx context.Context, email, password string, 
 			if _, err := tx.Exec(ctx, `INSERT INTO sign_in_attempts (email, remote_addr, at) VALUES ($1, $2, $3)`, email, meta.RemoteAddr, now); err != nil {
 				return err
 			}
-			e := Actor{Meta: meta}.event("auth.sign_in", audit.Denied)
+			e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
 			e.ActorEmail, e.ActorAccountID, e.Detail = email, accountID, "wrong credentials"
 			return s.record(ctx, tx, e)
 		})
@@ -140,7 +140,7 @@ func (s *Store) openSession(ctx context.Context, accountID int64, method string,
 		sess = Session{Ref: sessionRef(hash), CSRFToken: csrf, Principal: p}
 		a := Actor{Principal: p, Meta: meta}
 		a.Meta.SessionRef = sess.Ref
-		e := a.event("auth.sign_in", audit.Allowed)
+		e := a.event(authz.AuthSignIn, audit.Allowed)
 		e.Detail = "method=" + method
 		return s.record(ctx, tx, e)
 	})
@@ -203,7 +203,7 @@ func (s *Store) SignOut(ctx context.Context, token string, everywhere bool, meta
 		if _, err := tx.Exec(ctx, q, arg); err != nil {
 			return err
 		}
-		e := Actor{Meta: meta}.event("auth.sign_out", audit.Allowed)
+		e := Actor{Meta: meta}.event(authz.AuthSignOut, audit.Allowed)
 		e.ActorAccountID = accountID
 		if everywhere {
 			e.Detail = "everywhere"

@@ -40,11 +40,6 @@ var auditInputs = []inputSpec{
 	{Name: "to", Kind: "date", Key: "audit.to", Optional: true},
 }
 
-// auditActions are the actions offered as suggestions.
-var auditActions = []string{"auth.sign_in", "auth.sign_out", "client.create", "client.read", "client.update", "client.search",
-	"grant.create", "grant.update", "grant.revoke", "grant.list", "account.create", "account.list", "main_user.appoint", "main_user.remove",
-	"audit.read", "anomaly.read", "anomaly.report", "anomaly.investigate", "token.create", "audit.retention"}
-
 // F describes one filter input.
 func (p auditPage) F(name string) formField {
 	for _, in := range auditInputs {
@@ -63,8 +58,8 @@ func (p auditPage) F(name string) formField {
 
 func (h *handler) auditForm(r *http.Request, state formState) auditPage {
 	page := auditPage{Page: h.newPage(r, "title.audit", "audit"), formState: state}
-	for _, a := range auditActions {
-		page.Actions = append(page.Actions, option{Value: a, Label: h.auditActionLabel(page.Lang, a)})
+	for _, a := range authz.Audited() {
+		page.Actions = append(page.Actions, option{Value: string(a), Label: h.auditActionLabel(page.Lang, string(a))})
 	}
 	return page
 }
