@@ -45,6 +45,7 @@ commands:
   audit verify       check the audit trail's hash chains [--heads FILE ...]
   audit heads        print the chains' heads as JSON, to keep outside the database
   import             data migration: --municipality CODE [--dry-run] FILE.csv
+  statistics refresh bring every indicator up to date now
 
 every command takes --db (KOTODIGI_DB, default kotodigi.db); run "kotodigi COMMAND -h" for its flags
 `
@@ -96,7 +97,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit") && len(rest) > 0 {
+	if (cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -127,6 +128,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return auditHeads(ctx, rest, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, stdout, stderr)
+	case "statistics refresh":
+		return statisticsRefresh(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -170,6 +173,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	casePolicy := fs.String("case-policy", env("KOTODIGI_CASE_POLICY", ""), "statutory deadline settings, e.g. plan_preparation_months=2,service_guidance_months=6 (env KOTODIGI_CASE_POLICY; see README)")
 	anomalyRules := fs.String("anomaly-rules", env("KOTODIGI_ANOMALY_RULES", ""), "log monitoring thresholds, e.g. many_reads=50,many_reads_window=10m (env KOTODIGI_ANOMALY_RULES; see README)")
 	dormantAfter := fs.Duration("dormant-after", envDuration("KOTODIGI_DORMANT_AFTER", 90*24*time.Hour), "an account without sign-in this long is dormant in the access review (env KOTODIGI_DORMANT_AFTER)")
+	fs.DurationVar(&jc.StatisticsEvery, "statistics-interval", envDuration("KOTODIGI_STATISTICS_INTERVAL", jobs.DefaultStatisticsEvery), "how often the indicators are refreshed; figures lag the data by up to this much (env KOTODIGI_STATISTICS_INTERVAL)")
+	threshold := thresholdFlag(fs)
 	passwordSignIn := fs.Bool("password-signin", env("KOTODIGI_PASSWORD_SIGNIN", "true") == "true", "allow sign-in with a password (env KOTODIGI_PASSWORD_SIGNIN=true|false)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -187,9 +192,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if jc.Rules, err = config.AnomalyRules(*anomalyRules); err != nil {
 		return fmt.Errorf("--anomaly-rules: %w", err)
 	}
+	if *threshold < 2 {
+		return errors.New("--statistics-threshold must be at least 2")
+	}
+	if jc.StatisticsEvery < time.Minute {
+		return errors.New("--statistics-interval must be at least 1m")
+	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
-		Cases: cases, Access: store.AccessPolicy{DormantAfter: *dormantAfter}})
+		Cases: cases, Access: store.AccessPolicy{DormantAfter: *dormantAfter}, Indicators: store.IndicatorOptions{Threshold: *threshold}})
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,8 @@ type Options struct {
 	Access AccessPolicy
 	// Cases sets the limits and deadlines of case records (DefaultCasePolicy where zero).
 	Cases CasePolicy
+	// Indicators configures knowledge management (indicators.go).
+	Indicators IndicatorOptions
 }
 
 // Store is the data-access layer.
@@ -64,6 +66,8 @@ type Store struct {
 	// principals caches API-token principals while change notifications are
 	// received (WatchPrincipals).
 	principals principalCache
+	// km holds the indicator catalogue and areas (indicators.go).
+	km knowledge
 }
 
 // New returns a Store over an open, migrated database.
