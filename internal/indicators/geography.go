@@ -256,4 +256,6 @@ func (g *Geography) Visible(v Viewer, a Area) bool {
 func (v Viewer) Owns(a Area) bool { return v.Owner != "" && a.Owner() == v.Owner }
 
 // describe is for tests and errors.
-func (a Area) String() string { return a.Level + ":" + a.Code + "[" + strings.Join(a.Municipalities, " ") + "]" }
+func (a Area) String() string {
+	return a.Level + ":" + a.Code + "[" + strings.Join(a.Municipalities, " ") + "]"
+}
