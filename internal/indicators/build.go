@@ -99,6 +99,7 @@ type builder struct {
 	in      Input
 	periods []Period // every month, quarter and year of the covered years
 	pidx    map[Period]int
+	plabel  map[string]int // level:label → index in periods
 	cats    [][]string // per dim+1: category ids (dim 0: [""])
 	inds    []Indicator
 	bds     [][]uint8 // per indicator: breakdown dims (+1)
@@ -121,12 +122,13 @@ func Build(in Input) ([]Cell, Stats, error) {
 	if in.Threshold <= 0 {
 		in.Threshold = DefaultThreshold
 	}
-	b := &builder{in: in, pidx: map[Period]int{}, accs: map[key]*acc{}}
+	b := &builder{in: in, pidx: map[Period]int{}, plabel: map[string]int{}, accs: map[key]*acc{}}
 	first := MonthFor(in.First.Year(), 1)
 	last := MonthFor(in.Last.Year(), 12)
 	for _, level := range PeriodLevels {
 		for _, p := range Periods(level, first, last) {
 			b.pidx[p] = len(b.periods)
+			b.plabel[level+":"+p.Label()] = len(b.periods)
 			b.periods = append(b.periods, p)
 		}
 	}

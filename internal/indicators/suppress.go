@@ -92,6 +92,25 @@ func (b *builder) plan() {
 			push(k)
 		}
 	}
+	// Cells that are zero now and were suppressed before stay suppressed.
+	var zeros []key
+	for id, p := range b.in.Previous {
+		if !p.Suppressed || p.Value != 0 || p.N != 0 {
+			continue
+		}
+		if k, ok := b.keyOf(id); ok && !b.suppressed[k] {
+			if _, counted := b.value[k]; !counted {
+				zeros = append(zeros, k)
+			}
+		}
+	}
+	slices.SortFunc(zeros, compareKeys)
+	for _, k := range zeros {
+		if !b.suppressed[k] {
+			b.suppressed[k] = true
+			push(k)
+		}
+	}
 	for len(queue) > 0 {
 		r := queue[0]
 		queue = queue[1:]
@@ -273,4 +292,35 @@ func (b *builder) pick(members []key, viewer string) int {
 		}
 	}
 	return best
+}
+
+// keyOf returns the planner key of a published cell (its canonical form);
+// false for cells of indicators, areas or periods this snapshot does not
+// have, and for a stock's quarters and years (taken at one of its months).
+func (b *builder) keyOf(id CellID) (key, bool) {
+	var k key
+	i := slices.IndexFunc(b.inds, func(ind Indicator) bool { return ind.ID == id.Indicator })
+	if i < 0 || (b.inds[i].PeriodType == Stock && id.PeriodLevel != PeriodMonth) {
+		return k, false
+	}
+	k.ind = uint8(i)
+	if id.Breakdown != "" {
+		d := DimIndex(id.Breakdown) + 1
+		c := slices.Index(b.cats[d], id.Category)
+		if d == 0 || c < 0 {
+			return k, false
+		}
+		k.dim, k.cat = uint8(d), uint8(c)
+	}
+	a, ok := b.in.Geography.byCode[id.AreaLevel+":"+id.Area]
+	if !ok {
+		return k, false
+	}
+	k.area = uint16(b.in.Geography.all[a].canon)
+	p, ok := b.plabel[id.PeriodLevel+":"+id.Period]
+	if !ok {
+		return k, false
+	}
+	k.period = uint16(p)
+	return k, true
 }

@@ -82,7 +82,7 @@ func (s *Store) CreateAccount(ctx context.Context, actor Actor, in NewAccount) (
 						Fields: []model.FieldError{{Field: "roles", Code: "role_needs_keha"}}}
 				}
 			case authz.Statistician:
-				if kind == "service_provider" || kind == "wellbeing_county" {
+				if kind == "service_provider" {
 					return &model.Error{Code: model.CodeValidationFailed, Fields: []model.FieldError{{Field: "roles", Code: model.FieldNotAllowed}}}
 				}
 			default:
