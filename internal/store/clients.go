@@ -21,7 +21,6 @@ const clientColumns = `c.id, c.municipality_code, c.personal_identity_code, c.um
 	c.date_of_birth, c.residence_type, c.residence_valid_until, c.first_permit_date, c.residence_permanent,
 	c.service_language, c.email, c.phone, c.right_to_work, c.jobseeker, c.created_at, c.updated_at`
 
-
 type rowScanner interface{ Scan(...any) error }
 
 func scanClient(r rowScanner, extra ...any) (model.Client, error) {
