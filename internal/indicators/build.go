@@ -100,7 +100,7 @@ type builder struct {
 	periods []Period // every month, quarter and year of the covered years
 	pidx    map[Period]int
 	plabel  map[string]int // level:label → index in periods
-	cats    [][]string // per dim+1: category ids (dim 0: [""])
+	cats    [][]string     // per dim+1: category ids (dim 0: [""])
 	inds    []Indicator
 	bds     [][]uint8 // per indicator: breakdown dims (+1)
 	accs    map[key]*acc
