@@ -33,7 +33,7 @@ func statisticsRefresh(ctx context.Context, args []string, stdout, stderr io.Wri
 		return fmt.Errorf("--statistics-threshold must be at least 2")
 	}
 	s, err := store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
-		Indicators: store.IndicatorOptions{Threshold: *threshold}})
+		MigrateDB: c.migrateDB, Indicators: store.IndicatorOptions{Threshold: *threshold}})
 	if err != nil {
 		return err
 	}

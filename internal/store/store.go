@@ -53,6 +53,9 @@ type Options struct {
 	Cases CasePolicy
 	// Indicators configures knowledge management (indicators.go).
 	Indicators IndicatorOptions
+	// MigrateDB, when set, is the database URL (the schema owner) that Open
+	// migrates through; it is used for nothing else (see Open).
+	MigrateDB string
 }
 
 // Store is the data-access layer.
