@@ -54,6 +54,9 @@ type Options struct {
 	Access accessreview.Policy
 	// Cases sets the limits and deadlines of case records (casepolicy.Default where zero).
 	Cases casepolicy.Policy
+	// MigrateDB, when set, is the database URL (the schema owner) that Open
+	// migrates through; it is used for nothing else (see Open).
+	MigrateDB string
 }
 
 // Store is the data-access layer.
