@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
@@ -171,7 +172,7 @@ func kmWorld(t *testing.T, e *env, clock *testClock) map[string]string {
 // be checked exactly.
 func TestIndicatorFigures(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, clock := newCaseEnv(t, tg, store.CasePolicy{})
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
 		ctx := context.Background()
 		open, err := store.Open(ctx, tg.URL, store.Options{Clock: clock.Now, Indicators: store.IndicatorOptions{Threshold: 1}})
 		if err != nil {
@@ -494,7 +495,7 @@ func kmAttack(pub kmPublished, eqs [][]string, known map[string]float64) []strin
 // knows its own figures, across queries that overlap and after a refresh.
 func TestIndicatorDisclosure(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, clock := newCaseEnv(t, tg, store.CasePolicy{})
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
 		ctx := context.Background()
 		kmWorker(t, e, "worker@kerava.example", "245")
 		for who, org := range map[string]string{"stats@tem.example": "tem", "stats@hel.example": "municipality:091",
