@@ -1,10 +1,10 @@
 package indicators
 
 import (
-	"cmp"
-	"errors"
 	"math"
 	"slices"
+
+	"github.com/kotodigi/kotodigi/internal/disclosure"
 )
 
 // Fact is one fine-grained aggregate computed by the store: for one
@@ -33,9 +33,9 @@ type CellID struct {
 	Category    string // "" = no breakdown
 }
 
-// Cell is one published figure with its disclosure decision. Value is
-// meaningful only when N > 0 for medians and shares (a count's N is the
-// count itself).
+// Cell is one published figure with its disclosure decision. For a share
+// Value is the proportion and N its denominator; for a median N is the
+// number of cases; for a count N is the count.
 type Cell struct {
 	CellID
 	Value      float64
@@ -75,160 +75,173 @@ type Input struct {
 
 // Stats describes a built snapshot.
 type Stats struct {
-	Cells, Suppressed, Primary int
-	// Unprotectable counts relations that a cell's earlier publication left
-	// with exactly one hidden member (nothing can be hidden any more).
-	Unprotectable int
+	// Cells stored (every cell that is not an unsuppressed zero, also for
+	// every alias of a stock's month), Suppressed of them.
+	Cells, Suppressed int
+	// Primary: suppressed for their own sake; Kept: suppressed only because
+	// the previous snapshot suppressed them unchanged.
+	Primary, Kept int
+	// Rehidden: cells published unchanged before and now suppressed as
+	// complementary cells (an attacker who kept the earlier answer knows them).
+	Rehidden int
+	// Fallbacks: primary cells the planner could only protect by hiding
+	// everything above them (disclosure.Plan.Fallbacks).
+	Fallbacks int
 }
 
-// key is a cell in the planner's compact form: indicator, breakdown
-// dimension (0 = total, else DimIndex+1), category index, area and period
-// indexes. Only canonical areas (and for stocks months) are planned.
-type key struct {
-	ind, dim, cat uint8
-	area, period  uint16
+// table is one indicator's full cube with its plan.
+type table struct {
+	ind     Indicator
+	stock   bool
+	t       *disclosure.Table
+	periods []Period // node → period
+	pnode   map[string]int
+	dims    []int // breakdown → DimIndex
+	hist    map[int]map[int]int64
+	plan    *disclosure.Plan
 }
-
-type acc struct {
-	num, den int64
-	hist     map[int]int64
-}
-
-// builder holds one Build's state.
-type builder struct {
-	in      Input
-	periods []Period // every month, quarter and year of the covered years
-	pidx    map[Period]int
-	plabel  map[string]int // level:label → index in periods
-	cats    [][]string     // per dim+1: category ids (dim 0: [""])
-	inds    []Indicator
-	bds     [][]uint8 // per indicator: breakdown dims (+1)
-	accs    map[key]*acc
-	// planning state
-	value      map[key]float64
-	n          map[key]int64
-	suppressed map[key]bool
-	known      map[key]bool
-	stats      Stats
-}
-
-// ErrTooManyAreas guards the compact keys.
-var ErrTooManyAreas = errors.New("indicators: too many areas or periods")
 
 // Build rolls the facts up to every area level, period level and breakdown,
-// decides the suppression of the whole snapshot at once, and returns every
-// cell that is not an unsuppressed zero (those are implied).
+// plans the suppression of each indicator's whole table at once with the
+// disclosure package (every area level, period level and breakdown
+// together: no relation runs between indicators), and returns every cell that
+// is not an unsuppressed zero (those are implied).
 func Build(in Input) ([]Cell, Stats, error) {
 	if in.Threshold <= 0 {
 		in.Threshold = DefaultThreshold
 	}
-	b := &builder{in: in, pidx: map[Period]int{}, plabel: map[string]int{}, accs: map[key]*acc{}}
-	first := MonthFor(in.First.Year(), 1)
-	last := MonthFor(in.Last.Year(), 12)
-	for _, level := range PeriodLevels {
-		for _, p := range Periods(level, first, last) {
-			b.pidx[p] = len(b.periods)
-			b.plabel[level+":"+p.Label()] = len(b.periods)
-			b.periods = append(b.periods, p)
-		}
-	}
-	if len(b.periods) > math.MaxUint16 || len(in.Geography.all) > math.MaxUint16 || len(in.Indicators) > maxIndicators {
-		return nil, Stats{}, ErrTooManyAreas
-	}
-	b.cats = [][]string{{""}}
-	for _, d := range dimensionIDs {
-		b.cats = append(b.cats, in.Catalogue.CategoryIDs(d))
-	}
-	b.inds = in.Indicators
-	indIdx := map[string]int{}
-	for i, ind := range b.inds {
-		indIdx[ind.ID] = i
-		var dims []uint8
-		for _, d := range ind.Breakdowns {
-			dims = append(dims, uint8(DimIndex(d)+1))
-		}
-		b.bds = append(b.bds, dims)
+	var stats Stats
+	tables := make([]*table, len(in.Indicators))
+	byID := map[string]*table{}
+	for i, ind := range in.Indicators {
+		tables[i] = newTable(in, ind)
+		byID[ind.ID] = tables[i]
 	}
 	for _, f := range in.Facts {
-		if i, ok := indIdx[f.Indicator]; ok {
-			b.add(i, f)
+		if tb := byID[f.Indicator]; tb != nil {
+			tb.add(in, f)
 		}
 	}
-	b.values()
-	b.plan()
-	return b.cells(), b.stats, nil
+	var out []Cell
+	for _, tb := range tables {
+		tb.values()
+		if err := tb.protect(in); err != nil {
+			return nil, stats, err
+		}
+		stats.Kept += tb.plan.Count(disclosure.NotPublished)
+		stats.Primary += tb.plan.Count(disclosure.Small)
+		stats.Fallbacks += tb.plan.Fallbacks
+		out = tb.cells(in, out, &stats)
+	}
+	return out, stats, nil
 }
 
-// add accumulates one fact into every canonical cell it belongs to.
-func (b *builder) add(i int, f Fact) {
-	if f.Month < b.periods[0].First || f.Month > b.in.Last {
+// newTable lays out an indicator's cube: every area of the disclosure
+// hierarchy; for a flow every month, quarter and year of the covered years
+// (a quarter the sum of its months, a year of its quarters and of its
+// months), for a stock the months alone (a stock's quarter is not a sum);
+// the total and every breakdown's categories.
+func newTable(in Input, ind Indicator) *table {
+	tb := &table{ind: ind, stock: ind.PeriodType == Stock, pnode: map[string]int{}}
+	first, last := MonthFor(in.First.Year(), 1), MonthFor(in.Last.Year(), 12)
+	var nodes []disclosure.Node
+	levels := PeriodLevels
+	if tb.stock {
+		levels = PeriodLevels[:1]
+	}
+	for _, level := range levels {
+		for _, p := range Periods(level, first, last) {
+			n := disclosure.Node{ID: p.Label()}
+			if level != PeriodMonth {
+				var parts []int
+				for _, q := range Periods(PeriodLevels[slices.Index(PeriodLevels, level)-1], p.First, p.Last) {
+					parts = append(parts, tb.pnode[q.Label()])
+				}
+				n.Parts = [][]int{parts}
+				if level == PeriodYear {
+					var months []int
+					for _, q := range Periods(PeriodMonth, p.First, p.Last) {
+						months = append(months, tb.pnode[q.Label()])
+					}
+					n.Parts = append(n.Parts, months)
+				}
+			}
+			tb.pnode[n.ID] = len(nodes)
+			tb.periods = append(tb.periods, p)
+			nodes = append(nodes, n)
+		}
+	}
+	t := &disclosure.Table{Areas: in.Geography.nodes.Hierarchy, Periods: disclosure.Hierarchy{Nodes: nodes}}
+	switch ind.Unit {
+	case UnitMedianDays:
+		t.Kind = disclosure.Median
+		tb.hist = map[int]map[int]int64{}
+	case UnitShare:
+		t.Kind = disclosure.Share
+	}
+	for _, b := range ind.Breakdowns {
+		t.Breakdowns = append(t.Breakdowns, disclosure.Breakdown{Name: b, Categories: in.Catalogue.CategoryIDs(b)})
+		tb.dims = append(tb.dims, DimIndex(b))
+	}
+	t.Values = make([]float64, t.Len())
+	t.Clients = make([]float64, t.Len())
+	tb.t = t
+	return tb
+}
+
+// add accumulates one fact into every cell it belongs to.
+func (tb *table) add(in Input, f Fact) {
+	if f.Month < MonthFor(in.First.Year(), 1) || f.Month > in.Last {
 		return
 	}
-	var periods []int
-	if b.inds[i].PeriodType == Stock {
-		periods = []int{b.pidx[PeriodOf(PeriodMonth, f.Month)]}
-	} else {
-		for _, level := range PeriodLevels {
-			periods = append(periods, b.pidx[PeriodOf(level, f.Month)])
-		}
+	levels := PeriodLevels
+	if tb.stock {
+		levels = PeriodLevels[:1]
 	}
-	type dc struct{ dim, cat uint8 }
-	dcs := []dc{{0, 0}}
-	for _, d := range b.bds[i] {
-		c := slices.Index(b.cats[d], f.Cat[d-1])
+	var periods []int
+	for _, level := range levels {
+		periods = append(periods, tb.pnode[PeriodOf(level, f.Month).Label()])
+	}
+	cats := []int{0}
+	for b, d := range tb.dims {
+		c := slices.Index(tb.t.Breakdowns[b].Categories, f.Cat[d])
 		if c < 0 {
-			c = slices.Index(b.cats[d], Unknown)
+			c = slices.Index(tb.t.Breakdowns[b].Categories, Unknown)
 		}
 		if c >= 0 {
-			dcs = append(dcs, dc{d, uint8(c)})
+			cats = append(cats, tb.t.Category(b, c))
 		}
 	}
-	unit := b.inds[i].Unit
-	for _, a := range b.in.Geography.ofMunicipality[f.Municipality] {
-		if b.in.Geography.all[a].canon != a {
+	geo := in.Geography
+	for _, a := range geo.ofMunicipality[f.Municipality] {
+		node := geo.all[a].node
+		if node < 0 {
 			continue
 		}
 		for _, p := range periods {
-			for _, x := range dcs {
-				k := key{uint8(i), x.dim, x.cat, uint16(a), uint16(p)}
-				c := b.accs[k]
-				if c == nil {
-					c = &acc{}
-					b.accs[k] = c
-				}
-				switch unit {
-				case UnitMedianDays:
-					if c.hist == nil {
-						c.hist = map[int]int64{}
+			for _, k := range cats {
+				i := tb.t.Index(node, p, k)
+				if tb.hist != nil {
+					if tb.hist[i] == nil {
+						tb.hist[i] = map[int]int64{}
 					}
-					c.hist[f.Days] += f.Count
-					c.num += f.Count
-				default:
-					c.num += f.Count
-					c.den += f.Den
+					tb.hist[i][f.Days] += f.Count
+					tb.t.Clients[i] += float64(f.Count)
+					continue
 				}
+				tb.t.Values[i] += float64(f.Count)
+				tb.t.Clients[i] += float64(f.Den)
 			}
 		}
 	}
 }
 
-// values computes each accumulated cell's value and number of cases.
-func (b *builder) values() {
-	b.value, b.n = make(map[key]float64, len(b.accs)), make(map[key]int64, len(b.accs))
-	for k, c := range b.accs {
-		switch b.inds[k.ind].Unit {
-		case UnitCount:
-			b.value[k], b.n[k] = float64(c.num), c.num
-		case UnitShare:
-			b.n[k] = c.den
-			if c.den > 0 {
-				b.value[k] = math.Round(float64(c.num)/float64(c.den)*1000) / 1000
-			}
-		case UnitMedianDays:
-			b.value[k], b.n[k] = median(c.hist), c.num
-		}
+// values turns the medians' histograms into medians.
+func (tb *table) values() {
+	for i, h := range tb.hist {
+		tb.t.Values[i] = median(h)
 	}
-	b.accs = nil
+	tb.hist = nil
 }
 
 // median of a histogram of day counts (the mean of the two middle values
@@ -262,71 +275,185 @@ func median(hist map[int]int64) float64 {
 	return float64(at(total/2)+at(total/2+1)) / 2
 }
 
-// id returns the published identity of a planner key.
-func (b *builder) id(k key, area, period int) CellID {
-	a, p := b.in.Geography.all[area], b.periods[period]
-	id := CellID{Indicator: b.inds[k.ind].ID, AreaLevel: a.Level, Area: a.Code, PeriodLevel: p.Level, Period: p.Label()}
-	if k.dim > 0 {
-		id.Breakdown, id.Category = dimensionIDs[k.dim-1], b.cats[k.dim][k.cat]
-	}
-	return id
-}
-
-// cells lists every cell to store: the canonical cells with a value or a
-// suppression, each under every name it is published by (areas with the same
-// municipalities, and for stocks the quarter and year taken at this month).
-func (b *builder) cells() []Cell {
-	keys := make([]key, 0, len(b.value)+len(b.suppressed))
-	for k, v := range b.value {
-		if v != 0 || b.n[k] != 0 || b.suppressed[k] {
-			keys = append(keys, k)
+// protect plans the table's suppression. A cell that the previous snapshot
+// suppressed and that is unchanged must stay suppressed, or asking again
+// after a refresh would uncover what an earlier answer hid: when the plan
+// would show such cells, they are marked as not published
+// (disclosure.Table.Hidden) and the table is planned again, until none is
+// shown. (With unchanged data the plan is the same, being deterministic.)
+func (tb *table) protect(in Input) error {
+	kept := tb.kept(in)
+	for round := 0; ; round++ {
+		plan, err := disclosure.Protect(tb.t, disclosure.Options{Threshold: in.Threshold})
+		if err != nil {
+			return err
 		}
-	}
-	for k := range b.suppressed {
-		if _, ok := b.value[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, compareKeys)
-	areaAliases := map[int][]int{}
-	for _, a := range b.in.Geography.all {
-		areaAliases[a.canon] = append(areaAliases[a.canon], a.index)
-	}
-	var out []Cell
-	for _, k := range keys {
-		periods := []int{int(k.period)}
-		if b.inds[k.ind].PeriodType == Stock {
-			periods = b.stockPeriods(b.periods[k.period].First)
-		}
-		owner := b.in.Geography.all[k.area].Owner()
-		for _, a := range areaAliases[int(k.area)] {
-			for _, p := range periods {
-				out = append(out, Cell{CellID: b.id(k, a, p), Value: b.value[k], N: b.n[k], Suppressed: b.suppressed[k], Owner: owner})
+		tb.plan = plan
+		var shown []int
+		for _, i := range kept {
+			if !plan.Suppressed(i) {
+				shown = append(shown, i)
 			}
 		}
-		b.stats.Cells++
-		if b.suppressed[k] {
-			b.stats.Suppressed++
+		if len(shown) == 0 {
+			return nil
+		}
+		if tb.t.Hidden == nil {
+			tb.t.Hidden = make([]bool, tb.t.Len())
+		}
+		if round >= 3 { // converge at once: keep every one of them
+			shown = kept
+		}
+		for _, i := range shown {
+			tb.t.Hidden[i] = true
+		}
+	}
+}
+
+// kept lists the cells that the previous snapshot suppressed and that are
+// unchanged, except those small now (the plan suppresses and protects them
+// anyway), in cube order.
+func (tb *table) kept(in Input) []int {
+	var out []int
+	for id, p := range in.Previous {
+		if !p.Suppressed || id.Indicator != tb.ind.ID {
+			continue
+		}
+		i, ok := tb.index(in, id)
+		if !ok || tb.t.Values[i] != tb.previousValue(p) || tb.clients(i) != p.N ||
+			disclosure.IsSmall(tb.t.Kind, tb.t.Values[i], tb.t.Clients[i], in.Threshold) {
+			continue
+		}
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// previousValue is what a stored cell's value is in the cube (a share's
+// numerator rather than its proportion).
+func (tb *table) previousValue(p Previous) float64 {
+	if tb.t.Kind == disclosure.Share {
+		return math.Round(p.Value * float64(p.N))
+	}
+	return p.Value
+}
+
+// clients is a cell's N as stored.
+func (tb *table) clients(i int) int64 {
+	if tb.t.Kind == disclosure.Count {
+		return int64(tb.t.Values[i])
+	}
+	return int64(tb.t.Clients[i])
+}
+
+// index returns the cube position of a published cell; false for cells of
+// areas or periods the cube does not have, and for a stock's quarters and
+// years (each is one of its months).
+func (tb *table) index(in Input, id CellID) (int, bool) {
+	a, ok := in.Geography.byCode[id.AreaLevel+":"+id.Area]
+	if !ok || in.Geography.all[a].node < 0 {
+		return 0, false
+	}
+	p, ok := tb.pnode[id.Period]
+	if !ok || tb.periods[p].Level != id.PeriodLevel {
+		return 0, false
+	}
+	k := 0
+	if id.Breakdown != "" {
+		b := slices.Index(tb.ind.Breakdowns, id.Breakdown)
+		if b < 0 {
+			return 0, false
+		}
+		c := slices.Index(tb.t.Breakdowns[b].Categories, id.Category)
+		if c < 0 {
+			return 0, false
+		}
+		k = tb.t.Category(b, c)
+	}
+	return tb.t.Index(in.Geography.all[a].node, p, k), true
+}
+
+// cells appends every cell to store: those with a value, and the suppressed
+// counts (a suppressed zero must be stored; a median or share without cases
+// is implied), each stock month also as the quarter and year taken at it.
+func (tb *table) cells(in Input, out []Cell, stats *Stats) []Cell {
+	t, geo := tb.t, in.Geography
+	for i := range t.Len() {
+		v, n := t.Values[i], t.Clients[i]
+		sup := tb.plan.Suppressed(i)
+		if v == 0 && n == 0 && (!sup || t.Kind != disclosure.Count) {
+			continue
+		}
+		node, p, k := t.Coords(i)
+		ai := geo.byNode[node]
+		if ai < 0 {
+			continue
+		}
+		area := geo.all[ai]
+		c := Cell{CellID: CellID{Indicator: tb.ind.ID, AreaLevel: area.Level, Area: area.Code}, Value: v, N: tb.clients(i),
+			Suppressed: sup, Owner: area.Owner()}
+		if t.Kind == disclosure.Share {
+			c.Value = math.Round(v/n*1000) / 1000
+		}
+		if k > 0 {
+			b, j := tb.category(k)
+			c.Breakdown, c.Category = tb.ind.Breakdowns[b], t.Breakdowns[b].Categories[j]
+		}
+		periods := []Period{tb.periods[p]}
+		if tb.stock {
+			periods = stockPeriods(tb.periods[p].First, in.Last)
+		}
+		if tb.plan.Reasons[i] == disclosure.Complementary {
+			id := c.CellID
+			id.PeriodLevel, id.Period = periods[0].Level, periods[0].Label()
+			if wasShown(in, id, c.Value, c.N) {
+				stats.Rehidden++
+			}
+		}
+		for _, per := range periods {
+			c.PeriodLevel, c.Period = per.Level, per.Label()
+			out = append(out, c)
+			stats.Cells++
+			if sup {
+				stats.Suppressed++
+			}
 		}
 	}
 	return out
+}
+
+// wasShown: the previous snapshot published cell id unsuppressed with this
+// value (a cell it did not store was an unsuppressed zero, if it covered the
+// period).
+func wasShown(in Input, id CellID, value float64, n int64) bool {
+	if p, ok := in.Previous[id]; ok {
+		return !p.Suppressed && p.Value == value && p.N == n
+	}
+	return in.PreviousCovers != nil && in.PreviousCovers(id.PeriodLevel, id.Period) && value == 0 && n == 0
+}
+
+// category returns the breakdown and category of category position k > 0.
+func (tb *table) category(k int) (b, j int) {
+	for b = range tb.t.Breakdowns {
+		first := tb.t.Category(b, 0)
+		if k < first+len(tb.t.Breakdowns[b].Categories) {
+			return b, k - first
+		}
+	}
+	return -1, -1
 }
 
 // stockPeriods returns the periods whose stock is taken at month m: the
 // month, and each quarter and year whose last month is m, or that is running
-// at the data date m.
-func (b *builder) stockPeriods(m Month) []int {
-	out := []int{b.pidx[PeriodOf(PeriodMonth, m)]}
+// at the data month last.
+func stockPeriods(m, last Month) []Period {
+	out := []Period{PeriodOf(PeriodMonth, m)}
 	for _, level := range PeriodLevels[1:] {
 		p := PeriodOf(level, m)
-		if p.Last == m || m == b.in.Last {
-			out = append(out, b.pidx[p])
+		if p.Last == m || m == last {
+			out = append(out, p)
 		}
 	}
 	return out
-}
-
-func compareKeys(x, y key) int {
-	return cmp.Or(cmp.Compare(x.ind, y.ind), cmp.Compare(x.dim, y.dim), cmp.Compare(x.cat, y.cat),
-		cmp.Compare(x.area, y.area), cmp.Compare(x.period, y.period))
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kotodigi/kotodigi/internal/disclosure"
 	"github.com/kotodigi/kotodigi/internal/refdata"
 )
 
@@ -29,10 +30,9 @@ type Area struct {
 	Name  Text
 	// Municipalities are the codes of its municipalities, sorted.
 	Municipalities []string
-	// index in Geography.all; canon is the index of the first area (finest
-	// level first) that consists of exactly the same municipalities, whose
-	// figures are therefore the same (e.g. wellbeing county 90 is Helsinki).
-	index, canon int
+	// node is the area's node in the disclosure hierarchy (-1: none, an
+	// area without municipalities, whose figures are all zero).
+	node int
 }
 
 // Owner returns the municipality whose own figures the area's are, when the
@@ -58,20 +58,16 @@ type Geography struct {
 	// centreRegions: region codes of every regional centre, also ELY centres
 	// (a statistician's organisation may be one).
 	centreRegions map[string][]string
-	// relations: every area that is the sum of ≥ 2 areas of another level.
-	relations []areaRelation
-	relOf     map[int][]int // canonical area → indexes of relations it is in
-}
-
-type areaRelation struct {
-	total int   // canonical area index
-	parts []int // canonical area indexes
+	// nodes is the same areas as the disclosure package's hierarchy;
+	// byNode maps its nodes back to areas.
+	nodes  disclosure.Areas
+	byNode []int
 }
 
 // NewGeography builds the areas from the reference data.
 func NewGeography(ref *refdata.Data) *Geography {
 	g := &Geography{byLevel: map[string][]int{}, byCode: map[string]int{}, ofMunicipality: map[string][]int{},
-		centreRegions: map[string][]string{}, relOf: map[int][]int{}}
+		centreRegions: map[string][]string{}, nodes: disclosure.NationalAreas(ref)}
 	byCounty, byRegion := map[string][]string{}, map[string][]string{}
 	var all []string
 	for _, m := range ref.Municipalities {
@@ -102,72 +98,37 @@ func NewGeography(ref *refdata.Data) *Geography {
 		g.add(Area{Level: AreaRegionalCentre, Code: c.Slug, Name: Text{Fi: c.NameFi, Sv: sv, En: c.NameFi}, Municipalities: ms})
 	}
 	g.add(Area{Level: AreaCountry, Code: CountryCode, Name: Text{Fi: "Suomi", Sv: "Finland", En: "Finland"}, Municipalities: all})
-	g.link()
+	g.byNode = make([]int, len(g.nodes.Hierarchy.Nodes))
+	for i := range g.byNode {
+		g.byNode[i] = -1
+	}
+	for i := range g.all {
+		a := &g.all[i]
+		a.node = -1
+		idx := map[string]map[string]int{AreaMunicipality: g.nodes.Municipality, AreaWellbeingCounty: g.nodes.County,
+			AreaRegion: g.nodes.Region, AreaRegionalCentre: g.nodes.Centre}[a.Level]
+		if n, ok := idx[a.Code]; ok {
+			a.node = n
+		} else if a.Level == AreaCountry {
+			a.node = g.nodes.Country
+		}
+		if a.node >= 0 {
+			g.byNode[a.node] = i
+		}
+	}
 	return g
 }
 
 func (g *Geography) add(a Area) {
 	a.Municipalities = slices.Clone(a.Municipalities)
 	slices.Sort(a.Municipalities)
-	a.index = len(g.all)
-	a.canon = a.index
-	for _, i := range g.all {
-		if len(a.Municipalities) > 0 && slices.Equal(i.Municipalities, a.Municipalities) {
-			a.canon = i.canon
-			break
-		}
-	}
+	i := len(g.all)
 	g.all = append(g.all, a)
-	g.byLevel[a.Level] = append(g.byLevel[a.Level], a.index)
-	g.byCode[a.Level+":"+a.Code] = a.index
+	g.byLevel[a.Level] = append(g.byLevel[a.Level], i)
+	g.byCode[a.Level+":"+a.Code] = i
 	for _, m := range a.Municipalities {
-		g.ofMunicipality[m] = append(g.ofMunicipality[m], a.index)
+		g.ofMunicipality[m] = append(g.ofMunicipality[m], i)
 	}
-}
-
-// link finds the additive relations between areas: an area that is exactly
-// the union of two or more (different) areas of one level is their sum.
-func (g *Geography) link() {
-	for _, a := range g.all {
-		if a.canon != a.index || len(a.Municipalities) == 0 {
-			continue
-		}
-		in := map[string]bool{}
-		for _, m := range a.Municipalities {
-			in[m] = true
-		}
-		for _, level := range AreaLevels {
-			var parts []int
-			covered := 0
-			for _, i := range g.byLevel[level] {
-				b := g.all[i]
-				if len(b.Municipalities) == 0 || b.canon == a.index || !subset(b.Municipalities, in) {
-					continue
-				}
-				if !slices.Contains(parts, b.canon) {
-					parts = append(parts, b.canon)
-					covered += len(b.Municipalities)
-				}
-			}
-			if len(parts) >= 2 && covered == len(a.Municipalities) {
-				r := len(g.relations)
-				g.relations = append(g.relations, areaRelation{total: a.index, parts: parts})
-				g.relOf[a.index] = append(g.relOf[a.index], r)
-				for _, p := range parts {
-					g.relOf[p] = append(g.relOf[p], r)
-				}
-			}
-		}
-	}
-}
-
-func subset(ms []string, in map[string]bool) bool {
-	for _, m := range ms {
-		if !in[m] {
-			return false
-		}
-	}
-	return true
 }
 
 // Areas returns the areas of level, in code order of the reference data.

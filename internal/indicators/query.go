@@ -102,7 +102,8 @@ type Stored struct {
 }
 
 // TableCell is one figure as a caller sees it. Value is nil when suppressed,
-// or for a median or share without cases.
+// or for a median or share without cases (which is suppressed for everyone
+// but the owner).
 type TableCell struct {
 	Area       string   `json:"area"`
 	Period     string   `json:"period"`
@@ -163,6 +164,10 @@ func Assemble(cat *Catalogue, geo *Geography, ind *Indicator, q Query, v Viewer,
 				case !ok && ind.Unit == UnitCount:
 					zero := 0.0
 					cell.Value = &zero
+				case !ok:
+					// A median or share without cases: nothing to show, and
+					// suppressed like any median or share over too few.
+					cell.Suppressed = !owns
 				}
 				t.Cells = append(t.Cells, cell)
 			}
