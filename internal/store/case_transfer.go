@@ -20,7 +20,7 @@ import (
 func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string, body []byte) (model.Transfer, error) {
 	var out model.Transfer
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientTransfer, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientTransfer, clientID)
 		if err != nil {
 			return err
 		}

@@ -112,7 +112,7 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 		}
 		ev.GrantID = d.GrantID
 		me := actor.Principal.AccountID
-		scope := `c.municipality_code = $1 AND EXISTS (` + activeGrant("$2", "$3", readRoles) + `)`
+		scope := `c.municipality_code = $1 AND EXISTS (` + grantFilter(authz.WorklistRead, "$2", "$3") + `)`
 		args := []any{f.Municipality, me, today}
 		query := func(q string, scan func(*sql.Rows) error) error {
 			rows, err := tx.Query(ctx, q, args...)

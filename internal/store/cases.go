@@ -86,7 +86,7 @@ func (s *Store) readableAfterTransfer(ctx context.Context, tx *db.Tx, actor Acto
 		return false
 	}
 	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM clients c WHERE c.id = $1 AND EXISTS (`+activeGrant("$2", "$3", readRoles)+`)`,
+	err := tx.QueryRow(ctx, `SELECT 1 FROM clients c WHERE c.id = $1 AND EXISTS (`+grantFilter(authz.ClientRead, "$2", "$3")+`)`,
 		clientID, actor.Principal.AccountID, s.Today()).Scan(&one)
 	return err == nil
 }
@@ -151,7 +151,7 @@ func eligibilityDetail(checked bool, exception *string) string {
 func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID string, body []byte) (model.Assessment, error) {
 	var out model.Assessment
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.AssessmentCreate, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.AssessmentCreate, clientID)
 		if err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, bo
 	var out model.Plan
 	pol := s.cases()
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanCreate, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanCreate, clientID)
 		if err != nil {
 			return err
 		}
@@ -401,7 +401,7 @@ func (s *Store) planOfClient(ctx context.Context, tx *db.Tx, actor Actor, action
 func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID string) (model.Plan, error) {
 	var out model.Plan
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanRead, clientID, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanRead, clientID)
 		if err != nil {
 			return err
 		}
@@ -442,7 +442,7 @@ func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID stri
 func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, planID string, body []byte) (model.PlanReview, error) {
 	var out model.PlanReview
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanReview, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanReview, clientID)
 		if err != nil {
 			return err
 		}
@@ -488,7 +488,7 @@ func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, pla
 func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string, body []byte) (model.Service, error) {
 	var out model.Service
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ServiceCreate, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ServiceCreate, clientID)
 		if err != nil {
 			return err
 		}

@@ -21,24 +21,6 @@ const clientColumns = `c.id, c.municipality_code, c.personal_identity_code, c.um
 	c.date_of_birth, c.residence_type, c.residence_valid_until, c.first_permit_date, c.residence_permanent,
 	c.service_language, c.email, c.phone, c.right_to_work, c.jobseeker, c.created_at, c.updated_at`
 
-// activeGrant is the SQL condition "account $A holds an active grant with one
-// of the roles from the client's municipality", with $A the account and $T
-// today. It is how every client query is scoped. For reading (readRoles), a
-// grant from a municipality that transferred the client away counts too
-// until the transfer's read period ends (client_transfers.read_until).
-func activeGrant(accountParam, todayParam, roles string) string {
-	muni := `g.municipality_code = c.municipality_code`
-	if roles == readRoles {
-		muni = `(` + muni + ` OR g.municipality_code IN (SELECT t.from_municipality FROM client_transfers t
-			WHERE t.client_id = c.id AND t.read_until >= ` + todayParam + `))`
-	}
-	return `SELECT g.id FROM grants g WHERE g.account_id = ` + accountParam + ` AND ` + muni + `
-		AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= ` + todayParam + `) AND g.role IN (` + roles + `)`
-}
-
-const readRoles = `'worker', 'viewer'`
-const writeRoles = `'worker'`
-
 type rowScanner interface{ Scan(...any) error }
 
 func scanClient(r rowScanner, extra ...any) (model.Client, error) {
@@ -215,7 +197,7 @@ func (s *Store) ClientByID(ctx context.Context, actor Actor, id string) (model.C
 	}
 	var out model.Client
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id)
 		if err != nil {
 			return err
 		}
@@ -246,7 +228,7 @@ func (s *Store) clientByIDOneTrip(ctx context.Context, actor Actor, id string) (
 	}
 	ev := actor.event(authz.ClientRead, audit.Allowed)
 	ev.ClientID, ev.At = cid, s.Now()
-	q, args, release, err := s.trail.ReadStatement(ev, `SELECT `+clientColumns+`, (`+activeGrant("$2", "$3", readRoles)+` LIMIT 1) AS grant_id
+	q, args, release, err := s.trail.ReadStatement(ev, `SELECT `+clientColumns+`, (`+grantFilter(authz.ClientRead, "$2", "$3")+` LIMIT 1) AS grant_id
 		FROM clients c WHERE c.id = $1`, []any{cid, actor.Principal.AccountID, s.Today()})
 	if err != nil {
 		return c, false, err
@@ -272,9 +254,9 @@ func (s *Store) clientByIDOneTrip(ctx context.Context, actor Actor, id string) (
 	return c, true, nil
 }
 
-// readClient selects a client scoped by the actor's active grants with the
-// given roles, recording a denied event when it is not visible.
-func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, id, roles string) (model.Client, int64, error) {
+// readClient selects a client scoped by the actor's active grants that allow
+// action (grantFilter), recording a denied event when it is not visible.
+func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, id string) (model.Client, int64, error) {
 	ev := actor.event(action, audit.Denied)
 	cid, err := ParseClientID(id)
 	if err != nil {
@@ -286,7 +268,7 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 	}
 	// One grant subquery: it both decides visibility and names the grant used.
 	var grantID sql.NullInt64
-	c, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+`, (`+activeGrant("$2", "$3", roles)+` LIMIT 1)
+	c, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+`, (`+grantFilter(action, "$2", "$3")+` LIMIT 1)
 		FROM clients c WHERE c.id = $1`, cid, actor.Principal.AccountID, s.Today()), &grantID)
 	if err == nil && grantID.Valid {
 		return c, grantID.Int64, nil
@@ -323,7 +305,7 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch []byte) (model.Client, error) {
 	var out model.Client
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		cur, grantID, err := s.readClient(ctx, tx, actor, authz.ClientUpdate, id, writeRoles)
+		cur, grantID, err := s.readClient(ctx, tx, actor, authz.ClientUpdate, id)
 		if err != nil {
 			return err
 		}
@@ -447,7 +429,7 @@ type ClientChange struct {
 func (s *Store) ClientHistory(ctx context.Context, actor Actor, id string) ([]ClientChange, error) {
 	var out []ClientChange
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id)
 		if err != nil {
 			return err
 		}
@@ -504,7 +486,7 @@ func (s *Store) SearchClients(ctx context.Context, actor Actor, query string) ([
 		}
 		args = append(args, s.opts.SearchLimit)
 		rows, err := tx.Query(ctx, `SELECT `+clientColumns+` FROM clients c
-			WHERE EXISTS (`+activeGrant("$1", "$2", readRoles)+`)
+			WHERE EXISTS (`+grantFilter(authz.ClientSearch, "$1", "$2")+`)
 			AND (c.personal_identity_code = $3 OR c.uma_number = $3 OR (`+strings.Join(nameConds, " AND ")+`))
 			ORDER BY c.name_search, c.id LIMIT $`+strconv.Itoa(len(args)), args...)
 		if err != nil {
