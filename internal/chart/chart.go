@@ -35,7 +35,12 @@
 //	chart-missing                   the text of a bar without a figure
 //
 // The text inherits the page's font; sizes are in the SVG's own units and
-// scale with it.
+// scale with the chart. The default viewBox width (480) keeps the text
+// between 11 and 20 pixels in containers from 360 to 640 pixels wide: on a
+// phone the chart takes the full width; on a desktop app.css should cap it
+// (e.g. .chart { max-width: 40rem }). Set the gallery directory in
+// KOTODIGI_CHART_GALLERY and run `go test -run Gallery ./internal/chart` to
+// get every kind of chart as SVG files and an HTML page to look at.
 package chart
 
 import (
@@ -115,6 +120,16 @@ func (s *svg) text(t string) {
 	s.b.WriteString(escape(t))
 }
 
+// coords writes the attributes named in names (separated by spaces) with
+// the coordinates values.
+func (s *svg) coords(names string, values ...float64) {
+	for i, n := range strings.Fields(names) {
+		s.raw(" ", n, `="`)
+		s.num(values[i])
+		s.raw(`"`)
+	}
+}
+
 // num writes a coordinate with at most one decimal.
 func (s *svg) num(v float64) {
 	s.b.WriteString(coord(v))
@@ -170,20 +185,22 @@ func elementID(id string) string {
 	return s
 }
 
-// textWidth estimates the width of t at fontSize: the average advance of a
-// proportional sans-serif font, wider for digits and capitals.
+// textWidth estimates the width of t at fontSize, on the generous side of
+// common sans-serif fonts (DejaVu Sans, the widest of them, included).
 func textWidth(t string) float64 {
 	w := 0.0
 	for _, r := range t {
 		switch {
-		case r == ' ' || r == '\u00a0' || r == '.' || r == ',' || r == 'i' || r == 'l' || r == '1':
+		case r == ' ' || r == '\u00a0' || r == '.' || r == ',' || r == ':' || r == 'i' || r == 'l' || r == 'j' || r == '\'':
 			w += 0.32
-		case unicode.IsUpper(r) || r == 'm' || r == 'w' || r == '%' || r == '−':
-			w += 0.75
+		case r == 'm' || r == 'w' || r == 'M' || r == 'W' || r == '%' || r == '−':
+			w += 0.9
+		case unicode.IsUpper(r):
+			w += 0.72
 		case unicode.IsDigit(r):
-			w += 0.56
+			w += 0.64
 		default:
-			w += 0.54
+			w += 0.58
 		}
 	}
 	return w * fontSize
@@ -203,11 +220,7 @@ func fit(t string, width float64) string {
 
 // header writes the opening <svg> with its title and description.
 func (s *svg) header(id, class, title, desc string, w, h float64) {
-	s.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="chart `, class, `" role="img" aria-labelledby="`, id, `-title `, id, `-desc" viewBox="0 0 `)
-	s.num(w)
-	s.raw(" ")
-	s.num(h)
-	s.raw(`" width="100%" preserveAspectRatio="xMidYMid meet" font-size="`, strconv.Itoa(fontSize), `"><title id="`, id, `-title">`)
+	s.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="chart `, class, `" role="img" aria-labelledby="`, id, `-title `, id, `-desc" viewBox="0 0 `, coord(w), " ", coord(h), `" width="100%" preserveAspectRatio="xMidYMid meet" font-size="`, strconv.Itoa(fontSize), `"><title id="`, id, `-title">`)
 	s.text(title)
 	s.raw(`</title><desc id="`, id, `-desc">`)
 	s.text(desc)
@@ -239,15 +252,8 @@ func (s *svg) marker(shape string, x, y, r float64, colour, class string, hollow
 	}
 	switch shape {
 	case "square":
-		s.raw(`<rect x="`)
-		s.num(x - r*0.85)
-		s.raw(`" y="`)
-		s.num(y - r*0.85)
-		s.raw(`" width="`)
-		s.num(r * 1.7)
-		s.raw(`" height="`)
-		s.num(r * 1.7)
-		s.raw(`"`)
+		s.raw(`<rect`)
+		s.coords("x y width height", x-r*0.85, y-r*0.85, r*1.7, r*1.7)
 		common()
 	case "triangle":
 		pts(0, -1.15, 1.05, 0.75, -1.05, 0.75)
@@ -258,13 +264,8 @@ func (s *svg) marker(shape string, x, y, r float64, colour, class string, hollow
 	case "cross":
 		pts(-1, -0.35, -0.35, -0.35, -0.35, -1, 0.35, -1, 0.35, -0.35, 1, -0.35, 1, 0.35, 0.35, 0.35, 0.35, 1, -0.35, 1, -0.35, 0.35, -1, 0.35)
 	default:
-		s.raw(`<circle cx="`)
-		s.num(x)
-		s.raw(`" cy="`)
-		s.num(y)
-		s.raw(`" r="`)
-		s.num(r)
-		s.raw(`"`)
+		s.raw(`<circle`)
+		s.coords("cx cy r", x, y, r)
 		common()
 	}
 	if tooltip == "" {
@@ -285,11 +286,9 @@ func (s *svg) marker(shape string, x, y, r float64, colour, class string, hollow
 
 // label writes a <text>.
 func (s *svg) label(x, y float64, anchor, class, fill, t string, extra ...string) {
-	s.raw(`<text x="`)
-	s.num(x)
-	s.raw(`" y="`)
-	s.num(y)
-	s.raw(`" class="`, class, `" fill="`, fill, `"`)
+	s.raw(`<text`)
+	s.coords("x y", x, y)
+	s.raw(` class="`, class, `" fill="`, fill, `"`)
 	if anchor != "" && anchor != "start" {
 		s.raw(` text-anchor="`, anchor, `"`)
 	}
@@ -301,15 +300,9 @@ func (s *svg) label(x, y float64, anchor, class, fill, t string, extra ...string
 
 // line writes a <line>.
 func (s *svg) line(x1, y1, x2, y2 float64, class, colour string, extra ...string) {
-	s.raw(`<line x1="`)
-	s.num(x1)
-	s.raw(`" y1="`)
-	s.num(y1)
-	s.raw(`" x2="`)
-	s.num(x2)
-	s.raw(`" y2="`)
-	s.num(y2)
-	s.raw(`" class="`, class, `" stroke="`, colour, `"`)
+	s.raw(`<line`)
+	s.coords("x1 y1 x2 y2", x1, y1, x2, y2)
+	s.raw(` class="`, class, `" stroke="`, colour, `"`)
 	s.raw(extra...)
 	s.raw("/>")
 }

@@ -129,21 +129,23 @@ func parse(t *testing.T, out string) *node {
 
 func TestGalleryChartsAreAccessibleXML(t *testing.T) {
 	for name, c := range galleryCharts() {
-		out, err := c.SVG()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		t.Run(name, func(t *testing.T) { parse(t, string(out)) })
+		t.Run(name, func(t *testing.T) { draw(t, c) })
 	}
 }
 
-func TestLineMarksEqualPublishedValues(t *testing.T) {
-	c := galleryCharts()["line-median-sv-6"].(*LineChart)
+// draw renders c and parses it (see parse).
+func draw(t *testing.T, c interface{ SVG() (template.HTML, error) }) *node {
+	t.Helper()
 	out, err := c.SVG()
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := parse(t, string(out))
+	return parse(t, string(out))
+}
+
+func TestLineMarksEqualPublishedValues(t *testing.T) {
+	c := galleryCharts()["line-median-sv-6"].(*LineChart)
+	root := draw(t, c)
 	points := map[int][]*node{}
 	suppressed := map[int][]*node{}
 	paths := map[int][]*node{}
@@ -286,11 +288,7 @@ func TestTextIsEscaped(t *testing.T) {
 
 func TestBars(t *testing.T) {
 	c := galleryCharts()["bars-count-fi"].(*BarChart)
-	out, err := c.SVG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := parse(t, string(out))
+	root := draw(t, c)
 	bars, suppressed, missing := root.all("chart-bar"), root.all("chart-suppressed"), root.all("chart-missing")
 	if len(bars) != 6 || len(suppressed) != 1 || len(missing) != 1 {
 		t.Fatalf("%d bars, %d suppressed, %d missing; want 6, 1, 1", len(bars), len(suppressed), len(missing))
@@ -434,11 +432,7 @@ func TestNothingPublishedHasNoScale(t *testing.T) {
 	for name, c := range map[string]interface {
 		SVG() (template.HTML, error)
 	}{"line": line, "bars": bars} {
-		out, err := c.SVG()
-		if err != nil {
-			t.Fatal(err)
-		}
-		root := parse(t, string(out))
+		root := draw(t, c)
 		if n := len(root.all("chart-point")) + len(root.all("chart-bar")); n != 0 {
 			t.Errorf("%s: %d marks without a published value", name, n)
 		}

@@ -18,17 +18,9 @@ type Numbers struct {
 	p *message.Printer
 }
 
-// NewNumbers returns the formatter of lang ("fi", "sv" or "en"; anything
-// else is formatted as English).
+// NewNumbers returns the formatter of lang ("fi", "sv" or "en").
 func NewNumbers(lang string) Numbers {
-	tag := language.English
-	switch lang {
-	case "fi":
-		tag = language.Finnish
-	case "sv":
-		tag = language.Swedish
-	}
-	return Numbers{p: message.NewPrinter(tag)}
+	return Numbers{p: message.NewPrinter(language.Make(lang))}
 }
 
 // Value formats v in unit: a count as a whole number ("1 234"), a median

@@ -156,7 +156,7 @@ func (c *LineChart) layout(nf Numbers) lineLayout {
 	spacing := l.xr - l.xl
 	if n > 1 {
 		spacing /= float64(n - 1)
-		l.labelEvery = int(math.Ceil((widest + 12) / spacing))
+		l.labelEvery = int(math.Ceil((widest + 16) / spacing))
 	}
 	l.marker = math.Max(2.5, math.Min(4.5, spacing/3))
 	l.h = l.plotBot + fontSize + 16
