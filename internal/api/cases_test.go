@@ -888,3 +888,38 @@ func TestCaseRecordsReadBack(t *testing.T) {
 		}
 	})
 }
+
+// TestMalformedCaseBodyAfterAccessCheck: a body that does not decode is
+// refused only after the access check, so another municipality's worker
+// gets 404 (and the attempt is audited) whatever the body holds; the
+// client's own worker is told the body is wrong.
+func TestMalformedCaseBodyAfterAccessCheck(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, _ := newCaseEnv(t, tg, store.CasePolicy{})
+		w, outsider := "worker@hel.example", "worker@vantaa.example"
+		id := e.register(w, "091", "2025-03-01")
+		_, p := e.do(w, "POST", "/api/v1/clients/"+id+"/plans", plan("2026-01-01", "2026-12-31"))
+		base := "/api/v1/clients/" + id
+		for _, c := range []struct{ method, path, action string }{
+			{"POST", base + "/assessments", "assessment.create"},
+			{"POST", base + "/plans", "plan.create"},
+			{"POST", base + "/plans/" + p["id"].(string) + "/reviews", "plan.review"},
+			{"POST", base + "/services", "service.create"},
+			{"POST", base + "/transfer", "client.transfer"},
+			{"PATCH", base, "client.update"},
+		} {
+			for _, body := range []string{`{"date":`, `{"no_such_member": 1}`} {
+				before := e.auditActions(id)
+				if st, got := e.do(outsider, c.method, c.path, body); st != 404 {
+					t.Errorf("%s %s %s as an outsider: %d %v", c.method, c.path, body, st, got)
+				}
+				if after := e.auditActions(id); after[c.action+"/denied"] != before[c.action+"/denied"]+1 {
+					t.Errorf("%s %s %s as an outsider: not audited (%v → %v)", c.method, c.path, body, before, after)
+				}
+				if st, got := e.do(w, c.method, c.path, body); st != 400 && st != 422 {
+					t.Errorf("%s %s %s: %d %v, want 400 or 422", c.method, c.path, body, st, got)
+				}
+			}
+		}
+	})
+}

@@ -17,15 +17,11 @@ import (
 // CasePolicy.ReadAfterTransferDays (read_until is the last such day). The
 // change of municipality is kept in the client's change history and the
 // transfer is audited as client.transfer.
-func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string, body []byte) (model.Transfer, error) {
+func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string, raw model.TransferInput) (model.Transfer, error) {
 	var out model.Transfer
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientTransfer, clientID)
 		if err != nil {
-			return err
-		}
-		var raw model.TransferInput
-		if err := decodeInput(body, &raw); err != nil {
 			return err
 		}
 		in, verr := raw.Normalize()

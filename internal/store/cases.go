@@ -102,15 +102,6 @@ func lockClient(ctx context.Context, tx *db.Tx, clientID string) (jobseeker bool
 	return jobseeker, err
 }
 
-// decodeInput decodes a request body strictly; it runs after the access check,
-// so that an outsider learns nothing from the answer to a malformed body.
-func decodeInput(body []byte, v any) error {
-	if len(body) == 0 {
-		return model.Errorf(model.CodeBadRequest, "empty body")
-	}
-	return model.DecodeStrict(body, v)
-}
-
 func toJSON(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
@@ -144,19 +135,15 @@ func eligibilityDetail(checked bool, exception *string) string {
 
 // CreateAssessment records a competence and integration service-needs
 // assessment (§ 14, Decree 874/2024 § 1) for a client the actor may change.
-// body is the JSON request body (model.AssessmentInput). The date must lie
+// The date must lie
 // within the eligibility window (R12) unless an exception is given; when the
 // client's first permit date is unknown the assessment is stored with
 // eligibility_checked false.
-func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID string, body []byte) (model.Assessment, error) {
+func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID string, in model.AssessmentInput) (model.Assessment, error) {
 	var out model.Assessment
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.AssessmentCreate, clientID)
 		if err != nil {
-			return err
-		}
-		var in model.AssessmentInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		a, verr := in.Normalize()
@@ -232,21 +219,16 @@ type planSpan struct {
 func days(from, to model.Date) int { return int(to.Time().Sub(from.Time()).Hours() / 24) }
 
 // CreatePlan records an integration plan (§ 16, Decree 874/2024 § 2) for a
-// client the actor may change. body is the JSON request body
-// (model.PlanInput). Rules (R12): the start date lies within the eligibility
+// client the actor may change. Rules (R12): the start date lies within the eligibility
 // window; the client's first plan lasts at most FirstPlanMaxMonths; all plans
 // together at most PlansMaxMonths unless exceeds_two_years_reason is given;
 // plans do not overlap (a plan may start on the day the previous one ends).
-func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, body []byte) (model.Plan, error) {
+func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, in model.PlanInput) (model.Plan, error) {
 	var out model.Plan
 	pol := s.cases()
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanCreate, clientID)
 		if err != nil {
-			return err
-		}
-		var in model.PlanInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		p, verr := in.Normalize()
@@ -439,7 +421,7 @@ func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID stri
 
 // CreatePlanReview records a review of a client's plan: its date and what
 // changed (Decree 874/2024 § 3). A plan of another client is not found.
-func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, planID string, body []byte) (model.PlanReview, error) {
+func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, planID string, in model.ReviewInput) (model.PlanReview, error) {
 	var out model.PlanReview
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanReview, clientID)
@@ -448,10 +430,6 @@ func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, pla
 		}
 		p, err := s.planOfClient(ctx, tx, actor, authz.PlanReview, c, planID)
 		if err != nil {
-			return err
-		}
-		var in model.ReviewInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		r, verr := in.Normalize()
@@ -485,15 +463,11 @@ func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, pla
 // client whose current jobseeker status is true, only guidance and
 // counselling may be recorded: the employment authority records its services
 // in its own systems (R6), and the refusal is audited as denied.
-func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string, body []byte) (model.Service, error) {
+func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string, in model.ServiceInput) (model.Service, error) {
 	var out model.Service
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.ServiceCreate, clientID)
 		if err != nil {
-			return err
-		}
-		var in model.ServiceInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		sv, err := in.Normalize()

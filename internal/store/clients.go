@@ -254,6 +254,24 @@ func (s *Store) clientByIDOneTrip(ctx context.Context, actor Actor, id string) (
 	return c, true, nil
 }
 
+// CheckClientAccess answers what action on the client (and, with planID, on
+// that plan of it) would answer about access, without performing it: nil
+// when the actor may, otherwise the action's own error (not found, or
+// forbidden for read-only access) after recording the same denied event.
+// Nothing is recorded when access is allowed. The API asks it before it
+// refuses a body that does not decode, so that a caller who may not see the
+// client learns nothing from the answer whatever the body holds.
+func (s *Store) CheckClientAccess(ctx context.Context, actor Actor, action authz.Action, clientID, planID string) error {
+	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, _, err := s.readClient(ctx, tx, actor, action, clientID)
+		if err != nil || planID == "" {
+			return err
+		}
+		_, err = s.planOfClient(ctx, tx, actor, action, c, planID)
+		return err
+	})
+}
+
 // readClient selects a client scoped by the actor's active grants that allow
 // action (grantFilter), recording a denied event when it is not visible.
 func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, id string) (model.Client, int64, error) {
@@ -299,21 +317,20 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 	return c, 0, s.deny(ctx, tx, ev, model.ErrNotFound)
 }
 
-// UpdateClient applies a JSON merge patch to a client the actor may change.
-// Every changed field is kept in the change history. The responsible
-// municipality cannot be changed here (a transfer is its own operation).
-func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch []byte) (model.Client, error) {
+// UpdateClient applies a patch to a client the actor may change. Every
+// changed field is kept in the change history. The responsible municipality
+// cannot be changed here (a transfer is its own operation). An identity code
+// or UMA number that another client holds is refused as a duplicate, and the
+// denied event names that other client (whose "who has seen" report then
+// shows the attempt), as registration does.
+func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch model.ClientPatch) (model.Client, error) {
 	var out model.Client
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		cur, grantID, err := s.readClient(ctx, tx, actor, authz.ClientUpdate, id)
 		if err != nil {
 			return err
 		}
-		f := cur.ClientFields
-		if err := f.ApplyPatch(patch); err != nil {
-			return err
-		}
-		n, err := f.Normalize(s.Today())
+		n, err := patch.Apply(cur.ClientFields).Normalize(s.Today())
 		if err != nil {
 			return err
 		}
@@ -330,13 +347,14 @@ func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch 
 			return s.record(ctx, tx, ev)
 		}
 		// Identity must stay nationally unique.
-		var other string
+		var otherID, other string
 		err = s.national(ctx, tx, actor, func() error {
-			return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id <> $1 AND (personal_identity_code = $2 OR uma_number = $3) LIMIT 1`,
-				cur.ID, nullable(n.PersonalIdentityCode), nullable(n.UMANumber)).Scan(&other)
+			return tx.QueryRow(ctx, `SELECT id, municipality_code FROM clients WHERE id <> $1 AND (personal_identity_code = $2 OR uma_number = $3) LIMIT 1`,
+				cur.ID, nullable(n.PersonalIdentityCode), nullable(n.UMANumber)).Scan(&otherID, &other)
 		})
 		if err == nil {
-			ev.Detail = "duplicate"
+			// The attempt concerns the client who holds the identity.
+			ev.ClientID, ev.Detail = otherID, "duplicate update_of="+cur.ID
 			return s.deny(ctx, tx, ev, duplicateError(other))
 		} else if !isNoRows(err) {
 			return err
