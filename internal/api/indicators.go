@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/kotodigi/kotodigi/internal/indicators"
-	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
 )
@@ -65,9 +64,6 @@ func (a *API) getIndicatorData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := indicators.ParseQuery(ind, r.URL.Query())
-	if err == nil && q.Format != indicators.FormatJSON {
-		err = &model.Error{Code: model.CodeNotInThisVersion, Fields: []model.FieldError{{Field: "format", Code: model.FieldInvalidChoice}}}
-	}
 	if err != nil {
 		a.srv.Problem(w, r, err)
 		return
@@ -80,7 +76,12 @@ func (a *API) getIndicatorData(w http.ResponseWriter, r *http.Request) {
 	a.writeTable(w, r, t)
 }
 
-// writeTable answers with a table in the query's format.
+// writeTable answers with a table in the query's format (a caller's own
+// figures: never stored by caches).
 func (a *API) writeTable(w http.ResponseWriter, r *http.Request, t store.IndicatorTable) {
+	if t.Query.Format != indicators.FormatJSON {
+		a.writeStatFile(w, r, t, "no-store")
+		return
+	}
 	server.JSON(w, http.StatusOK, indicatorData{Indicator: t.Indicator.ID, Unit: t.Indicator.Unit, Snapshot: t.Snapshot, Cells: t.Cells})
 }

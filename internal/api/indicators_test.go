@@ -1,9 +1,15 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +18,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
+	"github.com/xuri/excelize/v2"
 )
 
 // kmCell is one figure as the API answered it.
@@ -636,6 +643,199 @@ func TestIndicatorDisclosure(t *testing.T) {
 			if again[k].String() != c.String() {
 				t.Errorf("after a refresh without new data %s is %s, was %s", k, again[k], c)
 			}
+		}
+	})
+}
+
+// kmFile fetches a table as a file and reads its cells back, keyed as
+// figures does (a breakdown category by its English label in the XLSX).
+func (e *env) kmFile(who, id, query, format string) map[string]kmCell {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.url+"/api/v1/indicators/"+id+"/data?"+query+"&format="+format, nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	req.Header.Set("Accept-Language", "en")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		e.t.Fatalf("%s %s: %d %s", format, query, resp.StatusCode, raw)
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		e.t.Errorf("%s: Cache-Control %q", format, cc)
+	}
+	out := map[string]kmCell{}
+	put := func(area, period, by, value string, suppressed bool) {
+		k := area + " " + period
+		if by != "" {
+			k += " " + by
+		}
+		c := kmCell{suppressed: suppressed}
+		if value != "" {
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				e.t.Fatalf("%s: value %q", format, value)
+			}
+			c.value = &v
+		}
+		out[k] = c
+	}
+	switch format {
+	case "csv":
+		rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+		if err != nil || len(rows) == 0 || strings.Join(rows[0], ",") != "indicator,area,period,by,value,suppressed" {
+			e.t.Fatalf("csv: %v %q", err, raw[:min(len(raw), 80)])
+		}
+		for _, r := range rows[1:] {
+			if r[0] != id {
+				e.t.Fatalf("csv row of %s", r[0])
+			}
+			put(r[1], r[2], r[3], r[4], r[5] == "true")
+		}
+	case "xlsx":
+		f, err := excelize.OpenReader(bytes.NewReader(raw))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rows, err := f.GetRows(f.GetSheetName(0), excelize.Options{RawCellValue: true})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		header := rows[3]
+		labelCols := 2
+		byCode := map[string]string{}
+		if v, _ := url.ParseQuery(query); v.Get("by") != "" {
+			labelCols = 3
+			for _, c := range e.s.IndicatorCatalogue().Dimension(v.Get("by")).Categories {
+				byCode[c.Label.En] = c.ID
+			}
+		}
+		for _, r := range rows[4:] {
+			for j, p := range header[labelCols:] {
+				v := ""
+				if labelCols+j < len(r) {
+					v = r[labelCols+j]
+				}
+				by := ""
+				if labelCols == 3 {
+					by = byCode[r[2]]
+				}
+				put(r[0], p, by, strings.ReplaceAll(v, "..", ""), v == "..")
+			}
+		}
+	case "json-stat":
+		var js struct {
+			Version, Class string
+			ID             []string
+			Size           []int
+			Dimension      map[string]struct {
+				Category struct{ Index []string }
+			}
+			Value  []*float64
+			Status map[string]string
+		}
+		if err := json.Unmarshal(raw, &js); err != nil || js.Version != "2.0" || js.Class != "dataset" {
+			e.t.Fatalf("json-stat: %v %+v", err, js)
+		}
+		for i, v := range js.Value {
+			idx, rest := []int{}, i
+			for d := len(js.Size) - 1; d >= 0; d-- {
+				idx = append([]int{rest % js.Size[d]}, idx...)
+				rest /= js.Size[d]
+			}
+			by := ""
+			if len(js.ID) == 4 {
+				by = js.Dimension[js.ID[3]].Category.Index[idx[3]]
+			}
+			c := kmCell{value: v, suppressed: js.Status[strconv.Itoa(i)] == ".."}
+			k := js.Dimension["area"].Category.Index[idx[1]] + " " + js.Dimension["period"].Category.Index[idx[2]]
+			if by != "" {
+				k += " " + by
+			}
+			out[k] = c
+		}
+	}
+	return out
+}
+
+// TestIndicatorFiles: every format holds exactly the JSON answer's cells,
+// for an outsider and for a municipality seeing its own figures.
+func TestIndicatorFiles(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
+		kmStatistician(t, e, "stats@tem.example", "tem")
+		kmStatistician(t, e, "stats@hel.example", "municipality:091")
+		kmWorld(t, e, clock)
+		if _, err := e.s.RefreshIndicators(context.Background(), store.OperatorActor()); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ who, id, query string }{
+			{"stats@tem.example", "clients_registered", "area=wellbeing_county&period=month&from=2026-01-01&to=2026-04-30&by=sex"},
+			{"stats@tem.example", "days_permit_to_assessment", "area=region&period=quarter&from=2026-01-01&to=2026-06-30"},
+			{"stats@hel.example", "jobseeker_share", "area=municipality&period=month&from=2026-01-01&to=2026-04-30"},
+			{"stats@hel.example", "services_started", "area=region&period=year&from=2026-01-01&to=2026-12-31&by=service_type"},
+		} {
+			want := e.figures(c.who, c.id, c.query)
+			for _, format := range []string{"csv", "xlsx", "json-stat"} {
+				got := e.kmFile(c.who, c.id, c.query, format)
+				if len(got) != len(want) {
+					t.Errorf("%s %s %s: %d cells, JSON %d", c.who, c.id, format, len(got), len(want))
+				}
+				for k, w := range want {
+					if g, ok := got[k]; !ok || g.String() != w.String() {
+						t.Errorf("%s %s %s: %s = %v, JSON %s", c.who, c.id, format, k, g, w)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestIndicatorAPIConforms: the answers have the documented shape (JSON,
+// JSON-stat and problems), and bad parameters are refused with field errors.
+func TestIndicatorAPIConforms(t *testing.T) {
+	doc := oaDocument(t)
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
+		kmStatistician(t, e, "stats@tem.example", "tem")
+		kmWorld(t, e, clock)
+		check := func(who, template, path string, status int) map[string]any {
+			t.Helper()
+			req, _ := http.NewRequest("GET", e.url+path, nil)
+			req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+			req.Header.Set("Accept-Language", "sv")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != status {
+				t.Fatalf("%s: %d, want %d: %s", path, resp.StatusCode, status, raw)
+			}
+			got, _ := oaCheckResponse(t, doc, "GET "+template, resp, raw).(map[string]any)
+			return got
+		}
+		const list, data = "/api/v1/indicators", "/api/v1/indicators/{id}/data"
+		items := check("stats@tem.example", list, list, 200)["items"].([]any)
+		if len(items) != 14 { // every indicator but clients_closed (no closing data yet)
+			t.Errorf("%d indicators listed", len(items))
+		}
+		base := "/api/v1/indicators/plans_started/data?area=region&period=quarter&from=2026-01-01&to=2026-06-30"
+		check("stats@tem.example", data, base, 200)
+		check("stats@tem.example", data, base+"&by=sex&format=json-stat", 200)
+		check("worker@hel.example", data, base, 403)
+		check("stats@tem.example", data, "/api/v1/indicators/no_such/data?area=region&period=year&from=2026-01-01&to=2026-01-01", 404)
+		check("stats@tem.example", data, "/api/v1/indicators/clients_closed/data?area=region&period=year&from=2026-01-01&to=2026-01-01", 404)
+		p := check("stats@tem.example", data, base+"&period=fortnight", 400)
+		if p["code"] != "bad_request" || !contains(fieldCodes(p), "period:not_allowed") {
+			t.Errorf("two periods: %v", p)
+		}
+		p = check("stats@tem.example", data, "/api/v1/indicators/plans_started/data?area=region&period=year&from=2026-01-01&to=2025-01-01&by=service_type", 422)
+		if p["code"] != "validation_failed" || !contains(fieldCodes(p), "to:date_order") || !contains(fieldCodes(p), "by:invalid_choice") {
+			t.Errorf("to before from, and a breakdown the indicator lacks: %v", p)
 		}
 	})
 }
