@@ -273,8 +273,18 @@ func (s *Store) planOfClient(ctx context.Context, tx *db.Tx, actor Actor, action
 	return p, err
 }
 
-// PlanByID returns a client's plan with its reviews (the printable plan).
+// PlanByID returns a client's plan with its reviews. Audited as plan.read.
 func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID string) (model.Plan, error) {
+	_, p, err := s.ClientPlan(ctx, actor, clientID, planID)
+	return p, err
+}
+
+// ClientPlan returns a client and its plan with the plan's reviews (the plan
+// page and the printable plan) in one transaction. Audit events: exactly one,
+// plan.read with detail "plan=ID"; a client the actor may not see, or a plan
+// that is not the client's, is one denied plan.read.
+func (s *Store) ClientPlan(ctx context.Context, actor Actor, clientID, planID string) (model.Client, model.Plan, error) {
+	var client model.Client
 	var out model.Plan
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanRead, clientID)
@@ -285,21 +295,16 @@ func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID stri
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
-			WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, p.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		if err := queryEach(ctx, tx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
+			WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, []any{p.ID}, func(rows *sql.Rows) error {
 			var r model.PlanReview
 			if err := rows.Scan(&r.ID, &r.PlanID, &r.ClientID, &r.Date, &r.Changes, &r.CreatedAt); err != nil {
 				return err
 			}
 			r.CreatedAt = r.CreatedAt.UTC()
 			p.Reviews = append(p.Reviews, r)
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		}); err != nil {
 			return err
 		}
 		ev := actor.event(authz.PlanRead, audit.Allowed)
@@ -307,10 +312,10 @@ func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID stri
 		if err := s.record(ctx, tx, ev); err != nil {
 			return err
 		}
-		out = p
+		client, out = c, p
 		return nil
 	})
-	return out, err
+	return client, out, err
 }
 
 // CreatePlanReview records a review of a client's plan: its date and what
