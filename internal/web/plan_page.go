@@ -102,7 +102,7 @@ func (h *handler) createPlanReview(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/clients/"+rv.ClientID+"/plans/"+rv.PlanID+"?done=reviewed")
 		return
 	}
-	if !h.caseError(r, &page.caseForm, page.specs, err) {
+	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
 		h.srv.Fail(w, r, err)
 		return
 	}
