@@ -69,13 +69,7 @@ func (s *Store) ClientAssessment(ctx context.Context, actor Actor, clientID, ass
 				&a.WellbeingCountyParticipated, &exception, &a.EligibilityChecked, &a.CreatedAt); err != nil {
 				return err
 			}
-			if err := fromJSON(content, &a.Content); err != nil {
-				return err
-			}
-			if err := fromJSON(preparers, &a.Preparers); err != nil {
-				return err
-			}
-			if err := fromJSON(sources, &a.Sources); err != nil {
+			if err := fromJSON(content, &a.Content, preparers, &a.Preparers, sources, &a.Sources); err != nil {
 				return err
 			}
 			a.PlannedPlanDate, a.EligibilityException, a.CreatedAt = planned.Ptr(), ptr(exception), a.CreatedAt.UTC()

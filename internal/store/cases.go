@@ -48,7 +48,15 @@ func toJSON(v any) (string, error) {
 	return string(b), err
 }
 
-func fromJSON(s []byte, v any) error { return json.Unmarshal(s, v) }
+// fromJSON decodes JSON columns: pairs of a column's bytes and where to put them.
+func fromJSON(pairs ...any) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := json.Unmarshal(pairs[i].([]byte), pairs[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func eligibilityDetail(checked bool, exception *string) string {
 	switch {
@@ -241,13 +249,8 @@ func scanPlan(r rowScanner) (model.Plan, error) {
 		&review, &sources, &reason, &exception, &p.EligibilityChecked, &p.CreatedAt); err != nil {
 		return p, err
 	}
-	for _, j := range []struct {
-		b []byte
-		v any
-	}{{measures, &p.Measures}, {preparers, &p.Preparers}, {sources, &p.Sources}} {
-		if err := fromJSON(j.b, j.v); err != nil {
-			return p, err
-		}
+	if err := fromJSON(measures, &p.Measures, preparers, &p.Preparers, sources, &p.Sources); err != nil {
+		return p, err
 	}
 	p.PlannedReviewDate, p.ExceedsTwoYearsReason, p.EligibilityException = review.Ptr(), ptr(reason), ptr(exception)
 	p.CreatedAt = p.CreatedAt.UTC()
