@@ -14,7 +14,6 @@ type search struct {
 	exclude []string
 	best    float64
 	bestW   *witness
-	tries   int
 	// outA, outP: the nodes the witness must move as a whole (the cell's
 	// own, or an aggregate cell's when the witness moves one of its leaves):
 	// partners are taken from outside them.
@@ -71,21 +70,36 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	}
 	periods := s.periodFactors()
 	modes := s.catModes()
+	// area factors of the single partners, worked out once
+	var fas []factor
+	for _, in := range ins {
+		if root {
+			fas = append(fas, d.extend(in))
+			continue
+		}
+		for _, b := range singles {
+			fas = append(fas, pl.areaPair(in, b))
+		}
+	}
+	for _, cm := range modes {
+		for _, fp := range append(s.periodsFor(cm), periods...) {
+			for _, fa := range fas {
+				s.try(fa, fp, cm)
+				if s.done() {
+					return s.bestW
+				}
+			}
+		}
+	}
+	if root || s.bestW != nil {
+		return s.bestW
+	}
+	// several partners sharing the change, when no single one can
 	for _, fp := range periods {
 		for _, cm := range modes {
 			for _, in := range ins {
-				if root {
-					s.try(d.extend(in), fp, cm)
-					continue
-				}
 				if fa, ok := s.areaSpread(in, pool, fp, cm); ok {
 					s.try(fa, fp, cm)
-				}
-				for _, b := range singles {
-					if s.done() {
-						return s.bestW
-					}
-					s.try(d.extend(in.plus(b, -1)), fp, cm)
 				}
 			}
 			if s.done() {
@@ -175,6 +189,21 @@ func (pl *planner) largest(p, k int) []int {
 	return leaves
 }
 
+// areaPair is in − leaf b, extended; for a single leaf in (the common
+// case) it is cached.
+func (pl *planner) areaPair(in factor, b int) factor {
+	if len(in.nodes) != 1 {
+		return pl.A.extend(in.plus(b, -1))
+	}
+	key := [2]int{in.nodes[0], b}
+	if f, ok := pl.pairs[key]; ok {
+		return f
+	}
+	f := pl.A.extend(in.plus(b, -1))
+	pl.pairs[key] = f
+	return f
+}
+
 // areaSpread balances the cell's side (in) by several partner leaves, each
 // taking as much as its cells can bear at every corner of fp and the
 // category factor, cheapest first.
@@ -192,12 +221,12 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 			for ik, k := range ks {
 				i := pl.idx(l, p, k)
 				ch := -s.tau * fp.coef[ip] * kc[ik]
-				capL = math.Min(capL, pl.room(i, ch)/math.Abs(ch))
+				capL = min(capL, pl.room(i, ch)/abs(ch))
 				cost += pl.cost(i)
 			}
 		}
 		if capL > eps {
-			opts = append(opts, opt{l, math.Min(capL, 1), cost})
+			opts = append(opts, opt{l, min(capL, 1), cost})
 		}
 	}
 	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
@@ -207,7 +236,7 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 		if left <= 1e-9 {
 			break
 		}
-		g := math.Min(o.cap, left)
+		g := min(o.cap, left)
 		m = m.plus(o.l, -g)
 		left -= g
 	}
@@ -251,7 +280,7 @@ func (s *search) periodFactors() []factor {
 			sum := 0.0
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
-					sum += math.Min(pl.room(cell(l), -s.tau), 1e9)
+					sum += min(pl.room(cell(l), -s.tau), 1e9)
 				}
 			}
 			if sum < math.Abs(s.tau)-eps {
@@ -259,10 +288,63 @@ func (s *search) periodFactors() []factor {
 			}
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
-					m = m.plus(l, -math.Min(pl.room(cell(l), -s.tau), 1e9)/sum)
+					m = m.plus(l, -min(pl.room(cell(l), -s.tau), 1e9)/sum)
 				}
 			}
 			out = append(out, d.extend(m))
+		}
+	}
+	return out
+}
+
+// periodsFor gives, for an aggregate period and a pair of categories, the
+// period's leaves in proportion to what the other category can give up (up)
+// or take (down) there: the pair then fits leaf by leaf.
+func (s *search) periodsFor(cm catMode) []factor {
+	d := s.pl.P
+	if cm.kind != catPair || d.isLeaf[s.p] {
+		return nil
+	}
+	var in factor
+	sum := 0.0
+	for _, l := range d.leaves[s.p] {
+		r := min(s.pl.room(s.pl.idx(s.a, l, cm.other), -s.tau), 1e9)
+		if r > eps {
+			in.nodes = append(in.nodes, l)
+			in.coef = append(in.coef, r)
+			sum += r
+		}
+	}
+	if sum < abs(s.tau)-eps {
+		return nil
+	}
+	for i := range in.coef {
+		in.coef[i] /= sum
+	}
+	out := []factor{d.extend(in)}
+	if !d.top[s.outP] {
+		// balanced within the next period up, where that can bear it
+		for _, anc := range d.contains[d.leaves[s.p][0]] {
+			if d.depth[anc] <= d.depth[s.p] || !containsAll(d.leaves[anc], d.leaves[s.p]) {
+				continue
+			}
+			m := in
+			rest := 0.0
+			for _, l := range d.leaves[anc] {
+				if !slices.Contains(d.leaves[s.p], l) {
+					rest += min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)
+				}
+			}
+			if rest < abs(s.tau)-eps {
+				continue
+			}
+			for _, l := range d.leaves[anc] {
+				if !slices.Contains(d.leaves[s.p], l) {
+					m = m.plus(l, -min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)/rest)
+				}
+			}
+			out = append(out, d.extend(m))
+			break
 		}
 	}
 	return out
@@ -272,7 +354,6 @@ func (s *search) periodFactors() []factor {
 // if it is the cheapest feasible one so far.
 func (s *search) try(fa, fp factor, cm catMode) {
 	pl := s.pl
-	s.tries++
 	tau := s.tau
 	cost := 0.0
 	n := 0
@@ -375,12 +456,12 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 			for ip, p := range fp.nodes {
 				i := pl.idx(a, p, k)
 				ch := s.tau * fa.coef[ia] * fp.coef[ip] * sign
-				capK = math.Min(capK, pl.room(i, ch)/math.Abs(ch))
+				capK = min(capK, pl.room(i, ch)/abs(ch))
 				cost += pl.cost(i)
 			}
 		}
 		if capK > eps {
-			opts = append(opts, opt{k, math.Min(capK, 1), cost})
+			opts = append(opts, opt{k, min(capK, 1), cost})
 		}
 	}
 	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
@@ -390,7 +471,7 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 		if left <= 1e-9 {
 			break
 		}
-		w := math.Min(o.cap, left)
+		w := min(o.cap, left)
 		out = append(out, spreadEntry{o.k, w})
 		left -= w
 		cost += o.cost
