@@ -361,7 +361,7 @@ func (pl *planner) protectOne(c, dir int) error {
 func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string) *witness {
 	w := pl.best(c, dir, amt, exclude)
 	a, p, _ := pl.coords(c)
-	if !pl.A.isLeaf[a] || !pl.P.isLeaf[p] {
+	if (!pl.A.isLeaf[a] || !pl.P.isLeaf[p]) && (w == nil || pl.price(w) > dearWitness) {
 		// an aggregate: moving its leaf cells one by one may hide less
 		if j := pl.joint(c, dir, amt, exclude, avoid); j != nil && (w == nil || pl.price(j) < pl.price(w)) {
 			w = j
@@ -376,6 +376,10 @@ func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string)
 	}
 	return w
 }
+
+// dearWitness is the price above which the planner looks further: more
+// than hiding a few monthly municipal cells.
+const dearWitness = 50
 
 // price is what suppressing a witness's cells costs now.
 func (pl *planner) price(w *witness) float64 {
