@@ -367,7 +367,7 @@ func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string)
 			w = j
 		}
 	}
-	if w != nil {
+	if w != nil && pl.moves(w, c, dir, amt) {
 		return w
 	}
 	w = pl.chain(c, dir, amt, avoid)
@@ -380,6 +380,21 @@ func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string)
 // dearWitness is the price above which the planner looks further: more
 // than hiding a few monthly municipal cells.
 const dearWitness = 50
+
+// moves reports whether witness w moves cell c by amt in direction dir
+// (a safeguard: every witness is built to, and Check verifies it).
+func (pl *planner) moves(w *witness, c, dir int, amt float64) bool {
+	j := slices.Index(w.cells, c)
+	if j < 0 {
+		return false
+	}
+	tmin, tmax := pl.trange(w)
+	lo, hi := reach(pl.x[c], w.coef[j], tmin, tmax)
+	if dir == down {
+		return pl.x[c]-lo >= amt-1e-7
+	}
+	return hi-pl.x[c] >= amt-1e-7
+}
 
 // price is what suppressing a witness's cells costs now.
 func (pl *planner) price(w *witness) float64 {
