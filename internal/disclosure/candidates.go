@@ -601,25 +601,47 @@ func (s *search) exchange(b int) {
 		}
 	}
 	items := []item{in}
-	sum := 0.0
+	// give back from as few months as will do: those of the cell's own
+	// quarter first (its total then stays as well), then the fullest
+	var months []int
 	for _, m := range d.leaves[top] {
-		if !slices.Contains(d.leaves[s.p], m) {
-			sum += pl.x[pl.idx(s.a, m, 0)]
+		if !slices.Contains(d.leaves[s.p], m) && pl.x[pl.idx(s.a, m, 0)] > 0 {
+			months = append(months, m)
 		}
 	}
-	if sum < s.tau-eps {
-		return
+	near := func(m int) bool {
+		for _, q := range d.parent[m0] {
+			if slices.Contains(d.leaves[q], m) {
+				return true
+			}
+		}
+		return false
 	}
-	for _, m := range d.leaves[top] {
+	slices.SortStableFunc(months, func(x, y int) int {
+		if nx, ny := near(x), near(y); nx != ny {
+			if nx {
+				return -1
+			}
+			return 1
+		}
+		return cmpDesc(pl.x[pl.idx(s.a, x, 0)], pl.x[pl.idx(s.a, y, 0)])
+	})
+	left := s.tau
+	for _, m := range months {
+		if left <= eps {
+			break
+		}
 		t := pl.x[pl.idx(s.a, m, 0)]
-		if slices.Contains(d.leaves[s.p], m) || t <= 0 {
-			continue
-		}
-		out := item{m: m, c: -t / sum, k: make([]float64, pl.nK)}
+		g := min(t, left)
+		left -= g
+		out := item{m: m, c: -g / s.tau, k: make([]float64, pl.nK)}
 		for j := range pl.nK {
 			out.k[j] = pl.x[pl.idx(s.a, m, j)] / t
 		}
 		items = append(items, out)
+	}
+	if left > eps {
+		return
 	}
 	// V on (period, category), then W = (e_a − e_b) ⊗ V
 	v := map[[2]int]float64{}
