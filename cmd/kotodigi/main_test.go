@@ -171,21 +171,34 @@ func rawConn(t *testing.T, tg testdb.Target) *sql.DB {
 	return conn
 }
 
-func TestServeShutsDownGracefully(t *testing.T) {
-	tg := testdb.Targets(t)[0]
+// serveInBackground runs `kotodigi serve` with args on a free loopback
+// address; stop ends it as SIGTERM would and returns what serve returned.
+// Read out and errOut only after stop.
+func serveInBackground(t *testing.T, args ...string) (addr string, out, errOut *bytes.Buffer, stop func() error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var out, errOut bytes.Buffer
+	out, errOut = &bytes.Buffer{}, &bytes.Buffer{}
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--db", tg.URL, "--addr", addr}, strings.NewReader(""), &out, &errOut)
+		done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), out, errOut)
 	}()
+	return addr, out, errOut, func() error {
+		cancel()
+		return <-done
+	}
+}
+
+func TestServeShutsDownGracefully(t *testing.T) {
+	tg := testdb.Targets(t)[0]
+	addr, out, errOut, stop := serveInBackground(t, "--demo", "--db", tg.URL)
 	var resp *http.Response
+	var err error
 	for i := 0; i < 200; i++ {
 		resp, err = http.Get("http://" + addr + "/healthz")
 		if err == nil {
@@ -200,8 +213,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz: %d", resp.StatusCode)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after SIGTERM-equivalent", err)
 	}
 	if !strings.Contains(errOut.String(), "http://"+addr+"/") || !strings.Contains(errOut.String(), "worker@helsinki.demo") {
@@ -320,25 +332,13 @@ func TestSealedServeAndVerify(t *testing.T) {
 		if _, _, err := cli(t, "", "serve", "--db="+tg.URL, "--audit-heads-dir="+heads); err == nil || !strings.Contains(err.Error(), "needs the audit key") {
 			t.Fatalf("heads without a key: %v", err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		var out, errOut bytes.Buffer
-		go func() {
-			done <- run(ctx, append([]string{"serve", "--addr", addr, "--audit-heads-dir", heads}, keyed...), strings.NewReader(""), &out, &errOut)
-		}()
+		_, out, errOut, stop := serveInBackground(t, append([]string{"--audit-heads-dir", heads}, keyed...)...)
 		var files []string
 		for i := 0; i < 400 && len(files) == 0; i++ {
 			time.Sleep(50 * time.Millisecond)
 			files, _ = filepath.Glob(filepath.Join(heads, "*.json"))
 		}
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
 		if len(files) != 1 {
