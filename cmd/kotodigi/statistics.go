@@ -32,8 +32,12 @@ func statisticsRefresh(ctx context.Context, args []string, stdout, stderr io.Wri
 	if *threshold < 2 {
 		return fmt.Errorf("--statistics-threshold must be at least 2")
 	}
+	key, err := c.auditKey()
+	if err != nil {
+		return err
+	}
 	s, err := store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
-		MigrateDB: c.migrateDB, Indicators: store.IndicatorOptions{Threshold: *threshold}})
+		MigrateDB: c.migrateDB, AuditKey: key, Indicators: store.IndicatorOptions{Threshold: *threshold}})
 	if err != nil {
 		return err
 	}

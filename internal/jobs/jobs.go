@@ -5,6 +5,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -42,6 +43,10 @@ type Config struct {
 	Mail *mail.Sender
 	// StatisticsEvery is how often the indicators are refreshed (default 15 min).
 	StatisticsEvery time.Duration
+	// PublishAuditHeads, when set, publishes the audit trail's signed heads
+	// every AuditHeadsEvery (default 1 h).
+	PublishAuditHeads func(ctx context.Context) error
+	AuditHeadsEvery   time.Duration
 }
 
 // DefaultStatisticsEvery is the default interval of the indicator refresh:
@@ -86,6 +91,10 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 			_, err := s.RefreshIndicators(ctx, store.Actor{Operator: "job"})
 			return cursor, err
 		}},
+	}
+	if cfg.PublishAuditHeads != nil {
+		r.tasks = append(r.tasks, Task{Name: "audit_heads", Every: cmp.Or(cfg.AuditHeadsEvery, time.Hour), Lease: 5 * time.Minute,
+			Run: func(ctx context.Context, cursor int64) (int64, error) { return cursor, cfg.PublishAuditHeads(ctx) }})
 	}
 	if cfg.Mail.Enabled() {
 		r.tasks = append(r.tasks, Task{Name: "mail", Every: 30 * time.Second, Lease: 5 * time.Minute, Run: func(ctx context.Context, cursor int64) (int64, error) {
