@@ -51,6 +51,9 @@ type Options struct {
 	Access AccessPolicy
 	// Cases sets the limits and deadlines of case records (DefaultCasePolicy where zero).
 	Cases CasePolicy
+	// MigrateDB, when set, is the database URL (the schema owner) that Open
+	// migrates through; it is used for nothing else (see Open).
+	MigrateDB string
 }
 
 // Store is the data-access layer.
