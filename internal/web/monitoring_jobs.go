@@ -27,7 +27,9 @@ type jobView struct {
 	LastError, LastErrorAt string
 	Lag, NextRun           string
 	Running                bool
-	Cursor                 int64
+	// FollowsTrail: the job examines the audit trail (a cursor and a lag).
+	FollowsTrail bool
+	Cursor       int64
 }
 
 func (h *handler) monitoringJobs(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +56,7 @@ func (h *handler) monitoringJobs(w http.ResponseWriter, r *http.Request) {
 		if j.LastError != nil {
 			v.LastError = *j.LastError
 		}
+		v.FollowsTrail = j.Lag != nil || j.Cursor > 0
 		if j.Lag != nil {
 			v.Lag = page.T("jobs.lag_value", strconv.FormatInt(j.Lag.Events, 10), h.duration(req.Lang, j.Lag.Behind))
 		}
