@@ -382,6 +382,7 @@ func TestLogMonitoringFindsEveryRuleThroughTheJobLoop(t *testing.T) {
 		leaving := e.signIn("leaving@hel.example")
 		e.view(leaving, "l-1", clients[1].ID)
 		e.runMonitoring()
+
 		// Tuesday 23:30 and Saturday 11:00: work at night and at a weekend.
 		e.at(2026, time.March, 10, 23, 30)
 		night := e.signIn("night@hel.example")

@@ -14,22 +14,14 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	_ "time/tzdata" // Europe/Helsinki on machines without zoneinfo
 
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/calendar"
 	"github.com/kotodigi/kotodigi/internal/model"
 )
 
 // finland is the time zone of unusual hours and of grants' last days.
-var finland = mustLoadLocation("Europe/Helsinki")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var finland = calendar.Finland
 
 // AnomalyRules are the thresholds of log monitoring (documented in the
 // README; set with --anomaly-rules). A zero field takes its default.

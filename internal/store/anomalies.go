@@ -317,20 +317,25 @@ func anomalyEvidence(ctx context.Context, tx *db.Tx, list []Anomaly) error {
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			list[i].EventIDs = append(list[i].EventIDs, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if list[i].EventIDs, err = scanInt64s(rows); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// scanInt64s reads a one-column result of numbers (ids) and closes rows.
+func scanInt64s(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 func timePtr(t sql.NullTime) *time.Time {

@@ -11,25 +11,17 @@ import (
 	"errors"
 	"log/slog"
 	"time"
-	_ "time/tzdata" // Europe/Helsinki on machines without zoneinfo
 
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/calendar"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/refdata"
 )
 
 // Finland is the time zone in which dates (today, validity) are judged.
-var Finland = mustLoadLocation("Europe/Helsinki")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var Finland = calendar.Finland
 
 // Options configure a Store.
 type Options struct {
