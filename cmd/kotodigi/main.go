@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/accessreview"
 	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
@@ -201,7 +202,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
-		Cases: cases, Access: store.AccessPolicy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB})
+		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB})
 	if err != nil {
 		return err
 	}

@@ -149,22 +149,7 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
 			// Someone holds this identity (or this import row) already.
-			var existing, existingMuni string
-			var existingSys, existingSID sql.NullString
-			err := s.national(ctx, tx, actor, func() error {
-				return tx.QueryRow(ctx, `SELECT id, municipality_code, source_system, source_id FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
-				OR (municipality_code = $3 AND source_system = $4 AND source_id = $5) LIMIT 1`,
-					nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni, &existingSys, &existingSID)
-			})
-			if err != nil {
-				return err
-			}
-			ev.ClientID = existing
-			ev.Detail = "duplicate"
-			if prov.System != "" && existingMuni == n.Municipality && existingSys.String == prov.System && existingSID.String == prov.SourceID {
-				return s.deny(ctx, tx, ev, errAlreadyImported{muni: existingMuni})
-			}
-			return s.deny(ctx, tx, ev, duplicateError(existingMuni))
+			return s.refuseDuplicate(ctx, tx, actor, ev, n, prov)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO jobseeker_statuses (client_id, jobseeker, valid_from, recorded_by) VALUES ($1, $2, $3, $4)`,
 			id, n.Jobseeker, now, actor.accountID()); err != nil {
@@ -182,6 +167,31 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		return nil
 	})
 	return out, err
+}
+
+// refuseDuplicate records a registration refused because someone holds the
+// identity (or the import row) already; the denied event names that client.
+func (s *Store) refuseDuplicate(ctx context.Context, tx *db.Tx, actor Actor, ev audit.Event, n model.ClientFields, prov Provenance) error {
+	var sys, sid any
+	if prov.System != "" {
+		sys, sid = prov.System, prov.SourceID
+	}
+	var existing, existingMuni string
+	var existingSys, existingSID sql.NullString
+	err := s.national(ctx, tx, actor, func() error {
+		return tx.QueryRow(ctx, `SELECT id, municipality_code, source_system, source_id FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
+		OR (municipality_code = $3 AND source_system = $4 AND source_id = $5) LIMIT 1`,
+			nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni, &existingSys, &existingSID)
+	})
+	if err != nil {
+		return err
+	}
+	ev.ClientID = existing
+	ev.Detail = "duplicate"
+	if prov.System != "" && existingMuni == n.Municipality && existingSys.String == prov.System && existingSID.String == prov.SourceID {
+		return s.deny(ctx, tx, ev, errAlreadyImported{muni: existingMuni})
+	}
+	return s.deny(ctx, tx, ev, duplicateError(existingMuni))
 }
 
 type errAlreadyImported struct{ muni string }

@@ -12,7 +12,7 @@ import (
 // transferPage confirms handing a client over to another responsible
 // municipality, with the reason. Afterwards the new municipality is
 // responsible; the previous one may still read the client for a while
-// (store.CasePolicy.ReadAfterTransferDays) but record nothing.
+// (casepolicy.Policy.ReadAfterTransferDays) but record nothing.
 type transferPage struct {
 	caseFormPage
 	// Municipality is the current responsible municipality.
