@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/store"
@@ -208,19 +206,12 @@ func TestMonitoringSurvivesRepeatedSignInsAndRevokedGrants(t *testing.T) {
 	})
 }
 
-// view is one client page view: the client, its history and its timeline
-// in one request, as the web page reads them.
+// view is one client page view (one store call, one client.read).
 func (e *monitoringEnv) view(a store.Actor, request string, clientID string) {
 	e.t.Helper()
 	a.Meta.RequestID = request
-	if _, err := e.s.ClientByID(e.ctx, a, clientID); err != nil {
+	if _, err := e.s.ClientView(e.ctx, a, clientID); err != nil {
 		e.t.Fatalf("%s views a client: %v", a.Principal.Email, err)
-	}
-	if _, err := e.s.ClientHistory(e.ctx, a, clientID); err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.s.Timeline(e.ctx, a, clientID); err != nil {
-		e.t.Fatal(err)
 	}
 }
 
@@ -285,7 +276,7 @@ func seen(list []store.Anomaly) []string {
 // summer) of realistic work through the real job loop, one run a minute
 // after each step, and checks what a log monitor sees: every rule fires for
 // the account that did it, once, and nobody else is reported. Accounts sign
-// in again and again, reads are page views (three audited reads each), a
+// in again and again, reads are page views, a
 // burst of reads and one of reads without work span two runs, a denied
 // reader tries five times, a worker works at night and on a Saturday, one
 // search shows 35 clients, an account signs in after a summer away, one
@@ -420,7 +411,7 @@ func TestLogMonitoringFindsEveryRuleThroughTheJobLoop(t *testing.T) {
 		for _, a := range got {
 			switch a.Rule {
 			case "many_reads":
-				// 55 page views: each page's three reads count once.
+				// 55 page views.
 				if a.SummaryArgs[0] != "55" || a.Severity != "high" || len(a.EventIDs) != 55 {
 					t.Errorf("many_reads: %v, severity %s, %d events", a.SummaryArgs, a.Severity, len(a.EventIDs))
 				}
@@ -448,25 +439,6 @@ func TestLogMonitoringFindsEveryRuleThroughTheJobLoop(t *testing.T) {
 	})
 }
 
-// rawDB opens the test database directly, as its owner, to break it.
-func rawDB(t *testing.T, tg testdb.Target) *sql.DB {
-	t.Helper()
-	dialect, dsn, err := db.ParseTarget(tg.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	driver := "pgx"
-	if dialect == db.SQLite {
-		driver = "sqlite"
-	}
-	raw, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
-}
-
 // TestFailingJobIsNeverSilent: when the anomaly job fails, every run says so
 // in the log with a description of the error; the job keeps its last error,
 // its failures in a row and how far behind it is; after MaxFailures runs
@@ -480,7 +452,7 @@ func TestFailingJobIsNeverSilent(t *testing.T) {
 		e.grant("night@hel.example", "091", "worker", nil)
 		night := e.signIn("night@hel.example")
 		c := e.register(night, "091", 7, "Virtanen")
-		raw := rawDB(t, tg)
+		raw := tg.Raw(t)
 		if _, err := raw.Exec(`ALTER TABLE anomalies RENAME TO anomalies_away`); err != nil {
 			t.Fatal(err)
 		}
@@ -542,7 +514,7 @@ func TestJobErrorsNeverQuoteData(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := "Virtanen " + *c.PersonalIdentityCode
-	if _, err := rawDB(t, tg).Exec(`UPDATE audit_events SET result_count = $1 WHERE action = 'client.search'`, secret); err != nil {
+	if _, err := tg.Raw(t).Exec(`UPDATE audit_events SET result_count = $1 WHERE action = 'client.search'`, secret); err != nil {
 		t.Fatal(err)
 	}
 	e.advance(time.Minute)
