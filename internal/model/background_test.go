@@ -43,9 +43,9 @@ func TestSexFromIdentityCode(t *testing.T) {
 func TestBackgroundNormalize(t *testing.T) {
 	d := func(s string) *Date { x, _ := ParseDate(s); return &x }
 	tests := []struct {
-		name string
-		edit func(*ClientFields)
-		want string // field errors, or "" for none
+		name  string
+		edit  func(*ClientFields)
+		want  string // field errors, or "" for none
 		check func(ClientFields) bool
 	}{
 		{"nothing told: all unknown but the sex from the code", func(*ClientFields) {}, "", func(n ClientFields) bool {

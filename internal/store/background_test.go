@@ -117,7 +117,6 @@ func TestClientBackgroundWithoutCode(t *testing.T) {
 	})
 }
 
-
 func deref(s *string) string {
 	if s == nil {
 		return ""
