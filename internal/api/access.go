@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,12 +70,27 @@ func (a *API) updateGrant(w http.ResponseWriter, r *http.Request) {
 		a.srv.Problem(w, r, err)
 		return
 	}
-	var in store.GrantPatch
+	var in struct {
+		Role       *string         `json:"role"`
+		Task       *string         `json:"task"`
+		ValidUntil json.RawMessage `json:"valid_until"`
+	}
 	if err := decode(r, &in); err != nil {
 		a.srv.Problem(w, r, err)
 		return
 	}
-	g, err := a.srv.Store().UpdateGrant(r.Context(), server.From(r).Actor, id, in)
+	patch := store.GrantPatch{Role: in.Role, Task: in.Task}
+	if in.ValidUntil != nil {
+		// null clears the end date; anything but a date string is refused by
+		// the store (after its access check) as an invalid date.
+		var until *string
+		if err := json.Unmarshal(in.ValidUntil, &until); err != nil {
+			raw := string(in.ValidUntil)
+			until = &raw
+		}
+		patch.ValidUntil = model.Set(until)
+	}
+	g, err := a.srv.Store().UpdateGrant(r.Context(), server.From(r).Actor, id, patch)
 	if err != nil {
 		a.srv.Problem(w, r, err)
 		return

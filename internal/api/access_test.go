@@ -58,6 +58,11 @@ func TestMainUserManagesAccessAndKehaAppointsMainUsers(t *testing.T) {
 		if st, _ := e.do(m, "PATCH", "/api/v1/grants/"+gid, map[string]any{"role": "keha_admin"}); st != 422 {
 			t.Errorf("escalating change: %d", st)
 		}
+		for _, bad := range []any{"2026-02-30", 20261231, "31.12.2026"} {
+			if st, got := e.do(m, "PATCH", "/api/v1/grants/"+gid, map[string]any{"valid_until": bad}); st != 422 || !contains(fieldCodes(got), "valid_until:invalid_date") {
+				t.Errorf("end date %v: %d %v", bad, st, got)
+			}
+		}
 		st, review := e.do(m, "GET", "/api/v1/municipalities/091/grants", nil)
 		if st != 200 {
 			t.Fatalf("review: %d", st)

@@ -8,19 +8,10 @@ import (
 	"time"
 )
 
-// readKey is what many_reads counts as one read: one client per request.
-//
-// This is the per-request de-duplication of client reads, and the only one.
-// A client page reads the client more than once in one request (its data,
-// its history), each a client.read event, yet it is one look at the client.
-// Remove readKey (count every event) once the client page is one store call
-// with one client.read (issue 10, item 5).
-func readKey(e Event) string {
-	if e.Request == "" {
-		return "event:" + strconv.FormatInt(e.ID, 10)
-	}
-	return e.Request + "\x00" + e.Client
-}
+// eachEvent counts every event on its own (client reads, denied attempts):
+// a page reads the client it shows in one store call with one event, so no
+// read needs de-duplicating.
+func eachEvent(e Event) string { return strconv.FormatInt(e.ID, 10) }
 
 // burst is a stretch of an account's events in which some window held at
 // least the threshold of distinct keys.

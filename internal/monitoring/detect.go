@@ -12,11 +12,10 @@ import (
 	"github.com/kotodigi/kotodigi/internal/model"
 )
 
-// manyReads: more than ManyReads reads (one per client and request) within
-// ManyReadsWindow.
+// manyReads: more than ManyReads client reads within ManyReadsWindow.
 func (r AnomalyRules) manyReads(earlier, batch []Event) []Finding {
 	var out []Finding
-	for _, b := range bursts(filter(earlier, isRead), filter(batch, isRead), r.ManyReadsWindow, r.ManyReads+1, readKey) {
+	for _, b := range bursts(filter(earlier, isRead), filter(batch, isRead), r.ManyReadsWindow, r.ManyReads+1, eachEvent) {
 		out = append(out, Finding{Rule: RuleManyReads, Severity: High, Dedup: fmt.Sprintf("many_reads:%d:%d", b.account, b.start.ID),
 			Account: b.account, Email: b.start.Email, Municipality: firstMunicipality(b.events),
 			Summary: fmt.Sprintf("%d client reads within %s", b.peak, r.ManyReadsWindow),
@@ -42,9 +41,8 @@ func (r AnomalyRules) readsWithoutWork(earlier, batch []Event, worked map[Accoun
 
 // repeatedDenied: at least RepeatedDenied denied attempts within DeniedWindow.
 func (r AnomalyRules) repeatedDenied(earlier, batch []Event) []Finding {
-	each := func(e Event) string { return strconv.FormatInt(e.ID, 10) }
 	var out []Finding
-	for _, b := range bursts(filter(earlier, isDeniedAttempt), filter(batch, isDeniedAttempt), r.DeniedWindow, r.RepeatedDenied, each) {
+	for _, b := range bursts(filter(earlier, isDeniedAttempt), filter(batch, isDeniedAttempt), r.DeniedWindow, r.RepeatedDenied, eachEvent) {
 		out = append(out, Finding{Rule: RuleRepeatedDenied, Severity: Medium, Dedup: fmt.Sprintf("repeated_denied:%d:%d", b.account, b.start.ID),
 			Account: b.account, Email: b.start.Email, Municipality: firstMunicipality(b.events),
 			Summary: fmt.Sprintf("%d denied attempts within %s", b.peak, r.DeniedWindow),

@@ -109,8 +109,7 @@ type Event struct {
 	Denied       bool
 	Client       string // "" when the event names no client
 	Municipality string
-	ResultCount  int    // clients shown by a search or listing
-	Request      string // the request id ("" when none)
+	ResultCount  int // clients shown by a search or listing
 }
 
 // Grant is one of an account's grants, for the grant_edge rule.

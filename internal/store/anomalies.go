@@ -74,7 +74,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules monitoring.AnomalyRul
 // is the condition and order after "WHERE".
 func monitoringEvents(ctx context.Context, tx *db.Tx, where string, args ...any) ([]monitoring.Event, error) {
 	rows, err := tx.Query(ctx, `SELECT id, at, actor_account_id, actor_email, grant_id, action, outcome, client_id, municipality_code,
-		result_count, request_id FROM audit_events WHERE `+where, args...)
+		result_count FROM audit_events WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func monitoringEvents(ctx context.Context, tx *db.Tx, where string, args ...any)
 		var account, grant, count sql.NullInt64
 		var action, outcome string
 		var client, muni sql.NullString
-		if err := rows.Scan(&e.ID, &e.At, &account, &e.Email, &grant, &action, &outcome, &client, &muni, &count, &e.Request); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &account, &e.Email, &grant, &action, &outcome, &client, &muni, &count); err != nil {
 			return nil, err
 		}
 		e.At = e.At.UTC()

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -194,12 +193,13 @@ func (s *Store) GrantReview(ctx context.Context, actor Actor, muni string) ([]Gr
 	return out, err
 }
 
-// GrantPatch changes a grant; nil members stay as they are. ValidUntil is a
-// raw JSON value so that null can clear the end date.
+// GrantPatch changes a grant; nil members and a ValidUntil that is not Set
+// stay as they are. ValidUntil is the end date as given ("YYYY-MM-DD"); Set
+// with nil clears it.
 type GrantPatch struct {
-	Role       *string         `json:"role"`
-	Task       *string         `json:"task"`
-	ValidUntil json.RawMessage `json:"valid_until"`
+	Role       *string
+	Task       *string
+	ValidUntil model.Optional[*string]
 }
 
 // UpdateGrant changes a grant's role, task or end date with immediate effect.
@@ -252,9 +252,14 @@ func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, pat
 				changed = append(changed, "task")
 			}
 		}
-		if len(patch.ValidUntil) > 0 {
+		if patch.ValidUntil.Set {
 			var d *model.Date
-			if err := json.Unmarshal(patch.ValidUntil, &d); err != nil {
+			if given := patch.ValidUntil.Value; given != nil {
+				if pd, err := model.ParseDate(*given); err == nil {
+					d = &pd
+				}
+			}
+			if patch.ValidUntil.Value != nil && d == nil {
 				v.Add("valid_until", model.FieldInvalidDate)
 			} else if d != nil && d.Before(s.Today()) {
 				v.Add("valid_until", "date_in_past")

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,8 +47,11 @@ func (h *handler) changeGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	until := strings.TrimSpace(change.values["valid_until"])
 	if until != strings.TrimSpace(r.PostFormValue("current_valid_until")) {
-		d := h.parseOptionalDate(req.Lang, &change.formState, "valid_until")
-		patch.ValidUntil, _ = json.Marshal(d) // null clears the end date
+		if h.parseOptionalDate(req.Lang, &change.formState, "valid_until") != nil {
+			patch.ValidUntil = model.Set(&until)
+		} else {
+			patch.ValidUntil = model.Set[*string](nil) // blank clears the end date
+		}
 	}
 	page := h.grantsForm(r, newFormState())
 	page.values["role"] = string(authz.Worker)
