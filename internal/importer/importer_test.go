@@ -94,3 +94,26 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+func TestBackgroundColumns(t *testing.T) {
+	data := "source_id,personal_identity_code,first_names,last_name,residence_basis_type,service_language,sex,citizenships,mother_tongue,arrival_date,client_group\n" +
+		"1,010190-999W,A,B,citizenship,fi,male,\"SY, TR\",ar,2024-03-15,family_member\n" +
+		"2,020295-998L,A,B,citizenship,fi,,SO KE,,,\n" +
+		"3,020295-998L,A,B,citizenship,fi,,,,2024-02-30,\n"
+	rows, err := readAll(t, data)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	f := rows[0].Fields
+	if *f.Sex != "male" || strings.Join(f.Citizenships, " ") != "SY TR" || *f.MotherTongue != "ar" || f.ArrivalDate.String() != "2024-03-15" ||
+		*f.ClientGroup != "family_member" || rows[0].Err != nil {
+		t.Errorf("row 1: %+v", rows[0])
+	}
+	f = rows[1].Fields
+	if f.Sex != nil || strings.Join(f.Citizenships, " ") != "SO KE" || f.MotherTongue != nil || f.ArrivalDate != nil || f.ClientGroup != nil {
+		t.Errorf("row 2: %+v", rows[1])
+	}
+	if rows[2].Err == nil || !strings.Contains(rows[2].Err.Error(), "arrival_date") {
+		t.Errorf("row 3: %v", rows[2].Err)
+	}
+}
