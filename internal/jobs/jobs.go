@@ -25,6 +25,7 @@ import (
 const (
 	AnomalyDetection = "anomaly_detection"
 	AuditRetention   = "audit_retention"
+	AuditHeads       = "audit_heads"
 	Mail             = "mail"
 )
 
@@ -49,10 +50,13 @@ type Runner struct {
 
 // Config sets the jobs' schedules and rules.
 type Config struct {
-	AnomalyEvery   time.Duration           // default 1 min
-	Rules          monitoring.AnomalyRules // zero fields: monitoring.DefaultAnomalyRules
-	RetentionEvery time.Duration           // default 24 h
-	AuditRetention time.Duration           // default 5 years
+	AnomalyEvery time.Duration           // default 1 min
+	Rules        monitoring.AnomalyRules // zero fields: monitoring.DefaultAnomalyRules
+	// AnomalySettle is how old an audit event must be before log monitoring
+	// examines it (default 30 s; see monitoring.Settled).
+	AnomalySettle  time.Duration
+	RetentionEvery time.Duration // default 24 h
+	AuditRetention time.Duration // default 5 years
 	// Mail sends queued notifications when SMTP is configured.
 	Mail *mail.Sender
 	// StatisticsEvery is how often the indicators are refreshed (default 15 min).
@@ -74,6 +78,9 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 	if cfg.AnomalyEvery == 0 {
 		cfg.AnomalyEvery = time.Minute
 	}
+	if cfg.AnomalySettle == 0 {
+		cfg.AnomalySettle = 30 * time.Second
+	}
 	if cfg.RetentionEvery == 0 {
 		cfg.RetentionEvery = 24 * time.Hour
 	}
@@ -88,10 +95,11 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 	r := &Runner{store: s, instance: hex.EncodeToString(b), log: log}
 	r.tasks = []Task{
 		{Name: AnomalyDetection, Every: cfg.AnomalyEvery, Lease: 10 * time.Minute, Lag: s.AuditLag, Run: func(ctx context.Context, cursor int64) (int64, error) {
-			// Batch after batch until the trail is examined; the cursor
-			// of every completed batch is kept even if a later one fails.
+			// Batch after batch until the settled trail is examined; the
+			// cursor of every completed batch is kept even if a later one fails.
+			until := s.Now().Add(-cfg.AnomalySettle)
 			for {
-				next, _, err := s.DetectAnomalies(ctx, cfg.Rules, cursor, anomalyBatch)
+				next, _, err := s.DetectAnomaliesUntil(ctx, cfg.Rules, cursor, anomalyBatch, until)
 				if err != nil || next == cursor {
 					return cursor, err
 				}
@@ -108,7 +116,7 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 		}},
 	}
 	if cfg.PublishAuditHeads != nil {
-		r.tasks = append(r.tasks, Task{Name: "audit_heads", Every: cmp.Or(cfg.AuditHeadsEvery, time.Hour), Lease: 5 * time.Minute,
+		r.tasks = append(r.tasks, Task{Name: AuditHeads, Every: cmp.Or(cfg.AuditHeadsEvery, time.Hour), Lease: 5 * time.Minute,
 			Run: func(ctx context.Context, cursor int64) (int64, error) { return cursor, cfg.PublishAuditHeads(ctx) }})
 	}
 	if cfg.Mail.Enabled() {

@@ -249,6 +249,22 @@ func (r AnomalyRules) Detect(batch []Event, f Facts) []Finding {
 	return out
 }
 
+// Settled is the part of batch (in id order) that may be examined now: the
+// events before the first one recorded after until. On PostgreSQL,
+// concurrent transactions commit out of id order: one that took event id
+// 100 can commit after one that took 101, and a cursor moved past 101 would
+// never come back for 100. So an event is examined only once it is older
+// than the job's settling time, when the transactions around it have long
+// committed, and no later event is examined before it.
+func Settled(batch []Event, until time.Time) []Event {
+	for i, e := range batch {
+		if e.At.After(until) {
+			return batch[:i]
+		}
+	}
+	return batch
+}
+
 // WorkActions are the actions that record work on a client (authz Work),
 // sorted: reads_without_work asks whether the account did any of them.
 func WorkActions() []authz.Action {

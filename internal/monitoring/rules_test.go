@@ -362,3 +362,18 @@ func TestDetectUsesEveryRuleAndDefaults(t *testing.T) {
 		t.Errorf("rules found %v, want %v", rules, want)
 	}
 }
+
+// TestSettled: the job examines events up to the first one younger than its
+// settling time, never one after it.
+func TestSettled(t *testing.T) {
+	tr := &trail{}
+	until := morning
+	batch := []Event{tr.ev(1, authz.ClientRead, morning.Add(-time.Minute)), tr.ev(1, authz.ClientRead, morning),
+		tr.ev(1, authz.ClientRead, morning.Add(time.Second)), tr.ev(1, authz.ClientRead, morning.Add(-time.Hour))}
+	if got := Settled(batch, until); len(got) != 2 || got[1].ID != batch[1].ID {
+		t.Errorf("settled %v, want the first two events", ids(got))
+	}
+	if got := Settled(batch[2:], until); len(got) != 0 {
+		t.Errorf("settled %v, want none: a later event waits for an earlier young one", ids(got))
+	}
+}

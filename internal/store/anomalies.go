@@ -40,12 +40,20 @@ type Anomaly struct {
 	EventIDs      []int64    `json:"evidence_event_ids"`
 }
 
-// DetectAnomalies examines the audit events after cursor (at most batch of
-// them) by the rules of log monitoring and records what they find. The
-// rules decide (package monitoring); the store reads what they ask for and
-// writes the findings. It returns the new cursor and the number of new
-// anomalies. It is idempotent: an anomaly is recorded once per dedup key.
+// DetectAnomalies examines every audit event after cursor (at most batch of
+// them) by the rules of log monitoring; see DetectAnomaliesUntil.
 func (s *Store) DetectAnomalies(ctx context.Context, rules monitoring.AnomalyRules, cursor int64, batch int) (int64, int, error) {
+	return s.DetectAnomaliesUntil(ctx, rules, cursor, batch, time.Time{})
+}
+
+// DetectAnomaliesUntil examines the audit events after cursor (at most
+// batch of them) that were recorded up to until (zero: all; the anomaly job
+// leaves the newest ones for its next run, see monitoring.Settled) by the
+// rules of log monitoring and records what they find. The rules decide
+// (package monitoring); the store reads what they ask for and writes the
+// findings. It returns the new cursor and the number of new anomalies. It
+// is idempotent: an anomaly is recorded once per dedup key.
+func (s *Store) DetectAnomaliesUntil(ctx context.Context, rules monitoring.AnomalyRules, cursor int64, batch int, until time.Time) (int64, int, error) {
 	var events []monitoring.Event
 	var facts monitoring.Facts
 	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
@@ -54,6 +62,9 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules monitoring.AnomalyRul
 		}
 		var err error
 		events, err = monitoringEvents(ctx, tx, `id > $1 ORDER BY id LIMIT $2`, cursor, batch)
+		if !until.IsZero() {
+			events = monitoring.Settled(events, until)
+		}
 		if err != nil || len(events) == 0 {
 			return err
 		}
