@@ -193,6 +193,9 @@ func (s *Server) base(next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		sw := &statusWriter{ResponseWriter: w}
+		// The mux records the matched pattern on the request it is given
+		// (inner), not on r.
+		inner := r.WithContext(context.WithValue(r.Context(), ctxKey{}, req))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -201,18 +204,28 @@ func (s *Server) base(next http.Handler) http.Handler {
 				// The panic value and stack may hold personal data: log only where it happened.
 				s.log.Error("panic", "request_id", req.ID, "stack", stackLocations(debug.Stack()))
 				if sw.status == 0 {
-					s.problem(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, req)), errors.New("panic"))
+					s.problem(sw, inner, errors.New("panic"))
 				}
 			}
-			pattern := r.Pattern
-			if pattern == "" {
+			pattern := inner.Pattern
+			if pattern == "" || pattern == "/" {
 				pattern = "unmatched"
 			}
-			s.log.Info("request", "id", req.ID, "method", r.Method, "route", pattern, "status", sw.status,
+			s.log.Info("request", "id", req.ID, "method", logMethod(r.Method), "route", pattern, "status", sw.status,
 				"ms", time.Since(start).Milliseconds())
 		}()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, req)))
+		next.ServeHTTP(sw, inner)
 	})
+}
+
+// logMethod is the request method for the access log: a client may send any
+// token of up to the header limit as its method, so unknown ones are "other".
+func logMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // stackLocations keeps only file:line lines of a stack trace (no argument values).

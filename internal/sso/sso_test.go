@@ -8,6 +8,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -179,6 +181,40 @@ func TestIdentityProviderSignInRefusals(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("replayed callback: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestIdentityProviderSignInStaysOnThisSite: the page to go to after signing
+// in through the provider is never another site, however "next" is encoded.
+func TestIdentityProviderSignInStaysOnThisSite(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		r := newRig(t, tg)
+		b, err := os.ReadFile("../server/testdata/hostile_next.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries := map[string]string{"next=/%25252Fevil.example": "/", "next=/%25255Cevil.example": "/", "next=%2Fclients": "/clients"}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			next, err := strconv.Unquote(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			queries["next="+url.QueryEscape(next)] = "/"
+		}
+		for query, want := range queries {
+			r.op.QueueUser(user("sub-123", "wilma@hel.example", true))
+			resp, err := r.browser(t).Get(r.url + sso.StartPath + "?" + query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+				t.Errorf("%s: %d, Location %q, want %q", query, resp.StatusCode, resp.Header.Get("Location"), want)
+			}
 		}
 	})
 }
