@@ -79,12 +79,12 @@ func TestSafeNextKeepsEveryRedirectOnThisSite(t *testing.T) {
 		}
 	}
 	for next, want := range map[string]string{
-		"/clients":                                     "/clients",
+		"/clients": "/clients",
 		"/clients/0b6a0a52-5d2e-4c8e-9a39-4b5e2f3c8a10": "/clients/0b6a0a52-5d2e-4c8e-9a39-4b5e2f3c8a10",
-		"/admin/grants?municipality=091":               "/admin/grants",
-		"/worklist#due":                                "/worklist",
-		"/clients%2Fnew":                               "/clients/new",
-		"/":                                            "/",
+		"/admin/grants?municipality=091":                "/admin/grants",
+		"/worklist#due":                                 "/worklist",
+		"/clients%2Fnew":                                "/clients/new",
+		"/":                                             "/",
 	} {
 		if got := server.SafeNext(next); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", next, got, want)
