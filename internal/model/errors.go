@@ -17,6 +17,7 @@ const (
 	CodeEmploymentAuthority = "recorded_by_employment_authority"
 	CodeConflict            = "conflict"
 	CodeTooManyRequests     = "too_many_requests"
+	CodeBusy                = "busy"
 	CodeInternal            = "internal"
 )
 

@@ -2,15 +2,27 @@ package web_test
 
 import (
 	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/signin"
+	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
+	"github.com/kotodigi/kotodigi/internal/web"
 )
 
 // hostileNext reads the shared list of "next" values that must never lead to
@@ -100,5 +112,109 @@ func TestSignInNeverRedirectsToAnotherSite(t *testing.T) {
 		for next, want := range map[string]string{"/clients": "/clients", "/clients%2Fnew": "/clients/new"} {
 			check("POST /login", next, signIn(next), want)
 		}
+	})
+}
+
+// instance starts another kotodigi instance on the environment's database
+// and returns its address: the sign-in limits hold across instances.
+func (e *env) instance(opts store.Options) string {
+	e.t.Helper()
+	s, err := store.Open(context.Background(), e.target.URL, opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { s.Close() })
+	srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv.Mount(web.Routes(srv))
+	ts := httptest.NewServer(srv.Handler())
+	e.t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// burst sends n sign-ins at once, alternating between the instances, and
+// counts the answers by status.
+func burst(t *testing.T, urls []string, n int, email func(i int) string) map[int]int {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	statuses := map[int]int{}
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			form := url.Values{"email": {email(i)}, "password": {"wrong-password-123"}, "next": {"/"}}
+			res, err := http.PostForm(urls[i%len(urls)]+"/login", form)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			mu.Lock()
+			statuses[res.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return statuses
+}
+
+// TestConcurrentWrongPasswordsAreLimited: 40 wrong passwords sent at once to
+// two instances are checked at most 5 times for one account and at most 20
+// times from one address; every other attempt is answered 429 at once, and
+// afterwards even the right password waits.
+func TestConcurrentWrongPasswordsAreLimited(t *testing.T) {
+	const n = 40
+	opts := store.Options{Sessions: signin.Policy{HashWait: time.Minute}}
+	t.Run("per account", func(t *testing.T) {
+		testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+			e := newEnvWith(t, tg, opts)
+			got := burst(t, []string{e.url, e.instance(opts)}, n, func(int) string { return helsinkiWorker })
+			if got[http.StatusUnauthorized] > signin.DefaultPolicy.MaxFailures || got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != n {
+				t.Errorf("answers by status %v: want at most %d checked (401), the rest 429", got, signin.DefaultPolicy.MaxFailures)
+			}
+			p := e.browser().post("/login", url.Values{"email": {helsinkiWorker}, "password": {password}})
+			if p.status != http.StatusTooManyRequests {
+				t.Errorf("right password after the burst: status %d, want 429", p.status)
+			}
+		})
+	})
+	t.Run("per address", func(t *testing.T) {
+		testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+			e := newEnvWith(t, tg, opts)
+			got := burst(t, []string{e.url, e.instance(opts)}, n, func(i int) string { return fmt.Sprintf("person%d@hel.example", i) })
+			if got[http.StatusUnauthorized] > signin.DefaultPolicy.MaxFailuresPerAddr || got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != n {
+				t.Errorf("answers by status %v: want at most %d checked (401), the rest 429", got, signin.DefaultPolicy.MaxFailuresPerAddr)
+			}
+		})
+	})
+}
+
+// TestSignInWhenPasswordChecksAreBusy: when every password check slot is
+// taken and no one may wait, a sign-in is answered 503 with a translated
+// message and Retry-After, and does not count as a failed attempt.
+func TestSignInWhenPasswordChecksAreBusy(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		gate := signin.NewGate(1, 0, time.Minute)
+		e := newEnvWith(t, tg, store.Options{PasswordGate: gate})
+		entered, release := make(chan struct{}), make(chan struct{})
+		done := make(chan error)
+		go func() { done <- gate.Do(context.Background(), func() { close(entered); <-release }) }()
+		<-entered
+		b := e.browser()
+		for range signin.DefaultPolicy.MaxFailures + 1 {
+			p := b.post("/login", url.Values{"email": {helsinkiWorker}, "password": {password}})
+			if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") == "" {
+				t.Fatalf("busy sign-in: status %d, Retry-After %q", p.status, p.header.Get("Retry-After"))
+			}
+			mustContain(t, "busy sign-in", p.body, `role="alert"`, "Juuri nyt kirjautuu liian moni. Yritä uudelleen muutaman sekunnin kuluttua.")
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		b.signIn(helsinkiWorker)
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/signin"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 	"github.com/kotodigi/kotodigi/internal/web"
@@ -41,6 +42,7 @@ type env struct {
 	srv   *server.Server
 	// locations collects every Location header any browser of this env got.
 	locations []string
+	target    testdb.Target
 }
 
 func newEnv(t *testing.T, tg testdb.Target) *env {
@@ -75,7 +77,7 @@ func newEnvWith(t *testing.T, tg testdb.Target, opts store.Options) *env {
 	srv.Mount(web.Routes(srv))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, store: s, srv: srv}
+	return &env{t: t, url: ts.URL, store: s, srv: srv, target: tg}
 }
 
 // browser is a cookie-keeping client that does not follow redirects.
@@ -543,7 +545,7 @@ func TestTooManyFailedSignInsShowTheWait(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		b := newEnv(t, tg).browser()
 		var p page
-		for range store.DefaultSessionPolicy.MaxFailures + 1 {
+		for range signin.DefaultPolicy.MaxFailures + 1 {
 			p = b.post("/login", url.Values{"email": {helsinkiWorker}, "password": {"wrong-password-123"}})
 		}
 		if p.status != http.StatusTooManyRequests {
