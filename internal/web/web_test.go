@@ -53,6 +53,12 @@ func newEnv(t *testing.T, tg testdb.Target) *env {
 // newEnvWith is newEnv with store options (such as a clock).
 func newEnvWith(t *testing.T, tg testdb.Target, opts store.Options) *env {
 	t.Helper()
+	return newEnvServer(t, tg, opts, server.Config{})
+}
+
+// newEnvServer is newEnvWith with a server configuration.
+func newEnvServer(t *testing.T, tg testdb.Target, opts store.Options, cfg server.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, tg.URL, opts)
 	if err != nil {
@@ -72,7 +78,7 @@ func newEnvWith(t *testing.T, tg testdb.Target, opts store.Options) *env {
 			t.Fatal(err)
 		}
 	}
-	srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := server.New(cfg, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv.Mount(api.Routes(srv))
 	srv.Mount(web.Routes(srv))
 	ts := httptest.NewServer(srv.Handler())
