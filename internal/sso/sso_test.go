@@ -218,3 +218,47 @@ func TestIdentityProviderSignInStaysOnThisSite(t *testing.T) {
 		}
 	})
 }
+
+// TestIdentityProviderClaimsAreBounded: what the provider says is recorded
+// only in bounds: an "e-mail" that is not an address is not looked up or
+// recorded, and a subject longer than OpenID Connect allows is refused.
+func TestIdentityProviderClaimsAreBounded(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		r := newRig(t, tg)
+		for _, u := range []*mockoidc.MockUser{
+			user("sub-1", "Kesä2026!salasana", true),
+			user(strings.Repeat("s", 300), "wilma@hel.example", true),
+		} {
+			r.op.QueueUser(u)
+			c := r.browser(t)
+			resp, err := c.Get(r.url + sso.StartPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%.20q: status %d", u.Subject, resp.StatusCode)
+			}
+		}
+		rows, err := r.s.DB().QueryRead(context.Background(), `SELECT actor_email, detail FROM audit_events WHERE action = 'auth.sign_in' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var email, detail string
+			if err := rows.Scan(&email, &detail); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, email+" | "+detail)
+		}
+		want := " | oidc: no e-mail address from the provider\nwilma@hel.example | oidc: subject or issuer missing or too long"
+		if strings.Join(got, "\n") != want {
+			t.Errorf("sign-in events:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+		}
+		if _, err := r.s.AccountIDByEmail(context.Background(), "wilma@hel.example"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

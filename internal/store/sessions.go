@@ -113,6 +113,7 @@ func (s *Store) reserveSignIn(ctx context.Context, id string, meta RequestMeta) 
 	if err != nil {
 		return 0, err
 	}
+	limited := false
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		var perAccount, perAddr int
 		if err := tx.QueryRow(ctx, `SELECT
@@ -124,18 +125,17 @@ func (s *Store) reserveSignIn(ctx context.Context, id string, meta RequestMeta) 
 		if perAccount <= pol.MaxFailures && perAddr <= pol.MaxFailuresPerAddr {
 			return nil
 		}
+		// The refusal commits: the attempt is removed, the refusal audited.
+		limited = true
 		if _, err := tx.Exec(ctx, `DELETE FROM sign_in_attempts WHERE id = $1`, attempt); err != nil {
 			return err
 		}
 		e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
 		e.ActorEmail, e.Detail = id, "rate limited"
-		if err := s.record(ctx, tx, e); err != nil {
-			return err
-		}
-		return deniedError{&RateLimitedError{RetryAfter: pol.Window}}
+		return s.record(ctx, tx, e)
 	})
-	if d, ok := err.(deniedError); ok {
-		return 0, d.err
+	if err == nil && limited {
+		err = &RateLimitedError{RetryAfter: pol.Window}
 	}
 	return attempt, err
 }

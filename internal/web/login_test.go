@@ -179,6 +179,12 @@ func TestConcurrentWrongPasswordsAreLimited(t *testing.T) {
 			if p.status != http.StatusTooManyRequests {
 				t.Errorf("right password after the burst: status %d, want 429", p.status)
 			}
+			// Every attempt, checked or refused, is in the audit trail.
+			events, err := e.store.AuditEvents(context.Background(), store.OperatorActor(),
+				store.AuditFilter{ActorEmail: helsinkiWorker, Action: "auth.sign_in", Outcome: "denied", Limit: 1000})
+			if err != nil || len(events) != n+1 {
+				t.Errorf("%d denied sign-ins audited (%v), want %d", len(events), err, n+1)
+			}
 		})
 	})
 	t.Run("per address", func(t *testing.T) {
@@ -216,5 +222,57 @@ func TestSignInWhenPasswordChecksAreBusy(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.signIn(helsinkiWorker)
+	})
+}
+
+// TestFailedSignInRecordsOnlyAPlausibleAddress: what is typed into the e-mail
+// field of a failed sign-in is recorded only when it is a plausible e-mail
+// address; a password typed there by mistake, or 200,000 characters, are
+// not stored anywhere (the audit trail says that it was not an address).
+func TestFailedSignInRecordsOnlyAPlausibleAddress(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		ctx := context.Background()
+		typedPassword := "Kesä2026!salasana"
+		long := strings.Repeat("x", 200000) + "@hel.example"
+		for _, typed := range []string{typedPassword, long, " Nobody@Hel.Example "} {
+			p := e.browser().post("/login", url.Values{"email": {typed}, "password": {"wrong-password-123"}})
+			if p.status != http.StatusUnauthorized {
+				t.Fatalf("sign-in as %.20q: status %d", typed, p.status)
+			}
+			mustNotContain(t, "sign-in page", p.body, strings.Repeat("x", 300))
+		}
+		rows, err := e.store.DB().QueryRead(ctx, `SELECT actor_email, detail FROM audit_events WHERE action = 'auth.sign_in' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var email, detail string
+			if err := rows.Scan(&email, &detail); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, email+" | "+detail)
+		}
+		rows.Close()
+		want := []string{" | identifier not an e-mail address", " | identifier not an e-mail address", "nobody@hel.example | wrong credentials"}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("sign-in events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		for _, q := range []string{
+			`SELECT COUNT(*) FROM audit_events WHERE actor_email LIKE '%salasana%' OR detail LIKE '%salasana%' OR LENGTH(actor_email) > 254 OR LENGTH(detail) > 254`,
+			`SELECT COUNT(*) FROM sign_in_attempts WHERE email LIKE '%salasana%' OR LENGTH(email) > 254`,
+		} {
+			rows, err := e.store.DB().QueryRead(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			rows.Next()
+			if err := rows.Scan(&n); err != nil || n != 0 {
+				t.Errorf("%s: %d (%v)", q, n, err)
+			}
+			rows.Close()
+		}
 	})
 }
