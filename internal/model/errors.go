@@ -42,6 +42,7 @@ const (
 	FieldInvalidType            = "invalid_type"
 	FieldInvalidChoice          = "invalid_choice"
 	FieldNotAllowed             = "not_allowed"
+	FieldNoLetters              = "no_letters"
 )
 
 // FieldError is one problem with one input field. Field is the JSON name
