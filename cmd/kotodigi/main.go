@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/accessreview"
 	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
@@ -47,7 +48,8 @@ commands:
   audit heads        print the chains' heads as JSON, to keep outside the database
   import             data migration: --municipality CODE [--dry-run] FILE.csv
 
-every command takes --db (KOTODIGI_DB, default kotodigi.db); run "kotodigi COMMAND -h" for its flags
+every command takes --db (KOTODIGI_DB, default kotodigi.db) and, on PostgreSQL, --migrate-db
+(KOTODIGI_MIGRATE_DB: the schema owner, for migrations only); run "kotodigi COMMAND -h" for its flags
 `
 
 func main() {
@@ -77,12 +79,14 @@ func envDuration(name string, def time.Duration) time.Duration {
 
 // common are the flags every command has.
 type common struct {
-	db string
+	db        string
+	migrateDB string
 }
 
 func newFlags(name string, c *common) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&c.db, "db", env("KOTODIGI_DB", "kotodigi.db"), "database: a file path or sqlite:PATH (embedded SQLite), or postgres://… (env KOTODIGI_DB)")
+	fs.StringVar(&c.migrateDB, "migrate-db", env("KOTODIGI_MIGRATE_DB", ""), "PostgreSQL only: the schema owner's postgres://… URL, used for migrations and nothing else; --db is then the runtime login (env KOTODIGI_MIGRATE_DB; see README)")
 	return fs
 }
 
@@ -199,7 +203,7 @@ func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, err
 }
 
 func open(ctx context.Context, c common) (*store.Store, error) {
-	return store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil))})
+	return store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)), MigrateDB: c.migrateDB})
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -249,11 +253,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
-		Cases: cases, Access: store.AccessPolicy{DormantAfter: *dormantAfter}})
+		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if owner, err := s.DB().SessionCanBecomeOwner(ctx); err != nil {
+		return err
+	} else if owner && !*withDemo {
+		log.Warn("the --db login can become the owner of the audit trail (RESET ROLE): run with a runtime login and --migrate-db (see README, Running on PostgreSQL)")
+	}
 	if *withDemo {
 		if err := demo.Load(ctx, s); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
 
@@ -107,6 +108,51 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 			t.Fatalf("changed event not named: %v", err)
 		}
 	})
+}
+
+// TestProductionSetUpOnPostgreSQL: with --migrate-db naming the schema's
+// owner, every command works with --db as a runtime login that owns nothing
+// (each migrates first, through the owner), and that login cannot migrate by
+// itself but needs not once the schema is up to date.
+func TestProductionSetUpOnPostgreSQL(t *testing.T) {
+	base := os.Getenv("KOTODIGI_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("KOTODIGI_TEST_POSTGRES is not set")
+	}
+	// The application role is cluster-wide; it exists once any schema is migrated.
+	if _, _, err := cli(t, "", "migrate", "--db="+testdb.PostgresSchema(t, base)); err != nil {
+		t.Fatal(err)
+	}
+	owner := testdb.PostgresSchema(t, base)
+	runtime := testdb.RuntimeLogin(t, owner, db.AppRole)
+	if _, _, err := cli(t, "", "migrate", "--db="+runtime); err == nil {
+		t.Fatal("the runtime login created the schema by itself")
+	}
+	both := []string{"--db=" + runtime, "--migrate-db=" + owner}
+	steps := [][]string{
+		{"user", "add", "--email", "w@hel.example", "--name", "Wilma", "--org", "municipality:091"},
+		{"migrate"},
+		{"grant", "add", "--email", "w@hel.example", "--municipality", "091", "--role", "worker", "--task", "§ 14"},
+		{"token", "create", "--email", "w@hel.example"},
+		{"audit", "verify"},
+	}
+	for _, step := range steps {
+		if out, _, err := cli(t, "", append(step, both...)...); err != nil {
+			t.Fatalf("%s: %q %v", strings.Join(step, " "), out, err)
+		}
+	}
+	// Once the schema is up to date, the runtime login alone will do.
+	if _, _, err := cli(t, "", "user", "add", "--db="+runtime, "--email", "v@hel.example", "--name", "Ville", "--org", "municipality:091"); err != nil {
+		t.Fatalf("user add with the runtime login alone: %v", err)
+	}
+	var tables, ownedByRuntime int
+	if err := rawConn(t, testdb.Target{Name: "postgres", URL: owner}).QueryRow(`SELECT count(*), count(*) FILTER (WHERE tableowner = 'kotodigi_test_runtime')
+		FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables, &ownedByRuntime); err != nil {
+		t.Fatal(err)
+	}
+	if tables < 20 || ownedByRuntime != 0 {
+		t.Errorf("%d tables, %d owned by the runtime login", tables, ownedByRuntime)
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -4,8 +4,6 @@ package api
 
 import (
 	_ "embed"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -87,16 +85,9 @@ func (a *API) openAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(openAPIDocument)
 }
 
-// readJSON reads the (size-limited) request body, which must be JSON.
+// readJSON reads the (size-limited) request body, which must not be empty.
 func readJSON(r *http.Request) ([]byte, error) {
-	// The body must be JSON whatever the client calls it; only multipart
-	// uploads are refused outright (bearer tokens make CSRF moot here).
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.HasPrefix(mt, "multipart/") {
-			return nil, model.Errorf(model.CodeBadRequest, "the body must be JSON")
-		}
-	}
-	b, err := io.ReadAll(r.Body)
+	b, err := readBody(r)
 	if err != nil {
 		return nil, err
 	}

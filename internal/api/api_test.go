@@ -476,3 +476,36 @@ func (e *env) raw(t *testing.T, email, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestDuplicateIdentityIsAuditedAgainstItsHolder: changing a client's
+// identity code to one that another municipality's client holds is refused
+// as a duplicate, and the attempt shows in the holder's audit trail (its
+// "who has seen" report), as an attempted registration does.
+func TestDuplicateIdentityIsAuditedAgainstItsHolder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		esp := "worker@espoo.example"
+		_, holder := e.do("worker@hel.example", "POST", "/api/v1/clients", client("010190-999W"))
+		_, own := e.do(esp, "POST", "/api/v1/clients", with(client("020295-998L"), "municipality", "049"))
+		if st, p := e.do(esp, "PATCH", "/api/v1/clients/"+own["id"].(string), map[string]any{"personal_identity_code": "010190-999W", "date_of_birth": nil}); st != 409 || p["municipality"] != "091" {
+			t.Fatalf("PATCH to another municipality's identity code: %d %v", st, p)
+		}
+		if st, p := e.do(esp, "POST", "/api/v1/clients", with(client("010190-999W"), "municipality", "049")); st != 409 {
+			t.Fatalf("POST of another municipality's identity code: %d %v", st, p)
+		}
+		st, got := e.do("main@hel.example", "GET", "/api/v1/audit-events?client_id="+holder["id"].(string), nil)
+		if st != 200 {
+			t.Fatalf("audit events: %d %v", st, got)
+		}
+		seen := map[string]bool{}
+		for _, it := range got["items"].([]any) {
+			ev := it.(map[string]any)
+			if ev["actor_email"] == esp && ev["outcome"] == "denied" {
+				seen[ev["action"].(string)] = true
+			}
+		}
+		if !seen["client.update"] || !seen["client.create"] {
+			t.Errorf("the holder's audit trail shows Espoo's denied attempts %v, want client.update and client.create", seen)
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
@@ -47,7 +48,7 @@ func (c *testClock) tick() { c.mu.Lock(); c.now = c.now.Add(time.Minute); c.mu.U
 
 // newCaseEnv is newEnv with a movable clock, case policy and a few more
 // accounts: a second Helsinki worker and a Vantaa (092) worker.
-func newCaseEnv(t *testing.T, tg testdb.Target, policy store.CasePolicy) (*env, *testClock) {
+func newCaseEnv(t *testing.T, tg testdb.Target, policy casepolicy.Policy) (*env, *testClock) {
 	t.Helper()
 	ctx := context.Background()
 	clock := &testClock{now: testNow}
@@ -196,7 +197,7 @@ func (e *env) auditActions(clientID string) map[string]int {
 
 func TestAssessmentEligibility(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, _ := newCaseEnv(t, tg, store.CasePolicy{})
+		e, _ := newCaseEnv(t, tg, casepolicy.Policy{})
 		w := "worker@hel.example"
 		// First permit 2022-06-01: the window ends 2025-06-01, a Sunday, so
 		// the last possible day is Monday 2025-06-02.
@@ -266,7 +267,7 @@ func TestAssessmentEligibility(t *testing.T) {
 
 func TestPlanRules(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, _ := newCaseEnv(t, tg, store.CasePolicy{})
+		e, _ := newCaseEnv(t, tg, casepolicy.Policy{})
 		w := "worker@hel.example"
 		id := e.register(w, "091", "2025-01-15")
 		other := e.register(w, "091", "2025-01-15")
@@ -371,7 +372,7 @@ func TestPlanRules(t *testing.T) {
 
 func TestPlanLimitsAreConfiguration(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, _ := newCaseEnv(t, tg, store.CasePolicy{FirstPlanMaxMonths: 6, PlansMaxMonths: 9})
+		e, _ := newCaseEnv(t, tg, casepolicy.Policy{FirstPlanMaxMonths: 6, PlansMaxMonths: 9})
 		w := "worker@hel.example"
 		id := e.register(w, "091", "")
 		st, p := e.do(w, "POST", "/api/v1/clients/"+id+"/plans", plan("2026-01-01", "2026-07-02"))
@@ -389,7 +390,7 @@ func TestPlanLimitsAreConfiguration(t *testing.T) {
 
 func TestServicesAndJobseekers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, clock := newCaseEnv(t, tg, store.CasePolicy{})
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
 		w := "worker@hel.example"
 		id := e.register(w, "091", "2025-03-01")
 		path := "/api/v1/clients/" + id + "/services"
@@ -481,7 +482,7 @@ func TestServicesAndJobseekers(t *testing.T) {
 
 func TestTimelineOrder(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, clock := newCaseEnv(t, tg, store.CasePolicy{})
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
 		w := "worker@hel.example"
 		id := e.register(w, "091", "2025-03-01")
 		base := "/api/v1/clients/" + id
@@ -544,7 +545,7 @@ func TestTimelineOrder(t *testing.T) {
 
 func TestTransfer(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, clock := newCaseEnv(t, tg, store.CasePolicy{})
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
 		w, v, espoo := "worker@hel.example", "viewer@hel.example", "worker@espoo.example"
 		id := e.register(w, "091", "2025-03-01")
 		base := "/api/v1/clients/" + id
@@ -652,7 +653,7 @@ func TestTransfer(t *testing.T) {
 
 func TestTransferReadPeriodIsConfiguration(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, clock := newCaseEnv(t, tg, store.CasePolicy{ReadAfterTransferDays: 10})
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{ReadAfterTransferDays: 10})
 		id := e.register("worker@hel.example", "091", "")
 		st, tr := e.do("worker@hel.example", "POST", "/api/v1/clients/"+id+"/transfer", map[string]any{"municipality": "049", "reason": "Moved"})
 		if st != 201 || tr["read_until"] != "2026-12-05" {
@@ -669,7 +670,7 @@ func TestTransferReadPeriodIsConfiguration(t *testing.T) {
 // date on a weekend or holiday moves to the next business day.
 func TestWorklist(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, clock := newCaseEnv(t, tg, store.CasePolicy{})
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
 		w, w2 := "worker@hel.example", "worker2@hel.example"
 		clock.set("2026-11-01")
 		post := func(who, path string, body any) map[string]any {
@@ -818,7 +819,7 @@ func TestWorklist(t *testing.T) {
 // allowed for the worker and denied for another municipality's worker.
 func TestCaseRecordAudit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, _ := newCaseEnv(t, tg, store.CasePolicy{})
+		e, _ := newCaseEnv(t, tg, casepolicy.Policy{})
 		w, outsider := "worker@hel.example", "worker@vantaa.example"
 		id := e.register(w, "091", "2025-03-01")
 		base := "/api/v1/clients/" + id
@@ -862,7 +863,7 @@ func TestCaseRecordAudit(t *testing.T) {
 // were recorded, for a viewer too; another client's record is not found.
 func TestCaseRecordsReadBack(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, _ := newCaseEnv(t, tg, store.CasePolicy{})
+		e, _ := newCaseEnv(t, tg, casepolicy.Policy{})
 		w, v := "worker@hel.example", "viewer@hel.example"
 		id := e.register(w, "091", "2025-06-01")
 		other := e.register(w, "091", "2025-06-01")
@@ -884,6 +885,41 @@ func TestCaseRecordsReadBack(t *testing.T) {
 			}
 			if st, _ := e.do(w, "GET", "/api/v1/clients/"+other+"/"+tc.kind+"/"+created["id"].(string), nil); st != 404 {
 				t.Errorf("%s through another client: %d, want 404", tc.kind, st)
+			}
+		}
+	})
+}
+
+// TestMalformedCaseBodyAfterAccessCheck: a body that does not decode is
+// refused only after the access check, so another municipality's worker
+// gets 404 (and the attempt is audited) whatever the body holds; the
+// client's own worker is told the body is wrong.
+func TestMalformedCaseBodyAfterAccessCheck(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, _ := newCaseEnv(t, tg, casepolicy.Policy{})
+		w, outsider := "worker@hel.example", "worker@vantaa.example"
+		id := e.register(w, "091", "2025-03-01")
+		_, p := e.do(w, "POST", "/api/v1/clients/"+id+"/plans", plan("2026-01-01", "2026-12-31"))
+		base := "/api/v1/clients/" + id
+		for _, c := range []struct{ method, path, action string }{
+			{"POST", base + "/assessments", "assessment.create"},
+			{"POST", base + "/plans", "plan.create"},
+			{"POST", base + "/plans/" + p["id"].(string) + "/reviews", "plan.review"},
+			{"POST", base + "/services", "service.create"},
+			{"POST", base + "/transfer", "client.transfer"},
+			{"PATCH", base, "client.update"},
+		} {
+			for _, body := range []string{`{"date":`, `{"no_such_member": 1}`} {
+				before := e.auditActions(id)
+				if st, got := e.do(outsider, c.method, c.path, body); st != 404 {
+					t.Errorf("%s %s %s as an outsider: %d %v", c.method, c.path, body, st, got)
+				}
+				if after := e.auditActions(id); after[c.action+"/denied"] != before[c.action+"/denied"]+1 {
+					t.Errorf("%s %s %s as an outsider: not audited (%v → %v)", c.method, c.path, body, before, after)
+				}
+				if st, got := e.do(w, c.method, c.path, body); st != 400 && st != 422 {
+					t.Errorf("%s %s %s: %d %v, want 400 or 422", c.method, c.path, body, st, got)
+				}
 			}
 		}
 	})

@@ -28,6 +28,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
@@ -309,8 +310,8 @@ func TestOpenAPIEnumerations(t *testing.T) {
 		"#/components/schemas/Service/properties/attendance/enum":                    model.Attendances,
 		"#/components/schemas/ServiceInput/properties/attendance/enum":               model.Attendances,
 		"#/components/schemas/AssessmentInput/properties/eligibility_exception/enum": {model.EligibilityTraffickingVictim},
-		"#/components/schemas/WorklistItem/properties/kind/enum": {store.WorkPlanPreparation, store.WorkServiceGuidance,
-			store.WorkReviewDue, store.WorkPlanEnding, store.WorkEligibilityClosing},
+		"#/components/schemas/WorklistItem/properties/kind/enum": {casepolicy.PlanPreparation, casepolicy.ServiceGuidance,
+			casepolicy.ReviewDue, casepolicy.PlanEnding, casepolicy.EligibilityClosing},
 	} {
 		if got := enum(ptr); !oaSameSet(got, want) {
 			t.Errorf("%s = %v, want %v", ptr, got, want)

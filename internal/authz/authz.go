@@ -181,6 +181,11 @@ func (a Action) PersonalData() bool { return Rules[a].PersonalData }
 // Work reports whether action a records work on a client.
 func (a Action) Work() bool { return Rules[a].Work }
 
+// Read reports whether action a only reads a client's personal data (personal
+// data, not work). A read is also allowed to a municipality that transferred
+// the client away, during the transfer's read period (store.grantFilter).
+func (a Action) Read() bool { r := Rules[a]; return r.PersonalData && !r.Work }
+
 // Grant is an active access right from a municipality.
 type Grant struct {
 	ID           int64       `json:"id"`

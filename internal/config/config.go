@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/store"
 )
 
@@ -63,8 +64,8 @@ func durationTo(dst *time.Duration) func(string) error {
 
 // CasePolicy parses deadline settings over the defaults, e.g.
 // "plan_preparation_months=3,service_guidance_months=6".
-func CasePolicy(spec string) (store.CasePolicy, error) {
-	p := store.DefaultCasePolicy
+func CasePolicy(spec string) (casepolicy.Policy, error) {
+	p := casepolicy.Default
 	err := parse(spec, map[string]func(string) error{
 		"eligibility_years":        intTo(&p.EligibilityYears),
 		"eligibility_warn_days":    intTo(&p.EligibilityWarnDays),

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kotodigi/kotodigi/internal/store"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 )
 
 func TestCasePolicy(t *testing.T) {
 	p, err := CasePolicy("")
-	if err != nil || p != store.DefaultCasePolicy {
+	if err != nil || p != casepolicy.Default {
 		t.Fatalf("empty: %+v %v", p, err)
 	}
 	p, err = CasePolicy(" plan_preparation_months=3, read_after_transfer_days = 60 ")

@@ -12,6 +12,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -121,6 +124,129 @@ func Open(ctx context.Context, target string) (*DB, error) {
 		return nil, fmt.Errorf("%s: cannot connect: %w", dialect, err)
 	}
 	return d, nil
+}
+
+// OpenReadOnly connects to the database named by target for reading only,
+// without creating or migrating anything: SQLite is opened read-only (the
+// file must exist), and on PostgreSQL every transaction is read-only and runs
+// as AppRole where the connecting role may become it (the runtime login of a
+// production set-up has no rights of its own). For `kotodigi audit verify`.
+func OpenReadOnly(ctx context.Context, target string) (*DB, error) {
+	dialect, dsn, err := ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{Dialect: dialect, dsn: dsn}
+	switch dialect {
+	case Postgres:
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+		pool := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+			// Best effort: an auditor's own role may read the trail itself.
+			_, _ = c.Exec(ctx, "SET ROLE "+AppRole)
+			return nil
+		}))
+		pool.SetMaxOpenConns(2)
+		d.write, d.read = pool, pool
+	case SQLite:
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("sqlite: no database at %s", dsn)
+		}
+		q := url.Values{}
+		for _, p := range []string{"busy_timeout(10000)", "query_only(1)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("mode", "ro")
+		q.Set("_txlock", "deferred")
+		q.Set("_time_format", "sqlite")
+		r, err := sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(1)
+		d.write, d.read = r, r
+	}
+	if err := d.read.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%s: cannot connect: %w", dialect, err)
+	}
+	return d, nil
+}
+
+// LatestMigration is the version of the newest migration of dialect.
+func LatestMigration(dialect Dialect) (int64, error) {
+	entries, err := fs.ReadDir(migrations, "migrations/"+string(dialect))
+	if err != nil {
+		return 0, err
+	}
+	var latest int64
+	for _, e := range entries {
+		name := path.Base(e.Name())
+		num, _, ok := strings.Cut(name, "_")
+		if !ok || !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		v, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: %w", name, err)
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
+}
+
+// ErrNotMigrated is returned by CheckMigrated for a database whose schema is
+// missing or older than this program's migrations.
+var ErrNotMigrated = errors.New("the database is not migrated")
+
+// CheckMigrated reads, without changing anything, whether every migration of
+// this program has been applied; if not, the error wraps ErrNotMigrated.
+func (d *DB) CheckMigrated(ctx context.Context) error {
+	latest, err := LatestMigration(d.Dialect)
+	if err != nil {
+		return err
+	}
+	var have int64
+	err = d.InReadTx(ctx, func(tx *Tx) error {
+		var exists bool
+		q := `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version')`
+		if d.Dialect == Postgres {
+			q = `SELECT to_regclass('goose_db_version') IS NOT NULL`
+		}
+		if err := tx.QueryRow(ctx, q).Scan(&exists); err != nil || !exists {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version`).Scan(&have)
+	})
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if have < latest {
+		return fmt.Errorf("%w (schema version %d, this program needs %d; run kotodigi migrate)", ErrNotMigrated, have, latest)
+	}
+	return nil
+}
+
+// SessionCanBecomeOwner reports whether the role this PostgreSQL connection
+// signed in as could take the rights of the audit trail's owner (it is the
+// owner, a member of it, or a superuser): then RESET ROLE undoes AppRole, and
+// the application could rewrite the trail. A production set-up signs in as a
+// login that is only a member of AppRole (README, "Running on PostgreSQL").
+// Always false on SQLite.
+func (d *DB) SessionCanBecomeOwner(ctx context.Context) (bool, error) {
+	if d.Dialect != Postgres {
+		return false, nil
+	}
+	var can bool
+	err := d.InReadTx(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT pg_has_role(session_user, c.relowner, 'MEMBER')
+			OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
+			FROM pg_class c WHERE c.oid = 'audit_events'::regclass`).Scan(&can)
+	})
+	return can, err
 }
 
 // UseAppRole switches PostgreSQL to a pool whose every connection runs as

@@ -132,16 +132,17 @@ func cases(ctx context.Context, s *store.Store, actor store.Actor, c model.Clien
 	if assessed.After(today) {
 		assessed = today
 	}
-	preparer := `[{"name": "Helmi Työntekijä", "contact": "kotoutuminen@example.invalid"}]`
+	preparers := []model.Preparer{{Name: "Helmi Työntekijä", Contact: "kotoutuminen@example.invalid"}}
 	if lang == "sv" {
-		preparer = `[{"name": "Vera Arbetare", "contact": "integration@example.invalid"}]`
+		preparers = []model.Preparer{{Name: "Vera Arbetare", Contact: "integration@example.invalid"}}
 	}
-	body := fmt.Sprintf(`{"date": %q, "content": {"literacy": "literate", "finnish_level": "A1", "education": "Secondary school",
-		"work_history": "Shop assistant", "service_needs": "Language training, guidance to work", "integration_plan_needed": true},
-		"specifying_measures": "Language test at the adult education centre", "planned_plan_date": %q, "preparers": %s,
-		"sources": ["client", "migri"], "wellbeing_county_participated": false, "eligibility_exception": null}`,
-		assessed, assessed.AddDate(0, 1, 0), preparer)
-	if _, err := s.CreateAssessment(ctx, actor, c.ID, []byte(body)); err != nil {
+	date := func(d model.Date) *string { s := d.String(); return &s }
+	needed, literate, a1 := true, "literate", "A1"
+	if _, err := s.CreateAssessment(ctx, actor, c.ID, model.AssessmentInput{Date: date(assessed),
+		Content: &model.AssessmentContent{Literacy: &literate, FinnishLevel: &a1, Education: "Secondary school",
+			WorkHistory: "Shop assistant", ServiceNeeds: "Language training, guidance to work", IntegrationPlanNeeded: &needed},
+		SpecifyingMeasures: "Language test at the adult education centre", PlannedPlanDate: date(assessed.AddDate(0, 1, 0)),
+		Preparers: preparers, Sources: []string{"client", "migri"}}); err != nil {
 		return err
 	}
 	if i%4 == 2 {
@@ -151,23 +152,23 @@ func cases(ctx context.Context, s *store.Store, actor store.Actor, c model.Clien
 	if start.After(today) {
 		start = today
 	}
-	plan := fmt.Sprintf(`{"start_date": %q, "end_date": %q, "goals": "Finnish to level A2; a first job or training place",
-		"measures": [{"service_type": "integration_training", "description": "Integration training, 40 credits"},
-		{"service_type": "civic_orientation", "description": "Multilingual civic orientation in Arabic"}],
-		"preparers": %s, "planned_review_date": %q, "sources": ["client"]}`,
-		start, start.AddDate(1, 0, -1), preparer, start.AddDate(0, 6, 0))
-	if _, err := s.CreatePlan(ctx, actor, c.ID, []byte(plan)); err != nil {
+	if _, err := s.CreatePlan(ctx, actor, c.ID, model.PlanInput{StartDate: date(start), EndDate: date(start.AddDate(1, 0, -1)),
+		Goals: "Finnish to level A2; a first job or training place",
+		Measures: []model.PlanMeasure{{ServiceType: "integration_training", Description: "Integration training, 40 credits"},
+			{ServiceType: "civic_orientation", Description: "Multilingual civic orientation in Arabic"}},
+		Preparers: preparers, PlannedReviewDate: date(start.AddDate(0, 6, 0)), Sources: []string{"client"}}); err != nil {
 		return err
 	}
 	if i%4 == 1 || c.Jobseeker {
 		return nil // guidance to a service due (or, for a jobseeker, the employment authority's)
 	}
-	service := fmt.Sprintf(`{"service_type": "civic_orientation", "date": %q, "provider": "Adult education centre",
-		"description": "Civic orientation, 60 hours", "attendance": "attended"}`, start.AddDate(0, 1, 0).String())
+	attended := "attended"
+	service := model.ServiceInput{ServiceType: "civic_orientation", Date: date(start.AddDate(0, 1, 0)), Provider: "Adult education centre",
+		Description: "Civic orientation, 60 hours", Attendance: &attended}
 	if start.AddDate(0, 1, 0).After(today) {
-		service = fmt.Sprintf(`{"service_type": "guidance_and_counselling", "date": %q, "provider": "Municipality",
-			"description": "Guidance to language training"}`, today.String())
+		service = model.ServiceInput{ServiceType: "guidance_and_counselling", Date: date(today), Provider: "Municipality",
+			Description: "Guidance to language training"}
 	}
-	_, err := s.CreateService(ctx, actor, c.ID, []byte(service))
+	_, err := s.CreateService(ctx, actor, c.ID, service)
 	return err
 }

@@ -97,70 +97,64 @@ func jsonError(err error) error {
 	return Errorf(CodeBadRequest, "malformed JSON")
 }
 
-// ApplyPatch applies the members of a JSON merge-patch object onto f. Only
-// members that are present change; null clears an optional field. Unknown
-// members and wrong types are field errors.
-func (f *ClientFields) ApplyPatch(data []byte) error {
-	if err := duplicateMember(data); err != nil {
-		return err
+// Optional is one member of a patch: it changes nothing unless Set. For a
+// pointer type, Set with a nil Value clears the field (JSON null).
+type Optional[T any] struct {
+	Set   bool
+	Value T
+}
+
+// Set returns an Optional that sets the field to v.
+func Set[T any](v T) Optional[T] { return Optional[T]{Set: true, Value: v} }
+
+func (o Optional[T]) apply(dst *T) {
+	if o.Set {
+		*dst = o.Value
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil || members == nil {
-		return Errorf(CodeBadRequest, "the body must be a JSON object")
+}
+
+// ClientPatch changes some of a client's fields (PATCH /clients/{id}, the
+// edit form); members that are not Set stay as they are. The nullable fields
+// (pointers) are cleared by Set with nil.
+type ClientPatch struct {
+	Municipality         Optional[string]
+	PersonalIdentityCode Optional[*string]
+	UMANumber            Optional[*string]
+	FirstNames           Optional[string]
+	LastName             Optional[string]
+	DateOfBirth          Optional[*Date]
+	ResidenceBasis       Optional[*ResidenceBasis]
+	ServiceLanguage      Optional[string]
+	Email                Optional[*string]
+	Phone                Optional[*string]
+	RightToWork          Optional[string]
+	Jobseeker            Optional[bool]
+}
+
+// Apply returns f with the patch's members set.
+func (p ClientPatch) Apply(f ClientFields) ClientFields {
+	p.Municipality.apply(&f.Municipality)
+	p.PersonalIdentityCode.apply(&f.PersonalIdentityCode)
+	p.UMANumber.apply(&f.UMANumber)
+	p.FirstNames.apply(&f.FirstNames)
+	p.LastName.apply(&f.LastName)
+	p.DateOfBirth.apply(&f.DateOfBirth)
+	p.ResidenceBasis.apply(&f.ResidenceBasis)
+	p.ServiceLanguage.apply(&f.ServiceLanguage)
+	p.Email.apply(&f.Email)
+	p.Phone.apply(&f.Phone)
+	p.RightToWork.apply(&f.RightToWork)
+	p.Jobseeker.apply(&f.Jobseeker)
+	return f
+}
+
+// InvalidValueCode is the field error code for a JSON value that does not
+// decode into its field: invalid_date for a date, invalid_type otherwise.
+func InvalidValueCode(err error) string {
+	if ute, ok := err.(*json.UnmarshalTypeError); ok && ute.Type == dateType {
+		return FieldInvalidDate
 	}
-	var v Validation
-	for name, raw := range members {
-		var err error
-		switch name {
-		case "municipality":
-			err = json.Unmarshal(raw, &f.Municipality)
-		case "personal_identity_code":
-			f.PersonalIdentityCode = nil
-			err = json.Unmarshal(raw, &f.PersonalIdentityCode)
-		case "uma_number":
-			f.UMANumber = nil
-			err = json.Unmarshal(raw, &f.UMANumber)
-		case "first_names":
-			err = json.Unmarshal(raw, &f.FirstNames)
-		case "last_name":
-			err = json.Unmarshal(raw, &f.LastName)
-		case "date_of_birth":
-			f.DateOfBirth = nil
-			err = json.Unmarshal(raw, &f.DateOfBirth)
-		case "residence_basis":
-			f.ResidenceBasis = nil
-			err = DecodeStrict(raw, &f.ResidenceBasis)
-		case "service_language":
-			err = json.Unmarshal(raw, &f.ServiceLanguage)
-		case "email":
-			f.Email = nil
-			err = json.Unmarshal(raw, &f.Email)
-		case "phone":
-			f.Phone = nil
-			err = json.Unmarshal(raw, &f.Phone)
-		case "right_to_work":
-			err = json.Unmarshal(raw, &f.RightToWork)
-		case "jobseeker":
-			err = json.Unmarshal(raw, &f.Jobseeker)
-		default:
-			v.Add(name, FieldUnknownField)
-			continue
-		}
-		if err != nil {
-			code := FieldInvalidType
-			if ute, ok := err.(*json.UnmarshalTypeError); ok && ute.Type == dateType {
-				code = FieldInvalidDate
-			}
-			if e, ok := err.(*Error); ok && len(e.Fields) > 0 {
-				for _, fe := range e.Fields {
-					v.Add(name+"."+fe.Field, fe.Code)
-				}
-				continue
-			}
-			v.Add(name, code)
-		}
-	}
-	return v.Err()
+	return FieldInvalidType
 }
 
 // Normalize validates f against the rules R1–R5 and returns the normalised

@@ -61,3 +61,17 @@ func duplicateMember(data []byte) error {
 		}
 	}
 }
+
+// DecodeMembers reads the members of a JSON object, such as a merge patch,
+// refusing a document that is not one object or names a member twice
+// anywhere (as DecodeStrict does).
+func DecodeMembers(data []byte) (map[string]json.RawMessage, error) {
+	if err := duplicateMember(data); err != nil {
+		return nil, err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil || members == nil {
+		return nil, Errorf(CodeBadRequest, "the body must be a JSON object")
+	}
+	return members, nil
+}

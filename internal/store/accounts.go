@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,8 +12,6 @@ import (
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 )
-
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // NewAccount is the input of CreateAccount.
 type NewAccount struct {
@@ -69,26 +64,8 @@ func (s *Store) CreateAccount(ctx context.Context, actor Actor, in NewAccount) (
 			}
 			return err
 		}
-		for _, r := range in.Roles {
-			switch r {
-			case authz.MainUser:
-				if kind != "municipality" {
-					return &model.Error{Code: model.CodeValidationFailed, Detail: "main_user is only for a municipality's staff",
-						Fields: []model.FieldError{{Field: "roles", Code: "main_user_needs_municipality"}}}
-				}
-			case authz.KehaAdmin, authz.LogMonitor:
-				if kind != "keha" {
-					return &model.Error{Code: model.CodeValidationFailed, Detail: string(r) + " is only for KEHA-keskus staff",
-						Fields: []model.FieldError{{Field: "roles", Code: "role_needs_keha"}}}
-				}
-			case authz.Statistician:
-				if kind == "service_provider" || kind == "wellbeing_county" {
-					return &model.Error{Code: model.CodeValidationFailed, Fields: []model.FieldError{{Field: "roles", Code: model.FieldNotAllowed}}}
-				}
-			default:
-				return &model.Error{Code: model.CodeValidationFailed, Detail: "unknown role " + string(r),
-					Fields: []model.FieldError{{Field: "roles", Code: model.FieldInvalidChoice}}}
-			}
+		if err := checkAccountRoles(kind, in.Roles); err != nil {
+			return err
 		}
 		now := s.Now()
 		err := tx.QueryRow(ctx, `INSERT INTO accounts (email, name, organisation_id, password_hash, created_at, created_by)
@@ -155,165 +132,6 @@ func (s *Store) AccountIDByEmail(ctx context.Context, email string) (int64, erro
 	}
 	return id, err
 }
-
-// CreateToken makes an API bearer token for the account; only its hash is stored.
-func (s *Store) CreateToken(ctx context.Context, actor Actor, email string, ttl time.Duration) (string, error) {
-	if ttl <= 0 || ttl > 366*24*time.Hour {
-		return "", model.Errorf(model.CodeValidationFailed, "ttl must be between 1s and 366 days")
-	}
-	token, hash, err := credential.NewToken("kd_")
-	if err != nil {
-		return "", err
-	}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		var id int64
-		var disabled sql.NullTime
-		err := tx.QueryRow(ctx, `SELECT id, disabled_at FROM accounts WHERE email = $1`, strings.ToLower(strings.TrimSpace(email))).Scan(&id, &disabled)
-		if isNoRows(err) {
-			return model.Errorf(model.CodeNotFound, "no such account")
-		}
-		if err != nil {
-			return err
-		}
-		if disabled.Valid {
-			return model.Errorf(model.CodeForbidden, "the account is disabled")
-		}
-		now := s.Now()
-		var tokenID int64
-		if err := tx.QueryRow(ctx, `INSERT INTO api_tokens (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			id, hash, now, now.Add(ttl)).Scan(&tokenID); err != nil {
-			return err
-		}
-		e := actor.event(authz.TokenCreate, audit.Allowed)
-		e.Detail = "account=" + itoa(id) + " token=" + itoa(tokenID) + " ttl=" + ttl.String()
-		return s.record(ctx, tx, e)
-	})
-	return token, err
-}
-
-// PrincipalForToken authenticates an API bearer token and returns the account
-// with its roles and currently active grants, read now (a revoked grant or
-// token stops working on the very next request). One query, no transaction;
-// none while the principal cache holds the token (see principalCache).
-func (s *Store) PrincipalForToken(ctx context.Context, token string) (*authz.Principal, int64, error) {
-	if !strings.HasPrefix(token, "kd_") || len(token) > 100 {
-		return nil, 0, model.ErrNotFound
-	}
-	hash := credential.HashToken(token)
-	key := [sha256.Size]byte(hash)
-	now, today := s.Now(), s.Today()
-	if p, tokenID, ok := s.principals.get(key, now, today); ok {
-		return p, tokenID, nil
-	}
-	gen, caching := s.principals.generation()
-	rows, err := s.db.QueryRead(ctx, `
-		SELECT t.id, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL, t.expires_at
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN organisations o ON o.id = a.organisation_id
-		LEFT JOIN account_roles r ON r.account_id = a.id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
-		UNION ALL
-		SELECT t.id, a.id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until, t.expires_at
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN grants g ON g.account_id = a.id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
-		AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $3)`,
-		hash, now, today)
-	if err != nil {
-		return nil, 0, err
-	}
-	var expires any // the token's expiry: a time on PostgreSQL
-	p, tokenID, err := scanPrincipal(rows, &expires)
-	if err != nil {
-		return nil, 0, err
-	}
-	if p == nil {
-		return nil, 0, model.ErrNotFound
-	}
-	if t, ok := expires.(time.Time); ok && caching {
-		until := now.Add(principalTTL)
-		if t.Before(until) {
-			until = t
-		}
-		s.principals.put(gen, key, p, tokenID, today, until)
-	}
-	return p, tokenID, nil
-}
-
-// scanPrincipal reads the rows of a principal query: "role" rows (the
-// account, one per organisation role) and "grant" rows.
-// Extra columns after the usual ones are scanned into extra.
-func scanPrincipal(rows *sql.Rows, extra ...any) (*authz.Principal, int64, error) {
-	defer rows.Close()
-	var p *authz.Principal
-	var grants []authz.Grant
-	var ref int64
-	for rows.Next() {
-		var accountID, id int64
-		var email, name, org, kind, code, typ, muni, task string
-		var role sql.NullString
-		var until model.NullDate
-		if err := rows.Scan(append([]any{&ref, &accountID, &email, &name, &org, &kind, &code, &typ, &role, &id, &muni, &task, &until}, extra...)...); err != nil {
-			return nil, 0, err
-		}
-		switch typ {
-		case "role":
-			if p == nil {
-				p = &authz.Principal{AccountID: accountID, Email: email, Name: name, OrganisationID: org, OrgKind: kind, OrgCode: code}
-			}
-			if role.Valid {
-				p.Roles = append(p.Roles, authz.Role(role.String))
-			}
-		case "grant":
-			grants = append(grants, authz.Grant{ID: id, Municipality: muni, Role: authz.Role(role.String), Task: task, ValidUntil: until.Ptr()})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	if p != nil {
-		p.Grants = grants
-	}
-	return p, ref, nil
-}
-
-// PrincipalByAccountID loads an account's principal (roles and active grants).
-func (s *Store) PrincipalByAccountID(ctx context.Context, accountID int64) (*authz.Principal, error) {
-	var p *authz.Principal
-	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
-		var err error
-		p, err = s.principal(ctx, tx, accountID)
-		return err
-	})
-	if isNoRows(err) {
-		return nil, model.ErrNotFound
-	}
-	return p, err
-}
-
-// principal loads an account with its roles and active grants in one query.
-func (s *Store) principal(ctx context.Context, tx *db.Tx, accountID int64) (*authz.Principal, error) {
-	rows, err := tx.Query(ctx, `
-		SELECT 0, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL
-		FROM accounts a JOIN organisations o ON o.id = a.organisation_id
-		LEFT JOIN account_roles r ON r.account_id = a.id
-		WHERE a.id = $1 AND a.disabled_at IS NULL
-		UNION ALL
-		SELECT 0, g.account_id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until
-		FROM grants g WHERE g.account_id = $1 AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $2)`,
-		accountID, s.Today())
-	if err != nil {
-		return nil, err
-	}
-	p, _, err := scanPrincipal(rows)
-	if err != nil {
-		return nil, err
-	}
-	if p == nil {
-		return nil, sql.ErrNoRows
-	}
-	return p, nil
-}
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // mayCreateAccount applies who may create which accounts: the operator any; a
 // KEHA admin any organisation's staff; a municipality's main user only its own
@@ -393,4 +211,92 @@ func (s *Store) DisableAccount(ctx context.Context, actor Actor, accountID int64
 		}
 		return s.record(ctx, tx, ev)
 	})
+}
+
+// StaffAccount is an account as a main user or KEHA admin sees it.
+type StaffAccount struct {
+	ID           int64        `json:"id"`
+	Email        string       `json:"email"`
+	Name         string       `json:"name"`
+	Organisation string       `json:"organisation"`
+	Roles        []authz.Role `json:"roles"`
+	LastSignInAt *time.Time   `json:"last_sign_in_at"`
+	CreatedAt    time.Time    `json:"created_at"`
+}
+
+// Accounts lists the accounts employed by a municipality and by its wellbeing
+// services county (for its main users), or by any organisation (KEHA admins,
+// with org "" meaning all municipalities' main users).
+func (s *Store) Accounts(ctx context.Context, actor Actor, muni string) ([]StaffAccount, error) {
+	var out []StaffAccount
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.AccountList, muni)
+		if err != nil {
+			return err
+		}
+		m, ok := s.ref.Municipality(muni)
+		if !ok {
+			return model.ErrNotFound
+		}
+		rows, err := tx.Query(ctx, `SELECT a.id, a.email, a.name, a.organisation_id, a.last_sign_in_at, a.created_at, COALESCE(r.role, '')
+			FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id
+			WHERE a.organisation_id IN ($1, $2) AND a.disabled_at IS NULL ORDER BY a.name, a.id`, "municipality:"+muni, "wellbeing_county:"+m.WellbeingCountyCode)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a StaffAccount
+			var last sql.NullTime
+			var role string
+			if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.Organisation, &last, &a.CreatedAt, &role); err != nil {
+				return err
+			}
+			if n := len(out); n > 0 && out[n-1].ID == a.ID {
+				out[n-1].Roles = append(out[n-1].Roles, authz.Role(role))
+				continue
+			}
+			if last.Valid {
+				t := last.Time.UTC()
+				a.LastSignInAt = &t
+			}
+			a.CreatedAt = a.CreatedAt.UTC()
+			a.Roles = []authz.Role{}
+			if role != "" {
+				a.Roles = append(a.Roles, authz.Role(role))
+			}
+			out = append(out, a)
+		}
+		return s.recordListing(ctx, tx, rows, ev, len(out))
+	})
+	return out, err
+}
+
+// checkAccountRoles checks the organisation roles of a new account against
+// the kind of its employer: main_user only for a municipality's staff,
+// keha_admin and log_monitor only for KEHA-keskus staff, statistician not
+// for a service provider's or a wellbeing services county's staff.
+func checkAccountRoles(kind string, roles []authz.Role) error {
+	for _, r := range roles {
+		switch r {
+		case authz.MainUser:
+			if kind != "municipality" {
+				return &model.Error{Code: model.CodeValidationFailed, Detail: "main_user is only for a municipality's staff",
+					Fields: []model.FieldError{{Field: "roles", Code: "main_user_needs_municipality"}}}
+			}
+		case authz.KehaAdmin, authz.LogMonitor:
+			if kind != "keha" {
+				return &model.Error{Code: model.CodeValidationFailed, Detail: string(r) + " is only for KEHA-keskus staff",
+					Fields: []model.FieldError{{Field: "roles", Code: "role_needs_keha"}}}
+			}
+		case authz.Statistician:
+			if kind == "service_provider" || kind == "wellbeing_county" {
+				return &model.Error{Code: model.CodeValidationFailed, Fields: []model.FieldError{{Field: "roles", Code: model.FieldNotAllowed}}}
+			}
+		default:
+			return &model.Error{Code: model.CodeValidationFailed, Detail: "unknown role " + string(r),
+				Fields: []model.FieldError{{Field: "roles", Code: model.FieldInvalidChoice}}}
+		}
+	}
+	return nil
 }

@@ -215,9 +215,11 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 		for _, e := range events {
 			switch {
 			case e.action == "auth.sign_in" && e.outcome == audit.Allowed && e.account != 0:
+				// The column itself, not MAX(at): SQLite gives an aggregate
+				// no declared type, so it would come back as text.
 				var prev sql.NullTime
-				if err := tx.QueryRow(ctx, `SELECT MAX(at) FROM audit_events WHERE actor_account_id = $1 AND action = 'auth.sign_in' AND outcome = 'allowed' AND id < $2`,
-					e.account, e.id).Scan(&prev); err != nil {
+				if err := tx.QueryRow(ctx, `SELECT at FROM audit_events WHERE actor_account_id = $1 AND action = 'auth.sign_in' AND outcome = 'allowed' AND id < $2
+					ORDER BY at DESC LIMIT 1`, e.account, e.id).Scan(&prev); err != nil && !isNoRows(err) {
 					return err
 				}
 				if prev.Valid && e.at.Sub(prev.Time) > rules.DormantSignIn {
@@ -240,8 +242,8 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 				}
 			case e.outcome == audit.Denied && e.account != 0 && e.muni != "" && personal(e.action):
 				var ended sql.NullTime
-				if err := tx.QueryRow(ctx, `SELECT MAX(revoked_at) FROM grants WHERE account_id = $1 AND municipality_code = $2 AND revoked_at IS NOT NULL`,
-					e.account, e.muni).Scan(&ended); err != nil {
+				if err := tx.QueryRow(ctx, `SELECT revoked_at FROM grants WHERE account_id = $1 AND municipality_code = $2 AND revoked_at IS NOT NULL
+					ORDER BY revoked_at DESC LIMIT 1`, e.account, e.muni).Scan(&ended); err != nil && !isNoRows(err) {
 					return err
 				}
 				if ended.Valid && e.at.After(ended.Time) && e.at.Sub(ended.Time) < rules.GrantEdge {

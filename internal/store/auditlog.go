@@ -87,34 +87,7 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 				conds = append(conds, `e.municipality_code = `+arg(p.OrgCode))
 			}
 		}
-		if f.ActorEmail != "" {
-			conds = append(conds, `e.actor_email = `+arg(strings.ToLower(f.ActorEmail)))
-		}
-		if f.Action != "" {
-			conds = append(conds, `e.action = `+arg(f.Action))
-		}
-		if f.Outcome != "" {
-			conds = append(conds, `e.outcome = `+arg(f.Outcome))
-		}
-		if f.RequestID != "" {
-			conds = append(conds, `e.request_id = `+arg(f.RequestID))
-		}
-		if len(f.EventIDs) > 0 {
-			var in []string
-			for _, id := range f.EventIDs[:min(len(f.EventIDs), 1000)] {
-				in = append(in, arg(id))
-			}
-			conds = append(conds, `e.id IN (`+strings.Join(in, ", ")+`)`)
-		}
-		if !f.From.IsZero() {
-			conds = append(conds, `e.at >= `+arg(f.From.UTC()))
-		}
-		if !f.To.IsZero() {
-			conds = append(conds, `e.at < `+arg(f.To.UTC()))
-		}
-		if f.BeforeID > 0 {
-			conds = append(conds, `e.id < `+arg(f.BeforeID))
-		}
+		conds = append(conds, f.conditions(arg)...)
 		where := ""
 		if len(conds) > 0 {
 			where = "WHERE " + strings.Join(conds, " AND ")
@@ -143,4 +116,39 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 		return s.recordListing(ctx, tx, rows, ev, len(out))
 	})
 	return out, err
+}
+
+// conditions are the SQL conditions of the filter's own members (not of
+// the caller's scope), with arg adding a parameter.
+func (f AuditFilter) conditions(arg func(any) string) []string {
+	var conds []string
+	if f.ActorEmail != "" {
+		conds = append(conds, `e.actor_email = `+arg(strings.ToLower(f.ActorEmail)))
+	}
+	if f.Action != "" {
+		conds = append(conds, `e.action = `+arg(f.Action))
+	}
+	if f.Outcome != "" {
+		conds = append(conds, `e.outcome = `+arg(f.Outcome))
+	}
+	if f.RequestID != "" {
+		conds = append(conds, `e.request_id = `+arg(f.RequestID))
+	}
+	if len(f.EventIDs) > 0 {
+		var in []string
+		for _, id := range f.EventIDs[:min(len(f.EventIDs), 1000)] {
+			in = append(in, arg(id))
+		}
+		conds = append(conds, `e.id IN (`+strings.Join(in, ", ")+`)`)
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, `e.at >= `+arg(f.From.UTC()))
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, `e.at < `+arg(f.To.UTC()))
+	}
+	if f.BeforeID > 0 {
+		conds = append(conds, `e.id < `+arg(f.BeforeID))
+	}
+	return conds
 }

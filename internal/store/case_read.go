@@ -17,7 +17,7 @@ import (
 func (s *Store) caseRecordOfClient(ctx context.Context, actor Actor, action authz.Action, kind, clientID, recordID, query string,
 	scan func(db.Row) error) error {
 	return s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, action, clientID, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, action, clientID)
 		if err != nil {
 			return err
 		}

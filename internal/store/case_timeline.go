@@ -43,7 +43,7 @@ var timelineKinds = []struct{ kind, query string }{
 func (s *Store) Timeline(ctx context.Context, actor Actor, clientID string) ([]TimelineItem, error) {
 	var out []TimelineItem
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.TimelineRead, clientID, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.TimelineRead, clientID)
 		if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ type JobseekerStatus struct {
 func (s *Store) JobseekerHistory(ctx context.Context, actor Actor, clientID string) ([]JobseekerStatus, error) {
 	var out []JobseekerStatus
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, clientID, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, clientID)
 		if err != nil {
 			return err
 		}

@@ -17,15 +17,11 @@ import (
 // CasePolicy.ReadAfterTransferDays (read_until is the last such day). The
 // change of municipality is kept in the client's change history and the
 // transfer is audited as client.transfer.
-func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string, body []byte) (model.Transfer, error) {
+func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string, raw model.TransferInput) (model.Transfer, error) {
 	var out model.Transfer
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientTransfer, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientTransfer, clientID)
 		if err != nil {
-			return err
-		}
-		var raw model.TransferInput
-		if err := decodeInput(body, &raw); err != nil {
 			return err
 		}
 		in, verr := raw.Normalize()
@@ -45,7 +41,7 @@ func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string
 		}
 		now := s.Now()
 		t := model.Transfer{ID: uuid.NewString(), ClientID: c.ID, FromMunicipality: c.Municipality, ToMunicipality: in.Municipality,
-			Reason: in.Reason, TransferredAt: now, ReadUntil: s.Today().AddDate(0, 0, s.cases().ReadAfterTransferDays)}
+			Reason: in.Reason, TransferredAt: now, ReadUntil: s.cases().ReadUntil(s.Today())}
 		if _, err := tx.Exec(ctx, `INSERT INTO client_transfers (id, client_id, from_municipality, to_municipality, reason,
 			transferred_at, read_until, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			t.ID, t.ClientID, t.FromMunicipality, t.ToMunicipality, t.Reason, t.TransferredAt, t.ReadUntil, actor.accountID()); err != nil {

@@ -1,39 +1,20 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"slices"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
-	"github.com/kotodigi/kotodigi/internal/calendar"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 )
 
-// Worklist item kinds.
-const (
-	// WorkPlanPreparation: an assessment found (or did not rule out) the need
-	// for a plan and no plan has started since; due on the assessment's
-	// planned_plan_date, or PlanPreparationMonths after the assessment.
-	WorkPlanPreparation = "plan_preparation"
-	// WorkServiceGuidance: no service recorded since the latest plan started;
-	// due ServiceGuidanceMonths after the start.
-	WorkServiceGuidance = "service_guidance"
-	// WorkReviewDue: the latest plan's planned review has not been recorded;
-	// listed from ReviewWarnDays before the planned date.
-	WorkReviewDue = "review_due"
-	// WorkPlanEnding: the latest plan ends within PlanEndingWarnDays.
-	WorkPlanEnding = "plan_ending"
-	// WorkEligibilityClosing: a client without a plan whose eligibility window
-	// (EligibilityYears from the first permit) closes within EligibilityWarnDays.
-	WorkEligibilityClosing = "eligibility_window_closing"
-)
-
-// WorklistItem is a statutory deadline of one client. DueDate has been moved
-// off weekends and holidays to the next business day; Overdue means it has
+// WorklistItem is a statutory deadline of one client (casepolicy.Deadline):
+// Kind is one of the casepolicy deadline kinds; DueDate has been moved off
+// weekends and holidays to the next business day; Overdue means it has
 // passed. RecordID is the record the deadline comes from (the assessment, the
 // plan, or for the eligibility window the client).
 type WorklistItem struct {
@@ -54,44 +35,11 @@ type WorklistFilter struct {
 	Mine         bool
 }
 
-// deadline moves a statutory due date that falls on a non-working day to the
-// next business day (Act 150/1930 on the calculation of time limits, § 5).
-func deadline(d model.Date) model.Date { return calendar.NextBusinessDay(d) }
-
-// eligibilityEnd is the last day of the R12 window that starts on first.
-func (s *Store) eligibilityEnd(first model.Date) model.Date {
-	return deadline(first.AddDate(s.cases().EligibilityYears, 0, 0))
-}
-
-type worklistClient struct {
-	id        string
-	name      string
-	first     model.NullDate
-	createdBy sql.NullInt64
-}
-
-type worklistAssessment struct {
-	id, clientID string
-	date         model.Date
-	planned      model.NullDate
-	planNeeded   sql.NullBool
-	createdBy    sql.NullInt64
-}
-
-type worklistPlan struct {
-	id, clientID string
-	start, end   model.Date
-	review       model.NullDate
-	createdBy    sql.NullInt64
-	reviewed     bool
-}
-
 // Worklist lists the due and overdue statutory deadlines of a municipality's
-// clients that the caller may read (R12), soonest first. Audited as
-// worklist.read with the clients shown.
+// clients that the caller may read (R12, casepolicy.Policy.Deadlines),
+// soonest first. Audited as worklist.read with the clients shown.
 func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]WorklistItem, error) {
-	pol := s.cases()
-	today := s.Today()
+	pol, today := s.cases(), s.Today()
 	out := []WorklistItem{}
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.WorklistRead, audit.Allowed)
@@ -112,125 +60,113 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 		}
 		ev.GrantID = d.GrantID
 		me := actor.Principal.AccountID
-		scope := `c.municipality_code = $1 AND EXISTS (` + activeGrant("$2", "$3", readRoles) + `)`
-		args := []any{f.Municipality, me, today}
-		query := func(q string, scan func(*sql.Rows) error) error {
-			rows, err := tx.Query(ctx, q, args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return err
+		cases, names, err := worklistCases(ctx, tx, f.Municipality, me, today)
+		if err != nil {
+			return err
+		}
+		var ds []casepolicy.Deadline
+		for _, c := range cases {
+			for _, d := range pol.Deadlines(c, today) {
+				if !f.Mine || d.RecordedBy == me {
+					ds = append(ds, d)
 				}
 			}
-			return rows.Err()
 		}
-		var clients []worklistClient
-		names := map[string]string{}
-		if err := query(`SELECT c.id, c.first_permit_date, c.created_by, c.last_name, c.first_names FROM clients c WHERE `+scope+` ORDER BY c.id`, func(r *sql.Rows) error {
-			var c worklistClient
-			var last, first string
-			if err := r.Scan(&c.id, &c.first, &c.createdBy, &last, &first); err != nil {
-				return err
-			}
-			c.name = last + ", " + first
-			names[c.id] = c.name
-			clients = append(clients, c)
-			return nil
-		}); err != nil {
-			return err
-		}
-		latestAssessment := map[string]worklistAssessment{}
-		if err := query(`SELECT a.id, a.client_id, a.date, a.planned_plan_date, a.plan_needed, a.created_by
-			FROM assessments a JOIN clients c ON c.id = a.client_id WHERE `+scope+` ORDER BY a.date, a.created_at, a.id`, func(r *sql.Rows) error {
-			var a worklistAssessment
-			if err := r.Scan(&a.id, &a.clientID, &a.date, &a.planned, &a.planNeeded, &a.createdBy); err != nil {
-				return err
-			}
-			latestAssessment[a.clientID] = a
-			return nil
-		}); err != nil {
-			return err
-		}
-		plans := map[string][]worklistPlan{} // by client, by start date
-		if err := query(`SELECT p.id, p.client_id, p.start_date, p.end_date, p.planned_review_date, p.created_by,
-			EXISTS (SELECT 1 FROM plan_reviews r WHERE r.plan_id = p.id)
-			FROM plans p JOIN clients c ON c.id = p.client_id WHERE `+scope+` ORDER BY p.start_date, p.created_at, p.id`, func(r *sql.Rows) error {
-			var p worklistPlan
-			if err := r.Scan(&p.id, &p.clientID, &p.start, &p.end, &p.review, &p.createdBy, &p.reviewed); err != nil {
-				return err
-			}
-			plans[p.clientID] = append(plans[p.clientID], p)
-			return nil
-		}); err != nil {
-			return err
-		}
-		lastService := map[string]model.Date{}
-		if err := query(`SELECT s.client_id, s.date FROM services s JOIN clients c ON c.id = s.client_id WHERE `+scope+` ORDER BY s.date`, func(r *sql.Rows) error {
-			var id string
-			var d model.Date
-			if err := r.Scan(&id, &d); err != nil {
-				return err
-			}
-			lastService[id] = d
-			return nil
-		}); err != nil {
-			return err
-		}
-
-		add := func(clientID, kind, recordID string, createdBy sql.NullInt64, due model.Date) {
-			if f.Mine && (!createdBy.Valid || createdBy.Int64 != me) {
-				return
-			}
-			due = deadline(due)
-			out = append(out, WorklistItem{ClientID: clientID, ClientName: names[clientID], Kind: kind, DueDate: due, Overdue: today.After(due), RecordID: recordID})
-		}
-		for _, c := range clients {
-			ps := plans[c.id]
-			if a, ok := latestAssessment[c.id]; ok && (!a.planNeeded.Valid || a.planNeeded.Bool) &&
-				!slices.ContainsFunc(ps, func(p worklistPlan) bool { return !p.start.Before(a.date) }) {
-				due := a.date.AddDate(0, pol.PlanPreparationMonths, 0)
-				if a.planned.Valid {
-					due = a.planned.Date
-				}
-				add(c.id, WorkPlanPreparation, a.id, a.createdBy, due)
-			}
-			if len(ps) == 0 {
-				if c.first.Valid {
-					end := s.eligibilityEnd(c.first.Date)
-					if !today.Before(end.AddDate(0, 0, -pol.EligibilityWarnDays)) && !today.After(end) {
-						add(c.id, WorkEligibilityClosing, c.id, c.createdBy, end)
-					}
-				}
-				continue
-			}
-			p := ps[len(ps)-1]
-			if last, ok := lastService[c.id]; !ok || last.Before(p.start) {
-				add(c.id, WorkServiceGuidance, p.id, p.createdBy, p.start.AddDate(0, pol.ServiceGuidanceMonths, 0))
-			}
-			if p.review.Valid && !p.reviewed && !today.Before(p.review.Date.AddDate(0, 0, -pol.ReviewWarnDays)) {
-				add(c.id, WorkReviewDue, p.id, p.createdBy, p.review.Date)
-			}
-			if !today.Before(p.end.AddDate(0, 0, -pol.PlanEndingWarnDays)) && !today.After(p.end) {
-				add(c.id, WorkPlanEnding, p.id, p.createdBy, p.end)
+		casepolicy.SortDeadlines(ds)
+		for _, d := range ds {
+			out = append(out, WorklistItem{ClientID: d.ClientID, ClientName: names[d.ClientID], Kind: d.Kind, DueDate: d.Due, Overdue: d.Overdue, RecordID: d.RecordID})
+			if !slices.Contains(ev.ClientIDs, d.ClientID) {
+				ev.ClientIDs = append(ev.ClientIDs, d.ClientID)
 			}
 		}
-		slices.SortFunc(out, func(a, b WorklistItem) int {
-			return cmp.Or(a.DueDate.Time().Compare(b.DueDate.Time()), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ClientID, b.ClientID))
-		})
 		n := len(out)
 		ev.ResultCount = &n
-		for _, it := range out {
-			if !slices.Contains(ev.ClientIDs, it.ClientID) {
-				ev.ClientIDs = append(ev.ClientIDs, it.ClientID)
-			}
-		}
 		return s.record(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// worklistCases reads what the deadlines of a municipality's clients that
+// account me may read depend on, with the clients' names ("Last, First").
+func worklistCases(ctx context.Context, tx *db.Tx, muni string, me int64, today model.Date) ([]casepolicy.Case, map[string]string, error) {
+	scope := `c.municipality_code = $1 AND EXISTS (` + grantFilter(authz.WorklistRead, "$2", "$3") + `)`
+	args := []any{muni, me, today}
+	var cases []*casepolicy.Case
+	byID, names := map[string]*casepolicy.Case{}, map[string]string{}
+	if err := queryEach(ctx, tx, `SELECT c.id, c.first_permit_date, c.created_by, c.last_name, c.first_names FROM clients c WHERE `+scope+` ORDER BY c.id`, args, func(r *sql.Rows) error {
+		var c casepolicy.Case
+		var first model.NullDate
+		var by sql.NullInt64
+		var last, firstNames string
+		if err := r.Scan(&c.ClientID, &first, &by, &last, &firstNames); err != nil {
+			return err
+		}
+		c.FirstPermit, c.RegisteredBy = first.Ptr(), by.Int64
+		names[c.ClientID] = last + ", " + firstNames
+		cases = append(cases, &c)
+		byID[c.ClientID] = &c
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := worklistRecords(ctx, tx, scope, args, byID); err != nil {
+		return nil, nil, err
+	}
+	out := make([]casepolicy.Case, len(cases))
+	for i, c := range cases {
+		out[i] = *c
+	}
+	return out, names, nil
+}
+
+// worklistRecords adds to the cases the latest assessment, the plans and the
+// latest service date of each client in scope.
+func worklistRecords(ctx context.Context, tx *db.Tx, scope string, args []any, byID map[string]*casepolicy.Case) error {
+	if err := queryEach(ctx, tx, `SELECT a.id, a.client_id, a.date, a.planned_plan_date, a.plan_needed, a.created_by
+		FROM assessments a JOIN clients c ON c.id = a.client_id WHERE `+scope+` ORDER BY a.date, a.created_at, a.id`, args, func(r *sql.Rows) error {
+		var a casepolicy.Assessment
+		var client string
+		var planned model.NullDate
+		var needed sql.NullBool
+		var by sql.NullInt64
+		if err := r.Scan(&a.ID, &client, &a.Date, &planned, &needed, &by); err != nil {
+			return err
+		}
+		a.PlannedPlanDate, a.RecordedBy = planned.Ptr(), by.Int64
+		if needed.Valid {
+			a.PlanNeeded = &needed.Bool
+		}
+		byID[client].LatestAssessment = &a
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := queryEach(ctx, tx, `SELECT p.id, p.client_id, p.start_date, p.end_date, p.planned_review_date, p.created_by,
+		EXISTS (SELECT 1 FROM plan_reviews r WHERE r.plan_id = p.id)
+		FROM plans p JOIN clients c ON c.id = p.client_id WHERE `+scope+` ORDER BY p.start_date, p.created_at, p.id`, args, func(r *sql.Rows) error {
+		var p casepolicy.Plan
+		var client string
+		var review model.NullDate
+		var by sql.NullInt64
+		if err := r.Scan(&p.ID, &client, &p.Start, &p.End, &review, &by, &p.Reviewed); err != nil {
+			return err
+		}
+		p.PlannedReviewDate, p.RecordedBy = review.Ptr(), by.Int64
+		byID[client].Plans = append(byID[client].Plans, p)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return queryEach(ctx, tx, `SELECT s.client_id, s.date FROM services s JOIN clients c ON c.id = s.client_id WHERE `+scope+` ORDER BY s.date`, args, func(r *sql.Rows) error {
+		var client string
+		var d model.Date
+		if err := r.Scan(&client, &d); err != nil {
+			return err
+		}
+		byID[client].LastService = &d
+		return nil
+	})
 }

@@ -4,77 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 )
 
-// CasePolicy holds the limits and deadlines of case records (R12). The law
-// fixes some of them; the rest are uncertain in the source material and are
-// therefore configuration (DESIGN.md § 1). Zero fields take the defaults of
-// DefaultCasePolicy.
-type CasePolicy struct {
-	// EligibilityYears: an assessment or plan is possible within this many
-	// years of the client's first residence permit, card or registration (3).
-	EligibilityYears int
-	// EligibilityWarnDays: the worklist warns this many days before the
-	// eligibility window closes for a client without a plan (90).
-	EligibilityWarnDays int
-	// FirstPlanMaxMonths: the longest first integration plan (12).
-	FirstPlanMaxMonths int
-	// PlansMaxMonths: the longest total of a client's plans without a recorded
-	// reason (exceeds_two_years_reason) (24).
-	PlansMaxMonths int
-	// PlanPreparationMonths: plan preparation is due this long after the
-	// assessment when the assessment gives no planned_plan_date (2).
-	PlanPreparationMonths int
-	// ServiceGuidanceMonths: the client must be guided to a service within
-	// this long of a plan's start (6).
-	ServiceGuidanceMonths int
-	// ReviewWarnDays: a planned review appears on the worklist this many days
-	// before its date (30).
-	ReviewWarnDays int
-	// PlanEndingWarnDays: a plan's end appears on the worklist this many days
-	// before it (30).
-	PlanEndingWarnDays int
-	// ReadAfterTransferDays: after a transfer the previous municipality may
-	// read the client for this many days (90).
-	ReadAfterTransferDays int
-}
-
-// DefaultCasePolicy is the policy used for zero fields of Options.Cases.
-var DefaultCasePolicy = CasePolicy{
-	EligibilityYears:      3,
-	EligibilityWarnDays:   90,
-	FirstPlanMaxMonths:    12,
-	PlansMaxMonths:        24,
-	PlanPreparationMonths: 2,
-	ServiceGuidanceMonths: 6,
-	ReviewWarnDays:        30,
-	PlanEndingWarnDays:    30,
-	ReadAfterTransferDays: 90,
-}
-
-func (s *Store) cases() CasePolicy {
-	p, d := s.opts.Cases, DefaultCasePolicy
-	for _, f := range []struct{ v, def *int }{
-		{&p.EligibilityYears, &d.EligibilityYears}, {&p.EligibilityWarnDays, &d.EligibilityWarnDays},
-		{&p.FirstPlanMaxMonths, &d.FirstPlanMaxMonths}, {&p.PlansMaxMonths, &d.PlansMaxMonths},
-		{&p.PlanPreparationMonths, &d.PlanPreparationMonths}, {&p.ServiceGuidanceMonths, &d.ServiceGuidanceMonths},
-		{&p.ReviewWarnDays, &d.ReviewWarnDays}, {&p.PlanEndingWarnDays, &d.PlanEndingWarnDays},
-		{&p.ReadAfterTransferDays, &d.ReadAfterTransferDays},
-	} {
-		if *f.v <= 0 {
-			*f.v = *f.def
-		}
-	}
-	return p
-}
+// cases is the case-record policy in force.
+func (s *Store) cases() casepolicy.Policy { return s.opts.Cases.WithDefaults() }
 
 // ParseRecordID returns the canonical form of a case record id (a UUID), or not found.
 func ParseRecordID(id string) (string, error) { return ParseClientID(id) }
@@ -86,7 +27,7 @@ func (s *Store) readableAfterTransfer(ctx context.Context, tx *db.Tx, actor Acto
 		return false
 	}
 	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM clients c WHERE c.id = $1 AND EXISTS (`+activeGrant("$2", "$3", readRoles)+`)`,
+	err := tx.QueryRow(ctx, `SELECT 1 FROM clients c WHERE c.id = $1 AND EXISTS (`+grantFilter(authz.ClientRead, "$2", "$3")+`)`,
 		clientID, actor.Principal.AccountID, s.Today()).Scan(&one)
 	return err == nil
 }
@@ -102,35 +43,12 @@ func lockClient(ctx context.Context, tx *db.Tx, clientID string) (jobseeker bool
 	return jobseeker, err
 }
 
-// decodeInput decodes a request body strictly; it runs after the access check,
-// so that an outsider learns nothing from the answer to a malformed body.
-func decodeInput(body []byte, v any) error {
-	if len(body) == 0 {
-		return model.Errorf(model.CodeBadRequest, "empty body")
-	}
-	return model.DecodeStrict(body, v)
-}
-
 func toJSON(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
 
 func fromJSON(s []byte, v any) error { return json.Unmarshal(s, v) }
-
-// eligibility checks the R12 window for a date: within EligibilityYears of the
-// first permit date (a window ending on a non-working day extends to the next
-// business day), unless an exception applies. It reports whether the window
-// could be checked at all (false when the first permit date is unknown).
-func (s *Store) eligibility(v *model.Validation, field string, d model.Date, first *model.Date, exception bool) (checked bool) {
-	if first == nil {
-		return false
-	}
-	if d.After(s.eligibilityEnd(*first)) && !exception {
-		v.AddParam(field, model.FieldOutsideEligibility, strconv.Itoa(s.cases().EligibilityYears))
-	}
-	return true
-}
 
 func eligibilityDetail(checked bool, exception *string) string {
 	switch {
@@ -144,19 +62,15 @@ func eligibilityDetail(checked bool, exception *string) string {
 
 // CreateAssessment records a competence and integration service-needs
 // assessment (§ 14, Decree 874/2024 § 1) for a client the actor may change.
-// body is the JSON request body (model.AssessmentInput). The date must lie
+// The date must lie
 // within the eligibility window (R12) unless an exception is given; when the
 // client's first permit date is unknown the assessment is stored with
 // eligibility_checked false.
-func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID string, body []byte) (model.Assessment, error) {
+func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID string, in model.AssessmentInput) (model.Assessment, error) {
 	var out model.Assessment
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.AssessmentCreate, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.AssessmentCreate, clientID)
 		if err != nil {
-			return err
-		}
-		var in model.AssessmentInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		a, verr := in.Normalize()
@@ -165,7 +79,7 @@ func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID stri
 			return verr
 		}
 		if !v.Has("date") {
-			a.EligibilityChecked = s.eligibility(v, "date", a.Date, c.ResidenceBasis.FirstPermitDate, a.EligibilityException != nil)
+			a.EligibilityChecked = s.cases().CheckEligibility(v, "date", a.Date, c.ResidenceBasis.FirstPermitDate, a.EligibilityException != nil)
 		}
 		if err := v.Err(); err != nil {
 			return s.refuse(ctx, tx, actor, authz.AssessmentCreate, c, grantID, err)
@@ -223,30 +137,15 @@ func nullBool(b *bool) any {
 	return *b
 }
 
-// planSpan is the period of a stored plan.
-type planSpan struct {
-	id         string
-	start, end model.Date
-}
-
-func days(from, to model.Date) int { return int(to.Time().Sub(from.Time()).Hours() / 24) }
-
 // CreatePlan records an integration plan (§ 16, Decree 874/2024 § 2) for a
-// client the actor may change. body is the JSON request body
-// (model.PlanInput). Rules (R12): the start date lies within the eligibility
-// window; the client's first plan lasts at most FirstPlanMaxMonths; all plans
-// together at most PlansMaxMonths unless exceeds_two_years_reason is given;
-// plans do not overlap (a plan may start on the day the previous one ends).
-func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, body []byte) (model.Plan, error) {
+// client the actor may change, if it meets the rules of R12
+// (casepolicy.Policy.CheckPlan).
+func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, in model.PlanInput) (model.Plan, error) {
 	var out model.Plan
 	pol := s.cases()
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanCreate, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanCreate, clientID)
 		if err != nil {
-			return err
-		}
-		var in model.PlanInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		p, verr := in.Normalize()
@@ -270,34 +169,13 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, bo
 			}
 			exception = ptr(e)
 		}
-		p.EligibilityChecked = s.eligibility(v, "start_date", p.StartDate, c.ResidenceBasis.FirstPermitDate, exception != nil)
-
-		spans, err := planSpans(ctx, tx, c.ID)
+		earlier, err := planSpans(ctx, tx, c.ID)
 		if err != nil {
 			return err
 		}
-		for _, o := range spans {
-			// Periods [start, end] overlap unless one ends on or before the other starts.
-			if p.StartDate.Before(o.end) && o.start.Before(p.EndDate) || p.StartDate == o.start {
-				v.Add("start_date", model.FieldOverlappingPlan)
-				break
-			}
-		}
-		if len(spans) == 0 && p.EndDate.After(p.StartDate.AddDate(0, pol.FirstPlanMaxMonths, 0)) {
-			v.AddParam("end_date", model.FieldPlanTooLong, strconv.Itoa(pol.FirstPlanMaxMonths))
-		}
-		if !v.Has("end_date") && !v.Has("start_date") {
-			first, total := p.StartDate, days(p.StartDate, p.EndDate)
-			for _, o := range spans {
-				total += days(o.start, o.end)
-				if o.start.Before(first) {
-					first = o.start
-				}
-			}
-			if total > days(first, first.AddDate(0, pol.PlansMaxMonths, 0)) && p.ExceedsTwoYearsReason == nil {
-				v.AddParam("end_date", model.FieldPlansExceedTwoYears, strconv.Itoa(pol.PlansMaxMonths))
-			}
-		}
+		p.EligibilityChecked = pol.CheckPlan(v, casepolicy.NewPlan{Span: casepolicy.Span{Start: p.StartDate, End: p.EndDate},
+			FirstPermit: c.ResidenceBasis.FirstPermitDate, EligibilityException: exception != nil,
+			ExceedsTwoYearsReason: p.ExceedsTwoYearsReason != nil, Earlier: earlier})
 		if err := v.Err(); err != nil {
 			return s.refuse(ctx, tx, actor, authz.PlanCreate, c, grantID, err)
 		}
@@ -336,21 +214,19 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, bo
 	return out, err
 }
 
-func planSpans(ctx context.Context, tx *db.Tx, clientID string) ([]planSpan, error) {
-	rows, err := tx.Query(ctx, `SELECT p.id, p.start_date, p.end_date FROM plans p WHERE p.client_id = $1 ORDER BY p.start_date`, clientID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []planSpan
-	for rows.Next() {
-		var sp planSpan
-		if err := rows.Scan(&sp.id, &sp.start, &sp.end); err != nil {
-			return nil, err
-		}
-		out = append(out, sp)
-	}
-	return out, rows.Err()
+// planSpans lists the periods of a client's plans.
+func planSpans(ctx context.Context, tx *db.Tx, clientID string) ([]casepolicy.Span, error) {
+	var out []casepolicy.Span
+	err := queryEach(ctx, tx, `SELECT p.start_date, p.end_date FROM plans p WHERE p.client_id = $1 ORDER BY p.start_date`, []any{clientID},
+		func(r *sql.Rows) error {
+			var sp casepolicy.Span
+			if err := r.Scan(&sp.Start, &sp.End); err != nil {
+				return err
+			}
+			out = append(out, sp)
+			return nil
+		})
+	return out, err
 }
 
 const planColumns = `p.id, p.client_id, p.municipality_code, p.start_date, p.end_date, p.goals, p.measures, p.preparers,
@@ -401,7 +277,7 @@ func (s *Store) planOfClient(ctx context.Context, tx *db.Tx, actor Actor, action
 func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID string) (model.Plan, error) {
 	var out model.Plan
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanRead, clientID, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanRead, clientID)
 		if err != nil {
 			return err
 		}
@@ -439,19 +315,15 @@ func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID stri
 
 // CreatePlanReview records a review of a client's plan: its date and what
 // changed (Decree 874/2024 § 3). A plan of another client is not found.
-func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, planID string, body []byte) (model.PlanReview, error) {
+func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, planID string, in model.ReviewInput) (model.PlanReview, error) {
 	var out model.PlanReview
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanReview, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanReview, clientID)
 		if err != nil {
 			return err
 		}
 		p, err := s.planOfClient(ctx, tx, actor, authz.PlanReview, c, planID)
 		if err != nil {
-			return err
-		}
-		var in model.ReviewInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		r, verr := in.Normalize()
@@ -485,15 +357,11 @@ func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, pla
 // client whose current jobseeker status is true, only guidance and
 // counselling may be recorded: the employment authority records its services
 // in its own systems (R6), and the refusal is audited as denied.
-func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string, body []byte) (model.Service, error) {
+func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string, in model.ServiceInput) (model.Service, error) {
 	var out model.Service
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ServiceCreate, clientID, writeRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ServiceCreate, clientID)
 		if err != nil {
-			return err
-		}
-		var in model.ServiceInput
-		if err := decodeInput(body, &in); err != nil {
 			return err
 		}
 		sv, err := in.Normalize()

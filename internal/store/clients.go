@@ -21,24 +21,6 @@ const clientColumns = `c.id, c.municipality_code, c.personal_identity_code, c.um
 	c.date_of_birth, c.residence_type, c.residence_valid_until, c.first_permit_date, c.residence_permanent,
 	c.service_language, c.email, c.phone, c.right_to_work, c.jobseeker, c.created_at, c.updated_at`
 
-// activeGrant is the SQL condition "account $A holds an active grant with one
-// of the roles from the client's municipality", with $A the account and $T
-// today. It is how every client query is scoped. For reading (readRoles), a
-// grant from a municipality that transferred the client away counts too
-// until the transfer's read period ends (client_transfers.read_until).
-func activeGrant(accountParam, todayParam, roles string) string {
-	muni := `g.municipality_code = c.municipality_code`
-	if roles == readRoles {
-		muni = `(` + muni + ` OR g.municipality_code IN (SELECT t.from_municipality FROM client_transfers t
-			WHERE t.client_id = c.id AND t.read_until >= ` + todayParam + `))`
-	}
-	return `SELECT g.id FROM grants g WHERE g.account_id = ` + accountParam + ` AND ` + muni + `
-		AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= ` + todayParam + `) AND g.role IN (` + roles + `)`
-}
-
-const readRoles = `'worker', 'viewer'`
-const writeRoles = `'worker'`
-
 type rowScanner interface{ Scan(...any) error }
 
 func scanClient(r rowScanner, extra ...any) (model.Client, error) {
@@ -167,22 +149,7 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
 			// Someone holds this identity (or this import row) already.
-			var existing, existingMuni string
-			var existingSys, existingSID sql.NullString
-			err := s.national(ctx, tx, actor, func() error {
-				return tx.QueryRow(ctx, `SELECT id, municipality_code, source_system, source_id FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
-				OR (municipality_code = $3 AND source_system = $4 AND source_id = $5) LIMIT 1`,
-					nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni, &existingSys, &existingSID)
-			})
-			if err != nil {
-				return err
-			}
-			ev.ClientID = existing
-			ev.Detail = "duplicate"
-			if prov.System != "" && existingMuni == n.Municipality && existingSys.String == prov.System && existingSID.String == prov.SourceID {
-				return s.deny(ctx, tx, ev, errAlreadyImported{muni: existingMuni})
-			}
-			return s.deny(ctx, tx, ev, duplicateError(existingMuni))
+			return s.refuseDuplicate(ctx, tx, actor, ev, n, prov)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO jobseeker_statuses (client_id, jobseeker, valid_from, recorded_by) VALUES ($1, $2, $3, $4)`,
 			id, n.Jobseeker, now, actor.accountID()); err != nil {
@@ -202,6 +169,31 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 	return out, err
 }
 
+// refuseDuplicate records a registration refused because someone holds the
+// identity (or the import row) already; the denied event names that client.
+func (s *Store) refuseDuplicate(ctx context.Context, tx *db.Tx, actor Actor, ev audit.Event, n model.ClientFields, prov Provenance) error {
+	var sys, sid any
+	if prov.System != "" {
+		sys, sid = prov.System, prov.SourceID
+	}
+	var existing, existingMuni string
+	var existingSys, existingSID sql.NullString
+	err := s.national(ctx, tx, actor, func() error {
+		return tx.QueryRow(ctx, `SELECT id, municipality_code, source_system, source_id FROM clients WHERE personal_identity_code = $1 OR uma_number = $2
+		OR (municipality_code = $3 AND source_system = $4 AND source_id = $5) LIMIT 1`,
+			nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.Municipality, sys, sid).Scan(&existing, &existingMuni, &existingSys, &existingSID)
+	})
+	if err != nil {
+		return err
+	}
+	ev.ClientID = existing
+	ev.Detail = "duplicate"
+	if prov.System != "" && existingMuni == n.Municipality && existingSys.String == prov.System && existingSID.String == prov.SourceID {
+		return s.deny(ctx, tx, ev, errAlreadyImported{muni: existingMuni})
+	}
+	return s.deny(ctx, tx, ev, duplicateError(existingMuni))
+}
+
 type errAlreadyImported struct{ muni string }
 
 func (e errAlreadyImported) Error() string { return "already registered" }
@@ -215,7 +207,7 @@ func (s *Store) ClientByID(ctx context.Context, actor Actor, id string) (model.C
 	}
 	var out model.Client
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id)
 		if err != nil {
 			return err
 		}
@@ -246,7 +238,7 @@ func (s *Store) clientByIDOneTrip(ctx context.Context, actor Actor, id string) (
 	}
 	ev := actor.event(authz.ClientRead, audit.Allowed)
 	ev.ClientID, ev.At = cid, s.Now()
-	q, args, release, err := s.trail.ReadStatement(ev, `SELECT `+clientColumns+`, (`+activeGrant("$2", "$3", readRoles)+` LIMIT 1) AS grant_id
+	q, args, release, err := s.trail.ReadStatement(ev, `SELECT `+clientColumns+`, (`+grantFilter(authz.ClientRead, "$2", "$3")+` LIMIT 1) AS grant_id
 		FROM clients c WHERE c.id = $1`, []any{cid, actor.Principal.AccountID, s.Today()})
 	if err != nil {
 		return c, false, err
@@ -272,9 +264,27 @@ func (s *Store) clientByIDOneTrip(ctx context.Context, actor Actor, id string) (
 	return c, true, nil
 }
 
-// readClient selects a client scoped by the actor's active grants with the
-// given roles, recording a denied event when it is not visible.
-func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, id, roles string) (model.Client, int64, error) {
+// CheckClientAccess answers what action on the client (and, with planID, on
+// that plan of it) would answer about access, without performing it: nil
+// when the actor may, otherwise the action's own error (not found, or
+// forbidden for read-only access) after recording the same denied event.
+// Nothing is recorded when access is allowed. The API asks it before it
+// refuses a body that does not decode, so that a caller who may not see the
+// client learns nothing from the answer whatever the body holds.
+func (s *Store) CheckClientAccess(ctx context.Context, actor Actor, action authz.Action, clientID, planID string) error {
+	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+		c, _, err := s.readClient(ctx, tx, actor, action, clientID)
+		if err != nil || planID == "" {
+			return err
+		}
+		_, err = s.planOfClient(ctx, tx, actor, action, c, planID)
+		return err
+	})
+}
+
+// readClient selects a client scoped by the actor's active grants that allow
+// action (grantFilter), recording a denied event when it is not visible.
+func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action authz.Action, id string) (model.Client, int64, error) {
 	ev := actor.event(action, audit.Denied)
 	cid, err := ParseClientID(id)
 	if err != nil {
@@ -286,7 +296,7 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 	}
 	// One grant subquery: it both decides visibility and names the grant used.
 	var grantID sql.NullInt64
-	c, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+`, (`+activeGrant("$2", "$3", roles)+` LIMIT 1)
+	c, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+`, (`+grantFilter(action, "$2", "$3")+` LIMIT 1)
 		FROM clients c WHERE c.id = $1`, cid, actor.Principal.AccountID, s.Today()), &grantID)
 	if err == nil && grantID.Valid {
 		return c, grantID.Int64, nil
@@ -317,21 +327,20 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 	return c, 0, s.deny(ctx, tx, ev, model.ErrNotFound)
 }
 
-// UpdateClient applies a JSON merge patch to a client the actor may change.
-// Every changed field is kept in the change history. The responsible
-// municipality cannot be changed here (a transfer is its own operation).
-func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch []byte) (model.Client, error) {
+// UpdateClient applies a patch to a client the actor may change. Every
+// changed field is kept in the change history. The responsible municipality
+// cannot be changed here (a transfer is its own operation). An identity code
+// or UMA number that another client holds is refused as a duplicate, and the
+// denied event names that other client (whose "who has seen" report then
+// shows the attempt), as registration does.
+func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch model.ClientPatch) (model.Client, error) {
 	var out model.Client
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		cur, grantID, err := s.readClient(ctx, tx, actor, authz.ClientUpdate, id, writeRoles)
+		cur, grantID, err := s.readClient(ctx, tx, actor, authz.ClientUpdate, id)
 		if err != nil {
 			return err
 		}
-		f := cur.ClientFields
-		if err := f.ApplyPatch(patch); err != nil {
-			return err
-		}
-		n, err := f.Normalize(s.Today())
+		n, err := patch.Apply(cur.ClientFields).Normalize(s.Today())
 		if err != nil {
 			return err
 		}
@@ -348,13 +357,14 @@ func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch 
 			return s.record(ctx, tx, ev)
 		}
 		// Identity must stay nationally unique.
-		var other string
+		var otherID, other string
 		err = s.national(ctx, tx, actor, func() error {
-			return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id <> $1 AND (personal_identity_code = $2 OR uma_number = $3) LIMIT 1`,
-				cur.ID, nullable(n.PersonalIdentityCode), nullable(n.UMANumber)).Scan(&other)
+			return tx.QueryRow(ctx, `SELECT id, municipality_code FROM clients WHERE id <> $1 AND (personal_identity_code = $2 OR uma_number = $3) LIMIT 1`,
+				cur.ID, nullable(n.PersonalIdentityCode), nullable(n.UMANumber)).Scan(&otherID, &other)
 		})
 		if err == nil {
-			ev.Detail = "duplicate"
+			// The attempt concerns the client who holds the identity.
+			ev.ClientID, ev.Detail = otherID, "duplicate update_of="+cur.ID
 			return s.deny(ctx, tx, ev, duplicateError(other))
 		} else if !isNoRows(err) {
 			return err
@@ -447,7 +457,7 @@ type ClientChange struct {
 func (s *Store) ClientHistory(ctx context.Context, actor Actor, id string) ([]ClientChange, error) {
 	var out []ClientChange
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id, readRoles)
+		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id)
 		if err != nil {
 			return err
 		}
@@ -504,7 +514,7 @@ func (s *Store) SearchClients(ctx context.Context, actor Actor, query string) ([
 		}
 		args = append(args, s.opts.SearchLimit)
 		rows, err := tx.Query(ctx, `SELECT `+clientColumns+` FROM clients c
-			WHERE EXISTS (`+activeGrant("$1", "$2", readRoles)+`)
+			WHERE EXISTS (`+grantFilter(authz.ClientSearch, "$1", "$2")+`)
 			AND (c.personal_identity_code = $3 OR c.uma_number = $3 OR (`+strings.Join(nameConds, " AND ")+`))
 			ORDER BY c.name_search, c.id LIMIT $`+strconv.Itoa(len(args)), args...)
 		if err != nil {

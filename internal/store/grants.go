@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"strings"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/accessreview"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/refdata"
 )
 
 // MaxTaskLength bounds the statutory task text of a grant.
@@ -43,37 +47,7 @@ type GrantInfo struct {
 // employees of service providers are not in this version.
 func (s *Store) CreateGrant(ctx context.Context, actor Actor, in NewGrant) (GrantInfo, error) {
 	defer s.principalsChanged()
-	var v model.Validation
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Municipality = strings.TrimSpace(in.Municipality)
-	in.Task = strings.TrimSpace(in.Task)
-	muni, muniOK := s.ref.Municipality(in.Municipality)
-	switch {
-	case in.Municipality == "":
-		v.Add("municipality", model.FieldRequired)
-	case !muniOK:
-		v.Add("municipality", model.FieldUnknownMunicipality)
-	}
-	if in.Email == "" {
-		v.Add("email", model.FieldRequired)
-	}
-	if in.Role != string(authz.Worker) && in.Role != string(authz.Viewer) {
-		v.Add("role", model.FieldInvalidChoice)
-	}
-	switch {
-	case in.Task == "":
-		v.Add("task", model.FieldRequired)
-	case len([]rune(in.Task)) > MaxTaskLength:
-		v.AddParam("task", model.FieldTooLong, itoa(MaxTaskLength))
-	case model.HasControlChars(in.Task):
-		v.Add("task", model.FieldInvalidCharacters)
-	}
-	if in.ValidUntil != nil && in.ValidUntil.Before(s.Today()) {
-		v.Add("valid_until", "date_in_past")
-	}
-	if actor.Principal != nil && in.Email == actor.Principal.Email {
-		v.Add("email", "self_grant")
-	}
+	in, muni, muniOK, v := s.checkNewGrant(actor, in)
 	var out GrantInfo
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.GrantCreate, audit.Allowed)
@@ -150,4 +124,244 @@ func (s *Store) RevokeGrant(ctx context.Context, actor Actor, grantID int64) err
 		}
 		return s.record(ctx, tx, ev)
 	})
+}
+
+// access is the access review policy in force.
+func (s *Store) access() accessreview.Policy { return s.opts.Access.WithDefaults() }
+
+// GrantReviewItem is a grant with what the access review needs to know.
+type GrantReviewItem struct {
+	GrantInfo
+	AccountID    int64      `json:"account_id"`
+	Organisation string     `json:"organisation"`
+	LastSignInAt *time.Time `json:"last_sign_in_at"`
+	Dormant      bool       `json:"dormant"`
+	ExpiresSoon  bool       `json:"expires_soon"`
+	Active       bool       `json:"active"`
+	RevokedBy    string     `json:"revoked_by,omitempty"`
+}
+
+// GrantReview lists every grant a municipality has given (active first), with
+// who granted what and when, which grants are about to expire and which
+// grantees are dormant. Only the municipality's main users may see it.
+func (s *Store) GrantReview(ctx context.Context, actor Actor, muni string) ([]GrantReviewItem, error) {
+	var out []GrantReviewItem
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.GrantList, muni)
+		if err != nil {
+			return err
+		}
+		pol := s.access()
+		today := s.Today()
+		rows, err := tx.Query(ctx, `SELECT g.id, a.id, a.email, a.name, a.organisation_id, a.last_sign_in_at, a.created_at, g.municipality_code, g.role, g.task,
+			g.valid_until, g.created_at, COALESCE(c.email, 'operator'), g.revoked_at, COALESCE(r.email, CASE WHEN g.revoked_at IS NULL THEN '' ELSE 'operator' END)
+			FROM grants g JOIN accounts a ON a.id = g.account_id LEFT JOIN accounts c ON c.id = g.created_by LEFT JOIN accounts r ON r.id = g.revoked_by
+			WHERE g.municipality_code = $1 ORDER BY (g.revoked_at IS NULL) DESC, g.created_at DESC, g.id DESC LIMIT 5000`, muni)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var it GrantReviewItem
+			var last, revoked sql.NullTime
+			var accCreated time.Time
+			var until model.NullDate
+			if err := rows.Scan(&it.ID, &it.AccountID, &it.Email, &it.Name, &it.Organisation, &last, &accCreated, &it.Municipality, &it.Role, &it.Task,
+				&until, &it.CreatedAt, &it.CreatedBy, &revoked, &it.RevokedBy); err != nil {
+				return err
+			}
+			it.ValidUntil = until.Ptr()
+			it.CreatedAt = it.CreatedAt.UTC()
+			if last.Valid {
+				t := last.Time.UTC()
+				it.LastSignInAt = &t
+			}
+			if revoked.Valid {
+				t := revoked.Time.UTC()
+				it.RevokedAt = &t
+			}
+			it.Active = accessreview.Active(revoked.Valid, it.ValidUntil, today)
+			it.ExpiresSoon = it.Active && pol.ExpiresSoon(it.ValidUntil, today)
+			seen := accCreated
+			if last.Valid {
+				seen = last.Time
+			}
+			it.Dormant = it.Active && pol.Dormant(seen, s.Now())
+			out = append(out, it)
+		}
+		return s.recordListing(ctx, tx, rows, ev, len(out))
+	})
+	return out, err
+}
+
+// GrantPatch changes a grant; nil members stay as they are. ValidUntil is a
+// raw JSON value so that null can clear the end date.
+type GrantPatch struct {
+	Role       *string         `json:"role"`
+	Task       *string         `json:"task"`
+	ValidUntil json.RawMessage `json:"valid_until"`
+}
+
+// UpdateGrant changes a grant's role, task or end date with immediate effect.
+func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, patch GrantPatch) (GrantInfo, error) {
+	defer s.principalsChanged()
+	var out GrantInfo
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		ev := actor.event(authz.GrantUpdate, audit.Allowed)
+		ev.Detail = "grant=" + itoa(grantID)
+		var g GrantInfo
+		var until model.NullDate
+		var revoked sql.NullTime
+		err := tx.QueryRow(ctx, `SELECT g.id, a.email, a.name, g.municipality_code, g.role, g.task, g.valid_until, g.created_at,
+			COALESCE(c.email, 'operator'), g.revoked_at
+			FROM grants g JOIN accounts a ON a.id = g.account_id LEFT JOIN accounts c ON c.id = g.created_by WHERE g.id = $1`, grantID).
+			Scan(&g.ID, &g.Email, &g.Name, &g.Municipality, &g.Role, &g.Task, &until, &g.CreatedAt, &g.CreatedBy, &revoked)
+		if isNoRows(err) {
+			return s.deny(ctx, tx, ev, model.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		ev.Municipality = g.Municipality
+		if actor.Principal != nil && !actor.Principal.Allowed(authz.GrantUpdate, g.Municipality).Allowed {
+			return s.deny(ctx, tx, ev, model.ErrNotFound)
+		}
+		if revoked.Valid {
+			return &model.Error{Code: model.CodeConflict, Detail: "a revoked grant cannot be changed; make a new one"}
+		}
+		g.ValidUntil = until.Ptr()
+		var v model.Validation
+		var changed []string
+		if patch.Role != nil {
+			if *patch.Role != string(authz.Worker) && *patch.Role != string(authz.Viewer) {
+				v.Add("role", model.FieldInvalidChoice)
+			} else if *patch.Role != g.Role {
+				g.Role = *patch.Role
+				changed = append(changed, "role")
+			}
+		}
+		if patch.Task != nil {
+			t := strings.TrimSpace(*patch.Task)
+			switch {
+			case t == "":
+				v.Add("task", model.FieldRequired)
+			case len([]rune(t)) > MaxTaskLength || model.HasControlChars(t):
+				v.Add("task", model.FieldInvalidCharacters)
+			case t != g.Task:
+				g.Task = t
+				changed = append(changed, "task")
+			}
+		}
+		if len(patch.ValidUntil) > 0 {
+			var d *model.Date
+			if err := json.Unmarshal(patch.ValidUntil, &d); err != nil {
+				v.Add("valid_until", model.FieldInvalidDate)
+			} else if d != nil && d.Before(s.Today()) {
+				v.Add("valid_until", "date_in_past")
+			} else {
+				g.ValidUntil = d
+				changed = append(changed, "valid_until")
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE grants SET role = $2, task = $3, valid_until = $4 WHERE id = $1`,
+			g.ID, g.Role, g.Task, model.NullDateOf(g.ValidUntil)); err != nil {
+			return err
+		}
+		ev.Detail += " fields=" + strings.Join(changed, ",")
+		g.CreatedAt = g.CreatedAt.UTC()
+		out = g
+		return s.record(ctx, tx, ev)
+	})
+	return out, err
+}
+
+// RevokeDormantGrants revokes, in one action and one transaction, every
+// active grant of the municipality whose grantee is dormant (see
+// AccessPolicy). It returns the revoked grant ids; each revocation is its own
+// audit event.
+func (s *Store) RevokeDormantGrants(ctx context.Context, actor Actor, muni string) ([]int64, error) {
+	defer s.principalsChanged()
+	var ids []int64
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
+		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.GrantRevoke, muni)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		cutoff := s.access().DormantBefore(now)
+		rows, err := tx.Query(ctx, `SELECT g.id FROM grants g JOIN accounts a ON a.id = g.account_id
+			WHERE g.municipality_code = $1 AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $2)
+			AND COALESCE(a.last_sign_in_at, a.created_at) < $3 ORDER BY g.id`, muni, s.Today(), cutoff)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.Exec(ctx, `UPDATE grants SET revoked_at = $2, revoked_by = $3 WHERE id = $1`, id, now, actor.accountID()); err != nil {
+				return err
+			}
+			e := ev
+			e.Detail = "grant=" + itoa(id) + " dormant"
+			if err := s.record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		// The review itself (who is dormant) is recorded even when nothing was revoked.
+		n := len(ids)
+		review := actor.event(authz.GrantList, audit.Allowed)
+		review.Municipality, review.ResultCount, review.Detail = muni, &n, "dormant review"
+		return s.record(ctx, tx, review)
+	})
+	return ids, err
+}
+
+// checkNewGrant normalises a new grant and validates what can be checked
+// without the database; it returns the municipality (and whether it exists).
+func (s *Store) checkNewGrant(actor Actor, in NewGrant) (NewGrant, refdata.Municipality, bool, model.Validation) {
+	var v model.Validation
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Municipality = strings.TrimSpace(in.Municipality)
+	in.Task = strings.TrimSpace(in.Task)
+	muni, muniOK := s.ref.Municipality(in.Municipality)
+	switch {
+	case in.Municipality == "":
+		v.Add("municipality", model.FieldRequired)
+	case !muniOK:
+		v.Add("municipality", model.FieldUnknownMunicipality)
+	}
+	if in.Email == "" {
+		v.Add("email", model.FieldRequired)
+	}
+	if in.Role != string(authz.Worker) && in.Role != string(authz.Viewer) {
+		v.Add("role", model.FieldInvalidChoice)
+	}
+	switch {
+	case in.Task == "":
+		v.Add("task", model.FieldRequired)
+	case len([]rune(in.Task)) > MaxTaskLength:
+		v.AddParam("task", model.FieldTooLong, itoa(MaxTaskLength))
+	case model.HasControlChars(in.Task):
+		v.Add("task", model.FieldInvalidCharacters)
+	}
+	if in.ValidUntil != nil && in.ValidUntil.Before(s.Today()) {
+		v.Add("valid_until", "date_in_past")
+	}
+	if actor.Principal != nil && in.Email == actor.Principal.Email {
+		v.Add("email", "self_grant")
+	}
+	return in, muni, muniOK, v
 }

@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/credential"
+	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 )
 
@@ -149,3 +153,125 @@ func (s *Store) CachingPrincipals() bool {
 // roles, grants or tokens has committed, so that this instance sees the
 // change on the very next request (others see it through the notification).
 func (s *Store) principalsChanged() { s.principals.invalidate() }
+
+// PrincipalForToken authenticates an API bearer token and returns the account
+// with its roles and currently active grants, read now (a revoked grant or
+// token stops working on the very next request). One query, no transaction;
+// none while the principal cache holds the token (see principalCache).
+func (s *Store) PrincipalForToken(ctx context.Context, token string) (*authz.Principal, int64, error) {
+	if !strings.HasPrefix(token, "kd_") || len(token) > 100 {
+		return nil, 0, model.ErrNotFound
+	}
+	hash := credential.HashToken(token)
+	key := [sha256.Size]byte(hash)
+	now, today := s.Now(), s.Today()
+	if p, tokenID, ok := s.principals.get(key, now, today); ok {
+		return p, tokenID, nil
+	}
+	gen, caching := s.principals.generation()
+	rows, err := s.db.QueryRead(ctx, `
+		SELECT t.id, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL, t.expires_at
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN organisations o ON o.id = a.organisation_id
+		LEFT JOIN account_roles r ON r.account_id = a.id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
+		UNION ALL
+		SELECT t.id, a.id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until, t.expires_at
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN grants g ON g.account_id = a.id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.disabled_at IS NULL
+		AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $3)`,
+		hash, now, today)
+	if err != nil {
+		return nil, 0, err
+	}
+	var expires any // the token's expiry: a time on PostgreSQL
+	p, tokenID, err := scanPrincipal(rows, &expires)
+	if err != nil {
+		return nil, 0, err
+	}
+	if p == nil {
+		return nil, 0, model.ErrNotFound
+	}
+	if t, ok := expires.(time.Time); ok && caching {
+		until := now.Add(principalTTL)
+		if t.Before(until) {
+			until = t
+		}
+		s.principals.put(gen, key, p, tokenID, today, until)
+	}
+	return p, tokenID, nil
+}
+
+// scanPrincipal reads the rows of a principal query: "role" rows (the
+// account, one per organisation role) and "grant" rows.
+// Extra columns after the usual ones are scanned into extra.
+func scanPrincipal(rows *sql.Rows, extra ...any) (*authz.Principal, int64, error) {
+	defer rows.Close()
+	var p *authz.Principal
+	var grants []authz.Grant
+	var ref int64
+	for rows.Next() {
+		var accountID, id int64
+		var email, name, org, kind, code, typ, muni, task string
+		var role sql.NullString
+		var until model.NullDate
+		if err := rows.Scan(append([]any{&ref, &accountID, &email, &name, &org, &kind, &code, &typ, &role, &id, &muni, &task, &until}, extra...)...); err != nil {
+			return nil, 0, err
+		}
+		switch typ {
+		case "role":
+			if p == nil {
+				p = &authz.Principal{AccountID: accountID, Email: email, Name: name, OrganisationID: org, OrgKind: kind, OrgCode: code}
+			}
+			if role.Valid {
+				p.Roles = append(p.Roles, authz.Role(role.String))
+			}
+		case "grant":
+			grants = append(grants, authz.Grant{ID: id, Municipality: muni, Role: authz.Role(role.String), Task: task, ValidUntil: until.Ptr()})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if p != nil {
+		p.Grants = grants
+	}
+	return p, ref, nil
+}
+
+// PrincipalByAccountID loads an account's principal (roles and active grants).
+func (s *Store) PrincipalByAccountID(ctx context.Context, accountID int64) (*authz.Principal, error) {
+	var p *authz.Principal
+	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
+		var err error
+		p, err = s.principal(ctx, tx, accountID)
+		return err
+	})
+	if isNoRows(err) {
+		return nil, model.ErrNotFound
+	}
+	return p, err
+}
+
+// principal loads an account with its roles and active grants in one query.
+func (s *Store) principal(ctx context.Context, tx *db.Tx, accountID int64) (*authz.Principal, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT 0, a.id, a.email, a.name, a.organisation_id, o.kind, o.code, 'role', r.role, 0, '', '', NULL
+		FROM accounts a JOIN organisations o ON o.id = a.organisation_id
+		LEFT JOIN account_roles r ON r.account_id = a.id
+		WHERE a.id = $1 AND a.disabled_at IS NULL
+		UNION ALL
+		SELECT 0, g.account_id, '', '', '', '', '', 'grant', g.role, g.id, g.municipality_code, g.task, g.valid_until
+		FROM grants g WHERE g.account_id = $1 AND g.revoked_at IS NULL AND (g.valid_until IS NULL OR g.valid_until >= $2)`,
+		accountID, s.Today())
+	if err != nil {
+		return nil, err
+	}
+	p, _, err := scanPrincipal(rows)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, sql.ErrNoRows
+	}
+	return p, nil
+}

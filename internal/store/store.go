@@ -10,11 +10,14 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 	_ "time/tzdata" // Europe/Helsinki on machines without zoneinfo
 
+	"github.com/kotodigi/kotodigi/internal/accessreview"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/refdata"
@@ -51,10 +54,13 @@ type Options struct {
 	BaseURL string
 	// DisablePasswordSignIn switches password sign-in off (identity provider only).
 	DisablePasswordSignIn bool
-	// Access sets the access review thresholds.
-	Access AccessPolicy
-	// Cases sets the limits and deadlines of case records (DefaultCasePolicy where zero).
-	Cases CasePolicy
+	// Access sets the access review thresholds (accessreview.Default where zero).
+	Access accessreview.Policy
+	// Cases sets the limits and deadlines of case records (casepolicy.Default where zero).
+	Cases casepolicy.Policy
+	// MigrateDB, when set, is the database URL (the schema owner) that Open
+	// migrates through; it is used for nothing else (see Open).
+	MigrateDB string
 }
 
 // Store is the data-access layer.
@@ -207,6 +213,21 @@ func (s *Store) deny(ctx context.Context, tx *db.Tx, e audit.Event, err error) e
 	return deniedError{err}
 }
 
+// queryEach runs a query in tx and calls scan for each row.
+func queryEach(ctx context.Context, tx *db.Tx, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // recordListing finishes an audited listing: the rows' error first, then the
 // audit event with the number of items shown.
 func (s *Store) recordListing(ctx context.Context, tx *db.Tx, rows *sql.Rows, ev audit.Event, n int) error {
@@ -228,3 +249,7 @@ func (s *Store) authorizeMunicipal(ctx context.Context, tx *db.Tx, actor Actor, 
 	}
 	return ev, nil
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

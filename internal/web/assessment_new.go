@@ -118,7 +118,7 @@ func (h *handler) createAssessment(w http.ResponseWriter, r *http.Request) {
 		needed := v["content.integration_plan_needed"] == planNeededYes
 		in.Content.IntegrationPlanNeeded = &needed
 	}
-	a, err := h.srv.Store().CreateAssessment(r.Context(), req.Actor, r.PathValue("id"), jsonBody(in))
+	a, err := h.srv.Store().CreateAssessment(r.Context(), req.Actor, r.PathValue("id"), in)
 	if err == nil {
 		redirect(w, r, "/clients/"+a.ClientID+"?done=assessment")
 		return

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -299,15 +298,6 @@ func (h *handler) caseError(r *http.Request, f *caseForm, specs []inputSpec, err
 		f.FormError = h.srv.Message(req.Lang, e, req.ID)
 	}
 	return true
-}
-
-// jsonBody encodes a store input.
-func jsonBody(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // the inputs are plain structs of strings, bools and slices
-	}
-	return b
 }
 
 // preparersView is what the preparers_table template shows.

@@ -31,7 +31,7 @@ func (h *handler) editForm(w http.ResponseWriter, r *http.Request) {
 	h.renderClientForm(w, r, http.StatusOK, h.editPage(r, c.ID, c.Municipality, clientFormValues(c.ClientFields)))
 }
 
-// edit applies the form as a JSON merge patch and goes back to the client page.
+// edit applies the form as a patch and goes back to the client page.
 func (h *handler) edit(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	// The municipality comes back from a hidden field only to be shown again
@@ -42,12 +42,7 @@ func (h *handler) edit(w http.ResponseWriter, r *http.Request) {
 		h.renderClientForm(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	patch, err := page.mergePatch(f)
-	if err != nil {
-		h.srv.Fail(w, r, err)
-		return
-	}
-	c, err := h.srv.Store().UpdateClient(r.Context(), server.From(r).Actor, id, patch)
+	c, err := h.srv.Store().UpdateClient(r.Context(), server.From(r).Actor, id, page.patch(f))
 	if err != nil {
 		h.failClientForm(w, r, page, err)
 		return

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -188,28 +187,28 @@ func (s formState) clientFields() (model.ClientFields, []model.FieldError) {
 	return f, errs
 }
 
-// mergePatch is the JSON merge patch of every editable field (all but the
-// municipality, which changes only by a transfer). With an identity code the
-// date of birth is sent as null: the store derives it from the code, so a
-// stale date left in the form cannot contradict a corrected code.
-func (s formState) mergePatch(f model.ClientFields) ([]byte, error) {
-	dob := any(f.DateOfBirth)
+// patch sets every editable field (all but the municipality, which changes
+// only by a transfer). With an identity code the date of birth is cleared:
+// the store derives it from the code, so a stale date left in the form
+// cannot contradict a corrected code.
+func (s formState) patch(f model.ClientFields) model.ClientPatch {
+	dob := f.DateOfBirth
 	if f.PersonalIdentityCode != nil {
 		dob = nil
 	}
-	return json.Marshal(map[string]any{
-		fIdentityCode:     f.PersonalIdentityCode,
-		fUMANumber:        f.UMANumber,
-		fFirstNames:       f.FirstNames,
-		fLastName:         f.LastName,
-		fDateOfBirth:      dob,
-		"residence_basis": f.ResidenceBasis,
-		fServiceLanguage:  f.ServiceLanguage,
-		fEmail:            f.Email,
-		fPhone:            f.Phone,
-		fRightToWork:      f.RightToWork,
-		fJobseeker:        f.Jobseeker,
-	})
+	return model.ClientPatch{
+		PersonalIdentityCode: model.Set(f.PersonalIdentityCode),
+		UMANumber:            model.Set(f.UMANumber),
+		FirstNames:           model.Set(f.FirstNames),
+		LastName:             model.Set(f.LastName),
+		DateOfBirth:          model.Set(dob),
+		ResidenceBasis:       model.Set(f.ResidenceBasis),
+		ServiceLanguage:      model.Set(f.ServiceLanguage),
+		Email:                model.Set(f.Email),
+		Phone:                model.Set(f.Phone),
+		RightToWork:          model.Set(f.RightToWork),
+		Jobseeker:            model.Set(f.Jobseeker),
+	}
 }
 
 // formFieldOf maps a store field error to the input it is about.

@@ -12,7 +12,7 @@ import (
 // transferPage confirms handing a client over to another responsible
 // municipality, with the reason. Afterwards the new municipality is
 // responsible; the previous one may still read the client for a while
-// (store.CasePolicy.ReadAfterTransferDays) but record nothing.
+// (casepolicy.Policy.ReadAfterTransferDays) but record nothing.
 type transferPage struct {
 	caseFormPage
 	// Municipality is the current responsible municipality.
@@ -61,7 +61,7 @@ func (h *handler) transfer(w http.ResponseWriter, r *http.Request) {
 	page := h.newTransferForm(r)
 	page.read(r)
 	in := model.TransferInput{Municipality: page.values["municipality"], Reason: page.values["reason"]}
-	t, err := h.srv.Store().TransferClient(r.Context(), req.Actor, r.PathValue("id"), jsonBody(in))
+	t, err := h.srv.Store().TransferClient(r.Context(), req.Actor, r.PathValue("id"), in)
 	if err == nil {
 		redirect(w, r, "/clients/"+t.ClientID+"?"+url.Values{"done": {"transferred"}, "read_until": {t.ReadUntil.String()}}.Encode())
 		return

@@ -112,7 +112,7 @@ func (h *handler) createPlan(w http.ResponseWriter, r *http.Request) {
 		in.Measures = append(in.Measures, model.PlanMeasure{ServiceType: typ, Description: desc})
 		page.rows["measures"] = append(page.rows["measures"], i)
 	}
-	p, err := h.srv.Store().CreatePlan(r.Context(), req.Actor, r.PathValue("id"), jsonBody(in))
+	p, err := h.srv.Store().CreatePlan(r.Context(), req.Actor, r.PathValue("id"), in)
 	if err == nil {
 		redirect(w, r, "/clients/"+p.ClientID+"/plans/"+p.ID+"?done=created")
 		return

@@ -102,7 +102,7 @@ func (h *handler) createPlanReview(w http.ResponseWriter, r *http.Request) {
 	page.specs = planReviewInputs
 	page.read(r)
 	in := model.ReviewInput{Date: orNil(page.values["date"]), Changes: page.values["changes"]}
-	rv, err := h.srv.Store().CreatePlanReview(r.Context(), req.Actor, r.PathValue("id"), r.PathValue("plan_id"), jsonBody(in))
+	rv, err := h.srv.Store().CreatePlanReview(r.Context(), req.Actor, r.PathValue("id"), r.PathValue("plan_id"), in)
 	if err == nil {
 		redirect(w, r, "/clients/"+rv.ClientID+"/plans/"+rv.PlanID+"?done=reviewed")
 		return

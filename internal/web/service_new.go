@@ -80,7 +80,7 @@ func (h *handler) createService(w http.ResponseWriter, r *http.Request) {
 	if level, date := v["final_language_test.level"], v["final_language_test.date"]; strings.TrimSpace(level+date) != "" {
 		in.FinalLanguageTest = &model.LanguageTestInput{Level: level, Date: orNil(date)}
 	}
-	sv, err := h.srv.Store().CreateService(r.Context(), req.Actor, r.PathValue("id"), jsonBody(in))
+	sv, err := h.srv.Store().CreateService(r.Context(), req.Actor, r.PathValue("id"), in)
 	if err == nil {
 		redirect(w, r, "/clients/"+sv.ClientID+"?done=service")
 		return

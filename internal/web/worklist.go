@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
@@ -93,18 +94,18 @@ func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
 			Kind: page.T("worklist.kind." + it.Kind), Due: formatDate(page.Lang, &it.DueDate), Overdue: it.Overdue}
 		plan := client + "/plans/" + it.RecordID
 		switch it.Kind {
-		case store.WorkPlanPreparation:
+		case casepolicy.PlanPreparation:
 			if may(authz.PlanCreate) {
 				row.ActionHref, row.ActionLabel = client+"/plans/new", page.T("worklist.action.plan")
 			}
-		case store.WorkServiceGuidance:
+		case casepolicy.ServiceGuidance:
 			row.ActionHref, row.ActionLabel = plan, page.T("worklist.action.open_plan")
 			if may(authz.ServiceCreate) {
 				row.ActionHref, row.ActionLabel = client+"/services/new", page.T("worklist.action.service")
 			}
-		case store.WorkReviewDue, store.WorkPlanEnding:
+		case casepolicy.ReviewDue, casepolicy.PlanEnding:
 			row.ActionHref, row.ActionLabel = plan, page.T("worklist.action.open_plan")
-		case store.WorkEligibilityClosing:
+		case casepolicy.EligibilityClosing:
 			if may(authz.AssessmentCreate) {
 				row.ActionHref, row.ActionLabel = client+"/assessments/new", page.T("worklist.action.assessment")
 			}
