@@ -17,7 +17,10 @@ import (
 	"github.com/kotodigi/kotodigi/internal/store"
 )
 
+// parse applies "key=value,…" through set. A key given twice is an error:
+// which of the two was meant is not for the parser to guess.
 func parse(spec string, set map[string]func(string) error) error {
+	seen := map[string]bool{}
 	for _, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -25,6 +28,10 @@ func parse(spec string, set map[string]func(string) error) error {
 		}
 		k, v, ok := strings.Cut(part, "=")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if seen[k] {
+			return fmt.Errorf("%q is given twice", k)
+		}
+		seen[k] = true
 		f, known := set[k]
 		if !ok || !known {
 			keys := make([]string, 0, len(set))

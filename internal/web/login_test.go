@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -117,23 +118,42 @@ func TestSignInNeverRedirectsToAnotherSite(t *testing.T) {
 
 // instance starts another kotodigi instance on the environment's database
 // and returns its address: the sign-in limits hold across instances.
-func (e *env) instance(opts store.Options) string {
+func (e *env) instance(opts store.Options, cfg server.Config) string {
 	e.t.Helper()
 	s, err := store.Open(context.Background(), e.target.URL, opts)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { s.Close() })
-	srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := server.New(cfg, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv.Mount(web.Routes(srv))
 	ts := httptest.NewServer(srv.Handler())
 	e.t.Cleanup(ts.Close)
 	return ts.URL
 }
 
-// burst sends n sign-ins at once, alternating between the instances, and
-// counts the answers by status.
-func burst(t *testing.T, urls []string, n int, email func(i int) string) map[int]int {
+// wrongPassword signs in with a wrong password as email, with the given
+// X-Forwarded-For headers, and returns the status.
+func wrongPassword(t *testing.T, base, email string, forwardedFor ...string) int {
+	req, err := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"email": {email}, "password": {"wrong-password-123"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, v := range forwardedFor {
+		req.Header.Add("X-Forwarded-For", v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// burst sends n wrong passwords at once, alternating between the instances,
+// and counts the answers by status.
+func burst(t *testing.T, urls []string, n int, email, address func(i int) string) map[int]int {
 	t.Helper()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -144,15 +164,9 @@ func burst(t *testing.T, urls []string, n int, email func(i int) string) map[int
 		go func() {
 			defer wg.Done()
 			<-start
-			form := url.Values{"email": {email(i)}, "password": {"wrong-password-123"}, "next": {"/"}}
-			res, err := http.PostForm(urls[i%len(urls)]+"/login", form)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			res.Body.Close()
+			st := wrongPassword(t, urls[i%len(urls)], email(i), address(i))
 			mu.Lock()
-			statuses[res.StatusCode]++
+			statuses[st]++
 			mu.Unlock()
 		}()
 	}
@@ -161,40 +175,55 @@ func burst(t *testing.T, urls []string, n int, email func(i int) string) map[int
 	return statuses
 }
 
+// checkedUpTo checks that a burst's answers are 401 (checked) or 429, and
+// that then, one attempt after another, exactly limit attempts in all are
+// checked before the next is refused: a burst never gets more.
+func checkedUpTo(t *testing.T, got map[int]int, n, limit int, next func(i int) int) {
+	t.Helper()
+	checked := got[http.StatusUnauthorized]
+	if checked > limit || checked+got[http.StatusTooManyRequests] != n {
+		t.Fatalf("answers by status %v: want at most %d checked (401), the rest 429", got, limit)
+	}
+	for i := checked; i < limit; i++ {
+		if st := next(i); st != http.StatusUnauthorized {
+			t.Fatalf("attempt %d after the burst: status %d, want 401", i+1, st)
+		}
+	}
+	if st := next(limit); st != http.StatusTooManyRequests {
+		t.Fatalf("attempt %d: status %d, want 429", limit+1, st)
+	}
+}
+
 // TestConcurrentWrongPasswordsAreLimited: 40 wrong passwords sent at once to
 // two instances are checked at most 5 times for one account and at most 20
-// times from one address; every other attempt is answered 429 at once, and
-// afterwards even the right password waits.
+// times from one address; every other attempt is answered 429 at once, no
+// later attempt gets past the limit, and then even the right password waits.
+// Every attempt is in the audit trail.
 func TestConcurrentWrongPasswordsAreLimited(t *testing.T) {
 	const n = 40
-	opts := store.Options{Sessions: signin.Policy{HashWait: time.Minute}}
-	t.Run("per account", func(t *testing.T) {
-		testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-			e := newEnvWith(t, tg, opts)
-			got := burst(t, []string{e.url, e.instance(opts)}, n, func(int) string { return helsinkiWorker })
-			if got[http.StatusUnauthorized] > signin.DefaultPolicy.MaxFailures || got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != n {
-				t.Errorf("answers by status %v: want at most %d checked (401), the rest 429", got, signin.DefaultPolicy.MaxFailures)
-			}
-			p := e.browser().post("/login", url.Values{"email": {helsinkiWorker}, "password": {password}})
-			if p.status != http.StatusTooManyRequests {
-				t.Errorf("right password after the burst: status %d, want 429", p.status)
-			}
-			// Every attempt, checked or refused, is in the audit trail.
-			events, err := e.store.AuditEvents(context.Background(), store.OperatorActor(),
-				store.AuditFilter{ActorEmail: helsinkiWorker, Action: "auth.sign_in", Outcome: "denied", Limit: 1000})
-			if err != nil || len(events) != n+1 {
-				t.Errorf("%d denied sign-ins audited (%v), want %d", len(events), err, n+1)
-			}
-		})
-	})
-	t.Run("per address", func(t *testing.T) {
-		testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-			e := newEnvWith(t, tg, opts)
-			got := burst(t, []string{e.url, e.instance(opts)}, n, func(i int) string { return fmt.Sprintf("person%d@hel.example", i) })
-			if got[http.StatusUnauthorized] > signin.DefaultPolicy.MaxFailuresPerAddr || got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != n {
-				t.Errorf("answers by status %v: want at most %d checked (401), the rest 429", got, signin.DefaultPolicy.MaxFailuresPerAddr)
-			}
-		})
+	opts := store.Options{Sessions: signin.Policy{HashWait: time.Minute, HashQueue: n}}
+	cfg := server.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	pol := signin.DefaultPolicy
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnvServer(t, tg, opts, cfg)
+		urls := []string{e.url, e.instance(opts, cfg)}
+		// One account, attempts from many addresses.
+		from := func(i int) string { return fmt.Sprintf("203.0.113.%d", i+1) }
+		got := burst(t, urls, n, func(int) string { return helsinkiWorker }, from)
+		checkedUpTo(t, got, n, pol.MaxFailures, func(i int) int { return wrongPassword(t, e.url, helsinkiWorker, from(n+i)) })
+		p := e.browser().post("/login", url.Values{"email": {helsinkiWorker}, "password": {password}})
+		if p.status != http.StatusTooManyRequests {
+			t.Errorf("right password after the limit: status %d, want 429", p.status)
+		}
+		events, err := e.store.AuditEvents(context.Background(), store.OperatorActor(),
+			store.AuditFilter{ActorEmail: helsinkiWorker, Action: "auth.sign_in", Outcome: "denied", Limit: 1000})
+		if want := n + pol.MaxFailures - got[http.StatusUnauthorized] + 2; err != nil || len(events) != want {
+			t.Errorf("%d denied sign-ins audited (%v), want %d", len(events), err, want)
+		}
+		// One address, attempts for many accounts.
+		person := func(i int) string { return fmt.Sprintf("person%d@hel.example", i) }
+		got = burst(t, urls, n, person, func(int) string { return "198.51.100.1" })
+		checkedUpTo(t, got, n, pol.MaxFailuresPerAddr, func(i int) int { return wrongPassword(t, e.url, person(n+i), "198.51.100.1") })
 	})
 }
 

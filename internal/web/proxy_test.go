@@ -15,21 +15,6 @@ import (
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
 
-// signInVia posts a wrong password for email with the given X-Forwarded-For
-// headers and returns the status.
-func (b *browser) signInVia(email string, forwardedFor ...string) int {
-	b.e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.e.url+"/login", strings.NewReader(url.Values{"email": {email}, "password": {"wrong-password-123"}}.Encode()))
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for _, v := range forwardedFor {
-		req.Header.Add("X-Forwarded-For", v)
-	}
-	return b.do(req).status
-}
-
 // lastSignInAddr is the address the audit trail recorded for the latest
 // sign-in attempt of email.
 func (e *env) lastSignInAddr(email string) string {
@@ -48,17 +33,16 @@ func TestClientAddressBehindTrustedProxies(t *testing.T) {
 	cfg := server.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := newEnvServer(t, tg, store.Options{}, cfg)
-		b := e.browser()
 		limit := signin.DefaultPolicy.MaxFailuresPerAddr
 		for i := range limit {
-			if st := b.signInVia(fmt.Sprintf("a%d@hel.example", i), "203.0.113.5"); st != http.StatusUnauthorized {
+			if st := wrongPassword(t, e.url, fmt.Sprintf("a%d@hel.example", i), "203.0.113.5"); st != http.StatusUnauthorized {
 				t.Fatalf("attempt %d from 203.0.113.5: status %d", i, st)
 			}
 		}
 		if got := e.lastSignInAddr(fmt.Sprintf("a%d@hel.example", limit-1)); got != "203.0.113.5" {
 			t.Errorf("audit trail address %q, want the client's 203.0.113.5", got)
 		}
-		if st := b.signInVia("z@hel.example", "203.0.113.5"); st != http.StatusTooManyRequests {
+		if st := wrongPassword(t, e.url, "z@hel.example", "203.0.113.5"); st != http.StatusTooManyRequests {
 			t.Errorf("client over its limit: status %d, want 429", st)
 		}
 		// Another client behind the same proxy has a limit of its own, also
@@ -75,7 +59,7 @@ func TestClientAddressBehindTrustedProxies(t *testing.T) {
 				want = "198.51.100.8"
 			}
 			email := strings.ReplaceAll(name, " ", "-") + "@hel.example"
-			if st := b.signInVia(email, xff...); st != http.StatusUnauthorized {
+			if st := wrongPassword(t, e.url, email, xff...); st != http.StatusUnauthorized {
 				t.Errorf("%s (%q): status %d, want 401", name, xff, st)
 			}
 			if got := e.lastSignInAddr(email); got != want {
@@ -85,68 +69,74 @@ func TestClientAddressBehindTrustedProxies(t *testing.T) {
 	})
 }
 
-// TestForwardedForIgnoredWithoutTrustedProxies: without trusted proxies (or
-// from a peer that is not one), X-Forwarded-For changes nothing: a client
+// TestForwardedForIgnoredWithoutTrustedProxies: without trusted proxies, or
+// from a peer that is not one, X-Forwarded-For changes nothing: a client
 // cannot escape the per-address limit or put another address in the audit
 // trail.
 func TestForwardedForIgnoredWithoutTrustedProxies(t *testing.T) {
-	for name, cfg := range map[string]server.Config{
-		"none":          {},
-		"another proxy": {TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-				e := newEnvServer(t, tg, store.Options{}, cfg)
-				b := e.browser()
-				limit := signin.DefaultPolicy.MaxFailuresPerAddr
-				for i := range limit {
-					if st := b.signInVia(fmt.Sprintf("a%d@hel.example", i), fmt.Sprintf("203.0.113.%d", i)); st != http.StatusUnauthorized {
-						t.Fatalf("attempt %d: status %d", i, st)
-					}
-				}
-				if got := e.lastSignInAddr("a0@hel.example"); got != "127.0.0.1" {
-					t.Errorf("audit trail address %q, want the peer 127.0.0.1", got)
-				}
-				if st := b.signInVia("z@hel.example", "198.51.100.200"); st != http.StatusTooManyRequests {
-					t.Errorf("over the limit with a made-up X-Forwarded-For: status %d, want 429", st)
-				}
-			})
-		})
-	}
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnvServer(t, tg, store.Options{}, server.Config{})
+		other := e.instance(store.Options{}, server.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+		limit := signin.DefaultPolicy.MaxFailuresPerAddr
+		for i := range limit {
+			base := []string{e.url, other}[i%2]
+			if st := wrongPassword(t, base, fmt.Sprintf("a%d@hel.example", i), fmt.Sprintf("203.0.113.%d", i)); st != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: status %d", i, st)
+			}
+		}
+		for _, email := range []string{"a0@hel.example", "a1@hel.example"} {
+			if got := e.lastSignInAddr(email); got != "127.0.0.1" {
+				t.Errorf("audit trail address of %s: %q, want the peer 127.0.0.1", email, got)
+			}
+		}
+		for _, base := range []string{e.url, other} {
+			if st := wrongPassword(t, base, "z@hel.example", "198.51.100.200"); st != http.StatusTooManyRequests {
+				t.Errorf("over the limit with a made-up X-Forwarded-For: status %d, want 429", st)
+			}
+		}
+	})
 }
 
 // TestSessionCookieSecureBehindTLSProxy: with an https base address, the
 // session cookie is Secure with the __Host- prefix although the request
 // reaches kotodigi as plain HTTP to a loopback address (a TLS-terminating
-// proxy), and that cookie then signs the person in.
+// proxy), and that cookie then signs the person in; without one, plain HTTP
+// to localhost keeps a plain cookie.
 func TestSessionCookieSecureBehindTLSProxy(t *testing.T) {
-	for base, wantName := range map[string]string{"https://kotodigi.example": "__Host-kotodigi_session", "": "kotodigi_session"} {
-		testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-			e := newEnvServer(t, tg, store.Options{}, server.Config{BaseURL: base})
-			b := e.browser()
-			p := b.post("/login", url.Values{"email": {helsinkiWorker}, "password": {password}, "next": {"/"}})
-			var session *http.Cookie
-			for _, c := range (&http.Response{Header: p.header}).Cookies() {
-				if strings.HasSuffix(c.Name, "kotodigi_session") {
-					session = c
-				}
-			}
-			if p.status != http.StatusSeeOther || session == nil || session.Name != wantName || session.Secure != (base != "") || !session.HttpOnly || session.Path != "/" {
-				t.Fatalf("base %q: status %d, cookie %+v, want %s", base, p.status, session, wantName)
-			}
-			if base != "" && p.header.Get("Strict-Transport-Security") == "" {
-				t.Errorf("base %q: no Strict-Transport-Security", base)
-			}
-			req, _ := http.NewRequest(http.MethodGet, e.url+"/", nil)
-			req.AddCookie(&http.Cookie{Name: session.Name, Value: session.Value})
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnvServer(t, tg, store.Options{}, server.Config{BaseURL: "https://kotodigi.example"})
+		plain := e.instance(store.Options{}, server.Config{})
+		for base, wantName := range map[string]string{e.url: "__Host-kotodigi_session", plain: "kotodigi_session"} {
+			secure := base == e.url
+			req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"email": {helsinkiWorker}, "password": {password}, "next": {"/"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			res, err := http.DefaultTransport.RoundTrip(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			res.Body.Close()
-			if res.StatusCode != http.StatusOK {
-				t.Errorf("base %q: front page with the cookie: status %d", base, res.StatusCode)
+			var session *http.Cookie
+			for _, c := range res.Cookies() {
+				if strings.HasSuffix(c.Name, "kotodigi_session") {
+					session = c
+				}
 			}
-		})
-	}
+			if res.StatusCode != http.StatusSeeOther || session == nil || session.Name != wantName || session.Secure != secure || !session.HttpOnly || session.Path != "/" {
+				t.Fatalf("secure %v: status %d, cookie %+v, want %s", secure, res.StatusCode, session, wantName)
+			}
+			if hsts := res.Header.Get("Strict-Transport-Security"); (hsts != "") != secure {
+				t.Errorf("secure %v: Strict-Transport-Security %q", secure, hsts)
+			}
+			req, _ = http.NewRequest(http.MethodGet, base+"/", nil)
+			req.AddCookie(&http.Cookie{Name: session.Name, Value: session.Value})
+			res, err = http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("secure %v: front page with the cookie: status %d", secure, res.StatusCode)
+			}
+		}
+	})
 }
