@@ -7,12 +7,13 @@ import (
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/db"
+	"github.com/kotodigi/kotodigi/internal/disclosure"
 	"github.com/kotodigi/kotodigi/internal/model"
 )
 
 // SmallCellLimit: counts from 1 to this are never shown outside the
 // controlling municipality (R13).
-const SmallCellLimit = 4
+const SmallCellLimit = disclosure.DefaultThreshold - 1
 
 // Cell is one group of a statistics table. Count is nil when suppressed.
 type Cell struct {
@@ -26,9 +27,10 @@ var Groupings = []string{"municipality", "wellbeing_county", "region"}
 
 // ClientStatistics counts registered clients per group in the caller's area:
 // the whole country for the ministry and KEHA-keskus, the regions of a
-// regional centre, or the caller's own municipality. Outside the controlling
-// municipality small counts are suppressed, and further cells so that no
-// suppressed count can be worked out from the totals of any grouping.
+// regional centre, or the caller's own municipality (shown unsuppressed).
+// Outside the controlling municipality the figures come from one snapshot
+// of all three groupings, suppressed together by the disclosure package, so
+// that no answer combined with the others reveals a suppressed count.
 func (s *Store) ClientStatistics(ctx context.Context, actor Actor, groupBy string) ([]Cell, error) {
 	if !slices.Contains(Groupings, groupBy) {
 		return nil, &model.Error{Code: model.CodeBadRequest, Detail: "group_by must be municipality, wellbeing_county or region",
@@ -40,7 +42,7 @@ func (s *Store) ClientStatistics(ctx context.Context, actor Actor, groupBy strin
 	}
 	counts := map[string]int{}
 	var area []string // municipality codes
-	suppress := true
+	own := false
 	err := s.db.InScope(ctx, db.AllMunicipalities, func(tx *db.Tx) error {
 		switch {
 		case p == nil || p.OrgKind == "tem" || p.OrgKind == "keha":
@@ -48,7 +50,7 @@ func (s *Store) ClientStatistics(ctx context.Context, actor Actor, groupBy strin
 				area = append(area, m.Code)
 			}
 		case p.OrgKind == "municipality":
-			area, suppress = []string{p.OrgCode}, false
+			area, own = []string{p.OrgCode}, true
 		case p.OrgKind == "regional_centre":
 			var regions string
 			if err := tx.QueryRow(ctx, `SELECT region_codes FROM organisations WHERE id = $1`, p.OrganisationID).Scan(&regions); err != nil {
@@ -81,46 +83,91 @@ func (s *Store) ClientStatistics(ctx context.Context, actor Actor, groupBy strin
 	if err != nil {
 		return nil, err
 	}
-	return s.tabulate(counts, area, groupBy, suppress), nil
+	snap, err := s.clientSnapshot(counts)
+	if err != nil {
+		return nil, err
+	}
+	return snap.cells(area, groupBy, own), nil
 }
 
-// tabulate groups municipality counts and applies the suppression.
-func (s *Store) tabulate(counts map[string]int, area []string, groupBy string, suppress bool) []Cell {
-	keyOf := func(code string) string {
-		m, _ := s.ref.Municipality(code)
-		switch groupBy {
-		case "wellbeing_county":
-			return m.WellbeingCountyCode
-		case "region":
-			return m.RegionCode
+// clientSnapshot is the published snapshot of registered clients: every
+// municipality, wellbeing county and region, planned once (the country and
+// the regional-centre areas take part in the relations but are not shown).
+type clientSnapshot struct {
+	areas disclosure.Areas
+	table *disclosure.Table
+	plan  *disclosure.Plan
+}
+
+func (s *Store) clientSnapshot(counts map[string]int) (*clientSnapshot, error) {
+	areas := disclosure.NationalAreas(s.ref)
+	t := &disclosure.Table{Areas: areas.Hierarchy, Periods: disclosure.Hierarchy{Nodes: []disclosure.Node{{ID: "registered"}}},
+		Kind: disclosure.Count}
+	t.Values = make([]float64, t.Len())
+	t.Hidden = make([]bool, t.Len())
+	for i, n := range areas.Hierarchy.Nodes {
+		if len(n.Parts) == 0 {
+			t.Values[i] = float64(counts[n.ID])
 		}
-		return code
 	}
-	totals := map[string]int{}
-	var keys []string
-	for _, code := range area {
-		k := keyOf(code)
-		if _, ok := totals[k]; !ok {
-			keys = append(keys, k)
-		}
-		totals[k] += counts[code]
-	}
-	slices.Sort(keys)
-	hidden := map[string]bool{}
-	if suppress {
-		for _, k := range keys {
-			if n := totals[k]; n >= 1 && n <= SmallCellLimit {
-				hidden[k] = true
+	// aggregates: the sum of their municipalities (in node order, parts first)
+	for i, n := range areas.Hierarchy.Nodes {
+		if len(n.Parts) > 0 {
+			for _, c := range n.Parts[0] {
+				t.Values[i] += t.Values[c]
 			}
 		}
-		partitions, avoid := s.partitions(keys, groupBy)
-		secondarySuppression(partitions, totals, hidden, avoid)
 	}
+	for _, i := range areas.Centre {
+		t.Hidden[i] = true
+	}
+	t.Hidden[areas.Country] = true
+	plan, err := disclosure.Protect(t, disclosure.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &clientSnapshot{areas: areas, table: t, plan: plan}, nil
+}
+
+// cells tabulates one grouping over the municipalities of the caller's
+// area. Groups are whole counties or regions (a regional centre's area is
+// whole regions, which hold whole counties), so every figure shown to an
+// outsider is a cell of the snapshot, with the snapshot's suppression; own
+// is the controlling municipality's view of its own figures.
+func (sn *clientSnapshot) cells(area []string, groupBy string, own bool) []Cell {
+	nodes := map[string]int{}
+	var keys []string
+	for _, code := range area {
+		m := sn.areas.Municipality[code]
+		var key string
+		var node int
+		switch groupBy {
+		case "wellbeing_county":
+			key = strings.TrimPrefix(sn.areas.Hierarchy.Nodes[sn.parentWith(m, sn.areas.County)].ID, "wellbeing_county:")
+			node = sn.areas.County[key]
+		case "region":
+			key = strings.TrimPrefix(sn.areas.Hierarchy.Nodes[sn.parentWith(m, sn.areas.Region)].ID, "region:")
+			node = sn.areas.Region[key]
+		default:
+			key, node = code, m
+		}
+		if _, ok := nodes[key]; !ok {
+			keys = append(keys, key)
+			nodes[key] = node
+		}
+	}
+	slices.Sort(keys)
 	out := make([]Cell, 0, len(keys))
 	for _, k := range keys {
-		c := Cell{Key: k, Suppressed: hidden[k]}
+		var n int
+		if own {
+			// the caller's own municipality only, whatever the grouping
+			n = int(sn.table.Values[sn.areas.Municipality[area[0]]])
+		} else {
+			n = int(sn.table.Values[nodes[k]])
+		}
+		c := Cell{Key: k, Suppressed: !own && sn.plan.Suppressed(nodes[k])}
 		if !c.Suppressed {
-			n := totals[k]
 			c.Count = &n
 		}
 		out = append(out, c)
@@ -128,87 +175,12 @@ func (s *Store) tabulate(counts map[string]int, area []string, groupBy string, s
 	return out
 }
 
-// secondarySuppression hides further cells until no partition has exactly one
-// hidden cell (which its total and the visible cells would give away). It
-// hides the smallest visible non-zero cell, or failing that a zero cell.
-func secondarySuppression(partitions [][]string, totals map[string]int, hidden map[string]bool, avoid map[string]bool) {
-	for changed := true; changed; {
-		changed = false
-		for _, part := range partitions {
-			n := 0
-			for _, k := range part {
-				if hidden[k] {
-					n++
-				}
-			}
-			if n != 1 {
-				continue
-			}
-			pick := ""
-			for _, k := range part {
-				if hidden[k] || avoid[k] {
-					continue
-				}
-				better := pick == "" ||
-					(totals[k] > 0 && (totals[pick] == 0 || totals[k] < totals[pick])) ||
-					(totals[k] == 0 && totals[pick] == 0 && k < pick)
-				if better {
-					pick = k
-				}
-			}
-			if pick != "" {
-				hidden[pick] = true
-				changed = true
-			}
+// parentWith returns the node of idx whose parts include municipality m.
+func (sn *clientSnapshot) parentWith(m int, idx map[string]int) int {
+	for _, n := range idx {
+		if slices.Contains(sn.areas.Hierarchy.Nodes[n].Parts[0], m) {
+			return n
 		}
 	}
-}
-
-// partitions returns the groups of cells whose totals are published by this
-// or another grouping: the whole area; for municipalities each region and
-// each wellbeing county; for wellbeing counties the counties of each region.
-// avoid lists cells whose value another table publishes on its own (a
-// municipality that alone forms a county, e.g. Helsinki): hiding them as a
-// secondary cell would protect nothing.
-func (s *Store) partitions(keys []string, groupBy string) ([][]string, map[string]bool) {
-	parts := [][]string{keys}
-	avoid := map[string]bool{}
-	add := func(by map[string][]string) {
-		for _, ks := range by {
-			if len(ks) > 1 {
-				parts = append(parts, ks)
-			}
-		}
-	}
-	switch groupBy {
-	case "municipality":
-		byRegion, byCounty := map[string][]string{}, map[string][]string{}
-		for _, k := range keys {
-			m, _ := s.ref.Municipality(k)
-			byRegion[m.RegionCode] = append(byRegion[m.RegionCode], k)
-			byCounty[m.WellbeingCountyCode] = append(byCounty[m.WellbeingCountyCode], k)
-		}
-		add(byRegion)
-		add(byCounty)
-		countySize := map[string]int{}
-		for _, m := range s.ref.Municipalities {
-			countySize[m.WellbeingCountyCode]++
-		}
-		for _, k := range keys {
-			if m, _ := s.ref.Municipality(k); countySize[m.WellbeingCountyCode] == 1 {
-				avoid[k] = true
-			}
-		}
-	case "wellbeing_county":
-		byRegion := map[string][]string{}
-		seen := map[string]bool{}
-		for _, m := range s.ref.Municipalities {
-			if key := m.RegionCode + "/" + m.WellbeingCountyCode; !seen[key] && slices.Contains(keys, m.WellbeingCountyCode) {
-				seen[key] = true
-				byRegion[m.RegionCode] = append(byRegion[m.RegionCode], m.WellbeingCountyCode)
-			}
-		}
-		add(byRegion)
-	}
-	return parts, avoid
+	return -1
 }

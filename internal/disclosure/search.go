@@ -1,0 +1,264 @@
+package disclosure
+
+import (
+	"math"
+	"slices"
+)
+
+// A witness is searched for as a product of one factor per dimension: for
+// areas and periods a consistent vector over the hierarchy's nodes (the cell's
+// node, paired with a nearby leaf or carried up to the top), for categories
+// a pair of categories of one breakdown or the cell's category carried up to
+// the total (every other breakdown then takes the change in categories that
+// can bear it). A product of consistent vectors satisfies every relation of
+// the cube, so a candidate is checked only for bounds (no count below 0, no
+// numerator above its denominator) and priced by the cells it would newly
+// suppress.
+
+// factor is a sparse consistent vector over one hierarchy's nodes.
+type factor struct {
+	nodes []int
+	coef  []float64
+}
+
+// chain is the fallback witness: the cell's contents move together with
+// everything above them. For a move down, every leaf cell under the cell
+// gives up its share (in proportion to its value, so nothing goes below
+// zero), and in every other breakdown its categories in proportion to
+// theirs; for a move up one leaf cell takes it all (in proportion to the
+// room left, for shares). It needs no partner and always exists; avoid names
+// a municipality whose cells must stay unchanged.
+func (pl *planner) chain(c, dir int, amt float64, avoid string) *witness {
+	a, p, k := pl.coords(c)
+	room := func(i int) float64 {
+		if dir == down {
+			return pl.x[i]
+		}
+		return pl.upper[i] - pl.x[i]
+	}
+	type term struct {
+		l, m int
+		w    float64
+	}
+	var terms []term
+	sum := 0.0
+	for _, l := range pl.A.leaves[a] {
+		if avoid != "" && pl.t.Areas.Nodes[l].Owner == avoid {
+			continue
+		}
+		for _, m := range pl.P.leaves[p] {
+			r := room(pl.idx(l, m, k))
+			if math.IsInf(r, 1) {
+				terms, sum = []term{{l, m, amt}}, amt
+				break
+			}
+			if r > eps {
+				terms = append(terms, term{l, m, r})
+				sum += r
+			}
+		}
+		if sum > 0 && math.IsInf(room(pl.idx(l, pl.P.leaves[p][0], k)), 1) {
+			break
+		}
+	}
+	if sum < amt-eps {
+		return nil
+	}
+	coef := map[int]float64{}
+	b := pl.catOf[k]
+	for _, tm := range terms {
+		w := tm.w / sum
+		cats := map[int]float64{0: w}
+		if k != 0 {
+			cats[k] = w
+		}
+		for ob, r := range pl.catRange {
+			if ob == b {
+				continue
+			}
+			tot := room(pl.idx(tm.l, tm.m, 0))
+			for j := r[0]; j < r[1]; j++ {
+				share := room(pl.idx(tm.l, tm.m, j))
+				if math.IsInf(tot, 1) {
+					share, tot = 1, 1 // any one category can take an increase
+				}
+				if share > eps {
+					cats[j] = w * share / tot
+				}
+				if tot == 1 && share == 1 {
+					break
+				}
+			}
+		}
+		for _, na := range pl.A.contains[tm.l] {
+			for _, np := range pl.P.contains[tm.m] {
+				for j, cw := range cats {
+					coef[pl.idx(na, np, j)] += cw
+				}
+			}
+		}
+	}
+	w := &witness{}
+	owners := map[string]bool{}
+	for i, v := range coef {
+		w.cells = append(w.cells, i)
+		if o := pl.owner[pl.areaOf(i)]; o != "" {
+			owners[o] = true
+		}
+		_ = v
+	}
+	slices.Sort(w.cells)
+	for _, i := range w.cells {
+		w.coef = append(w.coef, coef[i])
+	}
+	for o := range owners {
+		w.owners = append(w.owners, o)
+	}
+	slices.Sort(w.owners)
+	return w
+}
+
+func (s *search) excluded(leaf int) bool {
+	o := s.pl.t.Areas.Nodes[leaf].Owner
+	return o != "" && slices.Contains(s.exclude, o)
+}
+
+// spreads returns ways to put a unit change of node n on its leaves: the
+// leaf itself; for an aggregate in proportion to the leaves' values and on
+// the largest leaf alone.
+func (s *search) spreads(d *dim, n int, cell func(int) int, skip func(int) bool) []factor {
+	if d.isLeaf[n] {
+		if skip(n) {
+			return nil
+		}
+		return []factor{{nodes: []int{n}, coef: []float64{1}}}
+	}
+	var out []factor
+	var prop factor
+	sum := 0.0
+	for _, l := range d.leaves[n] {
+		if v := s.pl.x[cell(l)]; v > 0 && !skip(l) {
+			prop.nodes = append(prop.nodes, l)
+			prop.coef = append(prop.coef, v)
+			sum += v
+		}
+	}
+	if sum > 0 {
+		for i := range prop.coef {
+			prop.coef[i] /= sum
+		}
+		out = append(out, prop)
+	}
+	// the largest leaf alone (or any allowed leaf when all are zero)
+	bestL, bestV := -1, -1.0
+	for _, l := range d.leaves[n] {
+		if skip(l) {
+			continue
+		}
+		if v := s.pl.x[cell(l)]; v > bestV {
+			bestL, bestV = l, v
+		}
+	}
+	if bestL >= 0 && len(prop.nodes) != 1 {
+		out = append(out, factor{nodes: []int{bestL}, coef: []float64{1}})
+	}
+	return out
+}
+
+// maxLeaf is the leaf of n whose cell (by cell) holds the most.
+func (s *search) maxLeaf(d *dim, n int, cell func(int) int) int {
+	best, bv := d.leaves[n][0], -1.0
+	for _, l := range d.leaves[n] {
+		if v := s.pl.x[cell(l)]; v > bv {
+			best, bv = l, v
+		}
+	}
+	return best
+}
+
+// pick chooses partner leaves from a closest-first list: up to three whose
+// cell is already suppressed (free to use) and up to three with the largest
+// values (able to absorb a change), among the nearest ones.
+func (s *search) pick(list []int, cell func(int) int, skip func(int) bool) []int {
+	const scan = 60
+	var free, big []int
+	for i, l := range list {
+		if i >= scan && len(free)+len(big) > 0 {
+			break
+		}
+		if skip(l) {
+			continue
+		}
+		c := cell(l)
+		if s.pl.sup[c] && len(free) < 3 {
+			free = append(free, l)
+			continue
+		}
+		big = append(big, l)
+		slices.SortStableFunc(big, func(x, y int) int {
+			return cmpDesc(s.pl.x[cell(x)], s.pl.x[cell(y)])
+		})
+		if len(big) > 3 {
+			big = big[:3]
+		}
+	}
+	return append(free, big...)
+}
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+// catPairs: the cell's category minus another category of its breakdown
+// (up to three: suppressed ones first, then the largest). None for totals.
+func (s *search) catPairs() []factor {
+	pl := s.pl
+	b := pl.catOf[s.k]
+	if b < 0 {
+		return nil
+	}
+	r := pl.catRange[b]
+	var ks []int
+	for k := r[0]; k < r[1]; k++ {
+		if k != s.k {
+			ks = append(ks, k)
+		}
+	}
+	cell := func(k int) int { return pl.idx(s.a, s.p, k) }
+	picked := s.pick(ks, cell, func(int) bool { return false })
+	var out []factor
+	for _, k := range picked {
+		if k < s.k {
+			out = append(out, factor{nodes: []int{k, s.k}, coef: []float64{-1, 1}})
+		} else {
+			out = append(out, factor{nodes: []int{s.k, k}, coef: []float64{1, -1}})
+		}
+	}
+	return out
+}
+
+// cost of newly suppressing cell i: more for large values and high levels.
+func (pl *planner) cost(i int) float64 {
+	if pl.sup[i] {
+		return 0
+	}
+	a, p, k := pl.coords(i)
+	c := (1 + math.Log1p(pl.x[i])) * float64(pl.A.depth[a]*pl.P.depth[p])
+	if k == 0 {
+		c *= 2
+	}
+	return c
+}
+
+// fits reports whether cell i with coefficient w stays within its bounds
+// when moved by tau.
+func (pl *planner) fits(i int, w, tau float64) bool {
+	v := pl.x[i] + tau*w
+	return v >= -eps && v <= pl.upper[i]+eps
+}
