@@ -135,3 +135,19 @@ func TestDuplicateJSONMembersAreRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffTextsMustShow: an account's name and a grant's statutory task made
+// only of invisible characters are refused like empty ones.
+func TestStaffTextsMustShow(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		st, p := e.do("main@hel.example", "POST", "/api/v1/accounts", map[string]any{"email": "new@hel.example", "name": "\u3164\u00a0\u0301", "organisation": "municipality:091"})
+		if st != http.StatusUnprocessableEntity || !contains(fieldCodes(p), "name:no_letters") {
+			t.Errorf("invisible account name: %d %v", st, fieldCodes(p))
+		}
+		st, p = e.do("main@hel.example", "POST", "/api/v1/grants", map[string]any{"email": "viewer@hel.example", "municipality": "091", "role": "worker", "task": "\u00a0\u3164"})
+		if st != http.StatusUnprocessableEntity || !contains(fieldCodes(p), "task:required") {
+			t.Errorf("invisible task: %d %v", st, fieldCodes(p))
+		}
+	})
+}

@@ -38,18 +38,25 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// loggedServer is a server on a fresh SQLite database whose JSON log is
+// kept for the test to read.
+func loggedServer(t *testing.T) (*server.Server, *syncBuffer) {
+	t.Helper()
+	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "k.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	logs := &syncBuffer{}
+	return server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewJSONHandler(logs, nil))), logs
+}
+
 // TestNoPersonalDataInApplicationLogs: a panic whose value holds an identity
 // code and a name, and an internal error whose text does (as a database error
 // quoting a row would), leave only a request id and error types in the log,
 // and the person sees a translated generic message.
 func TestNoPersonalDataInApplicationLogs(t *testing.T) {
-	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "k.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	logs := &syncBuffer{}
-	srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewJSONHandler(logs, nil)))
+	srv, logs := loggedServer(t)
 	const pic, name = "010190-999W", "Amina Yusuf"
 	srv.Mount([]server.Route{
 		{Method: "GET", Pattern: "/api/test/panic", Action: authz.Public, Auth: server.AuthNone, Handler: func(w http.ResponseWriter, r *http.Request) {
@@ -92,13 +99,7 @@ func TestNoPersonalDataInApplicationLogs(t *testing.T) {
 // that answered (never the path with its ids), "unmatched" only when no
 // route did, and a made-up method as "other".
 func TestAccessLogNamesTheRoute(t *testing.T) {
-	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "k.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	logs := &syncBuffer{}
-	srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewJSONHandler(logs, nil)))
+	srv, logs := loggedServer(t)
 	srv.Mount([]server.Route{{Method: "GET", Pattern: "/api/test/things/{id}", Action: authz.Public, Auth: server.AuthNone,
 		Handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }}})
 	ts := httptest.NewServer(srv.Handler())

@@ -1,39 +1,13 @@
 package server_test
 
 import (
-	"bufio"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/server/redirecttest"
 )
-
-// hostileNext reads testdata/hostile_next.txt.
-func hostileNext(t testing.TB) []string {
-	t.Helper()
-	f, err := os.Open("testdata/hostile_next.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		v, err := strconv.Unquote(line)
-		if err != nil {
-			t.Fatalf("hostile_next.txt: %s: %v", line, err)
-		}
-		out = append(out, v)
-	}
-	return out
-}
 
 // sameOriginPath reports why to, used as a Location header on
 // https://kotodigi.example, would leave the site or change meaning when
@@ -61,7 +35,7 @@ func sameOriginPath(to string) string {
 }
 
 func TestSafeNextKeepsEveryRedirectOnThisSite(t *testing.T) {
-	for _, next := range hostileNext(t) {
+	for _, next := range redirecttest.Hostile() {
 		got := server.SafeNext(next)
 		if got != "/" {
 			t.Errorf("SafeNext(%q) = %q, want /", next, got)
@@ -95,7 +69,7 @@ func TestSafeNextKeepsEveryRedirectOnThisSite(t *testing.T) {
 // FuzzSafeNext: whatever comes in, what SafeNext returns is a path on this
 // site, stays the same when decoded again, and is its own SafeNext.
 func FuzzSafeNext(f *testing.F) {
-	for _, v := range hostileNext(f) {
+	for _, v := range redirecttest.Hostile() {
 		f.Add(v)
 	}
 	f.Add("/clients/new")

@@ -78,8 +78,9 @@ func (s *Store) SignInWithPassword(ctx context.Context, email, password string, 
 	})
 	if err != nil {
 		// Nothing was checked: the attempt does not count.
-		if derr := s.db.InTx(context.WithoutCancel(ctx), func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, `DELETE FROM sign_in_attempts WHERE id = $1`, attempt)
+		bg := context.WithoutCancel(ctx)
+		if derr := s.db.InTx(bg, func(tx *db.Tx) error {
+			_, err := tx.Exec(bg, `DELETE FROM sign_in_attempts WHERE id = $1`, attempt)
 			return err
 		}); derr != nil {
 			return "", sess, derr

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -10,9 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,36 +17,12 @@ import (
 
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/server/redirecttest"
 	"github.com/kotodigi/kotodigi/internal/signin"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 	"github.com/kotodigi/kotodigi/internal/web"
 )
-
-// hostileNext reads the shared list of "next" values that must never lead to
-// another site (internal/server/testdata/hostile_next.txt).
-func hostileNext(t *testing.T) []string {
-	t.Helper()
-	f, err := os.Open("../server/testdata/hostile_next.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		v, err := strconv.Unquote(line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, v)
-	}
-	return out
-}
 
 var hiddenNextRe = regexp.MustCompile(`name="next" value="([^"]*)"`)
 
@@ -87,7 +60,7 @@ func TestSignInNeverRedirectsToAnotherSite(t *testing.T) {
 			t.Errorf("%s with next=%q: Location %q, want one of %q", route, next, got, want)
 		}
 		pages := []string{"/login?next=/%25252Fevil.example", "/login?next=/%25255Cevil.example"}
-		for _, next := range hostileNext(t) {
+		for _, next := range redirecttest.Hostile() {
 			check("POST /login", next, signIn(next), "/")
 			check("POST /language", next, switchLanguage(next), "/")
 			check("POST /language from the sign-in page", next, switchLanguage("/login?next="+url.QueryEscape(next)), "/login")
