@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"net"
 	"net/http"
 	"os"
@@ -95,7 +94,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 				t.Fatal(i, err)
 			}
 		}
-		conn := rawConn(t, tg)
+		conn := tg.Raw(t)
 		var id int64
 		if err := conn.QueryRow(`SELECT MIN(id) FROM audit_events`).Scan(&id); err != nil {
 			t.Fatal(err)
@@ -146,7 +145,7 @@ func TestProductionSetUpOnPostgreSQL(t *testing.T) {
 		t.Fatalf("user add with the runtime login alone: %v", err)
 	}
 	var tables, ownedByRuntime int
-	if err := rawConn(t, testdb.Target{Name: "postgres", URL: owner}).QueryRow(`SELECT count(*), count(*) FILTER (WHERE tableowner = 'kotodigi_test_runtime')
+	if err := (testdb.Target{Name: "postgres", URL: owner}).Raw(t).QueryRow(`SELECT count(*), count(*) FILTER (WHERE tableowner = 'kotodigi_test_runtime')
 		FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables, &ownedByRuntime); err != nil {
 		t.Fatal(err)
 	}
@@ -156,20 +155,6 @@ func TestProductionSetUpOnPostgreSQL(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func rawConn(t *testing.T, tg testdb.Target) *sql.DB {
-	t.Helper()
-	driver, dsn := "sqlite", strings.TrimPrefix(tg.URL, "sqlite:")
-	if tg.Name == "postgres" {
-		driver, dsn = "pgx", tg.URL
-	}
-	conn, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
 
 func TestServeShutsDownGracefully(t *testing.T) {
 	tg := testdb.Targets(t)[0]

@@ -35,26 +35,12 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) {
 	items, err := a.srv.Store().Accounts(r.Context(), server.From(r).Actor, r.PathValue("code"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []store.StaffAccount{}
-	}
-	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+	list(a, w, r, items, err)
 }
 
 func (a *API) grantReview(w http.ResponseWriter, r *http.Request) {
 	items, err := a.srv.Store().GrantReview(r.Context(), server.From(r).Actor, r.PathValue("code"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []store.GrantReviewItem{}
-	}
-	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+	list(a, w, r, items, err)
 }
 
 func (a *API) revokeDormant(w http.ResponseWriter, r *http.Request) {

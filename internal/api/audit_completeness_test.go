@@ -28,7 +28,11 @@ type call struct {
 
 // TestAuditCompleteness calls every API endpoint (the list must cover the
 // route table) and checks, by the request id, exactly which audit events each
-// call wrote, for allowed and denied calls alike.
+// call wrote, for allowed and denied calls alike. The web pages that show a
+// client read it in one store call with one event (the client page: one
+// client.read, Store.ClientView; a plan, assessment or service page: one
+// plan.read, assessment.read or service.read): internal/web's
+// TestEachClientPageIsOneAuditedRead.
 func TestAuditCompleteness(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := newEnv(t, tg)

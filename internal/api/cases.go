@@ -67,6 +67,19 @@ func (a *API) ok(w http.ResponseWriter, r *http.Request, v any, err error) {
 	server.JSON(w, http.StatusOK, v)
 }
 
+// list answers a listing (or its error) as {"items": [...]}, an empty list
+// rather than null.
+func list[T any](a *API, w http.ResponseWriter, r *http.Request, items []T, err error) {
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []T{}
+	}
+	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
 // created answers a POST that made a record (or its error).
 func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v any, err error) {
 	if err != nil {
@@ -146,26 +159,12 @@ func (a *API) transferClient(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) timeline(w http.ResponseWriter, r *http.Request) {
 	items, err := a.srv.Store().Timeline(r.Context(), server.From(r).Actor, r.PathValue("id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []store.TimelineItem{}
-	}
-	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+	list(a, w, r, items, err)
 }
 
 func (a *API) jobseekerHistory(w http.ResponseWriter, r *http.Request) {
 	items, err := a.srv.Store().JobseekerHistory(r.Context(), server.From(r).Actor, r.PathValue("id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []store.JobseekerStatus{}
-	}
-	server.JSON(w, http.StatusOK, map[string]any{"items": items})
+	list(a, w, r, items, err)
 }
 
 // worklist answers GET /api/v1/worklist?municipality=CODE[&mine=true]. The

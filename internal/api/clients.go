@@ -8,7 +8,6 @@ import (
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
-	"github.com/kotodigi/kotodigi/internal/store"
 )
 
 func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
@@ -58,14 +57,7 @@ func (a *API) patchClient(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) clientHistory(w http.ResponseWriter, r *http.Request) {
 	h, err := a.srv.Store().ClientHistory(r.Context(), server.From(r).Actor, r.PathValue("id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	if h == nil {
-		h = []store.ClientChange{}
-	}
-	server.JSON(w, http.StatusOK, map[string]any{"items": h})
+	list(a, w, r, h, err)
 }
 
 func (a *API) searchClients(w http.ResponseWriter, r *http.Request) {
@@ -77,14 +69,7 @@ func (a *API) searchClients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.srv.Store().SearchClients(r.Context(), server.From(r).Actor, in.Query)
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	if res == nil {
-		res = []model.Client{}
-	}
-	server.JSON(w, http.StatusOK, map[string]any{"items": res})
+	list(a, w, r, res, err)
 }
 
 // decodeClientPatch reads a JSON merge patch (RFC 7396) of a client's fields:

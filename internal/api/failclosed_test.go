@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -21,15 +20,7 @@ func TestAuditFailureFailsTheRequest(t *testing.T) {
 
 		// Break the audit trail underneath the application, as the owner would
 		// (e.g. a full disk or a locked table makes the insert fail likewise).
-		driver, dsn := "sqlite", strings.TrimPrefix(tg.URL, "sqlite:")
-		if tg.Name == "postgres" {
-			driver, dsn = "pgx", tg.URL
-		}
-		conn, err := sql.Open(driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		conn := tg.Raw(t)
 		if _, err := conn.ExecContext(context.Background(), `DELETE FROM audit_chain_heads`); err != nil {
 			t.Fatal(err)
 		}

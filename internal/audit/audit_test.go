@@ -29,16 +29,7 @@ func trail(t *testing.T, tg testdb.Target, now time.Time, events int) (*store.St
 			t.Fatal(err)
 		}
 	}
-	driver, dsn := "sqlite", strings.TrimPrefix(tg.URL, "sqlite:")
-	if tg.Name == "postgres" {
-		driver, dsn = "pgx", tg.URL
-	}
-	conn, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return s, conn
+	return s, tg.Raw(t)
 }
 
 func verify(t *testing.T, s *store.Store) audit.Report {

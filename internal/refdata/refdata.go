@@ -127,10 +127,10 @@ func loadFS(fsys fs.FS) (*Data, error) {
 	d := &Data{Source: Source, ClassificationYear: ClassificationYear}
 
 	var err error
-	if d.WellbeingCounties, d.countyIdx, err = loadCounties(fsys); err != nil {
+	if d.WellbeingCounties, d.countyIdx, err = loadCoded(fsys, "wellbeing_counties.csv", func(code, fi, sv string) WellbeingCounty { return WellbeingCounty{Code: code, NameFi: fi, NameSv: sv} }); err != nil {
 		return nil, err
 	}
-	if d.Regions, d.regionIdx, err = loadRegions(fsys); err != nil {
+	if d.Regions, d.regionIdx, err = loadCoded(fsys, "regions.csv", func(code, fi, sv string) Region { return Region{Code: code, NameFi: fi, NameSv: sv} }); err != nil {
 		return nil, err
 	}
 	if d.Municipalities, d.municipalityIdx, err = loadMunicipalities(fsys, d.countyIdx, d.regionIdx); err != nil {
@@ -209,52 +209,29 @@ func Slug(nameFi string) string {
 	return b.String()
 }
 
-func loadCounties(fsys fs.FS) ([]WellbeingCounty, map[string]int, error) {
-	const file = "wellbeing_counties.csv"
+// loadCoded reads a classification of two-digit codes with Finnish and
+// Swedish names (wellbeing services counties, regions): every code valid and
+// unique, every Finnish name given. It returns the entries in file order and
+// their index by code.
+func loadCoded[T any](fsys fs.FS, file string, entry func(code, nameFi, nameSv string) T) ([]T, map[string]int, error) {
 	rows, err := readCSV(fsys, file, "code", "name_fi", "name_sv")
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]WellbeingCounty, 0, len(rows))
+	out := make([]T, 0, len(rows))
 	idx := make(map[string]int, len(rows))
 	for i, r := range rows {
-		c := WellbeingCounty{Code: r[0], NameFi: r[1], NameSv: r[2]}
-		if err := checkCode(file, i, "code", c.Code, 2); err != nil {
+		if err := checkCode(file, i, "code", r[0], 2); err != nil {
 			return nil, nil, err
 		}
-		if c.NameFi == "" {
+		if r[1] == "" {
 			return nil, nil, rowErr(file, i, "empty name_fi")
 		}
-		if _, dup := idx[c.Code]; dup {
-			return nil, nil, rowErr(file, i, "duplicate code %q", c.Code)
+		if _, dup := idx[r[0]]; dup {
+			return nil, nil, rowErr(file, i, "duplicate code %q", r[0])
 		}
-		idx[c.Code] = len(out)
-		out = append(out, c)
-	}
-	return out, idx, nil
-}
-
-func loadRegions(fsys fs.FS) ([]Region, map[string]int, error) {
-	const file = "regions.csv"
-	rows, err := readCSV(fsys, file, "code", "name_fi", "name_sv")
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]Region, 0, len(rows))
-	idx := make(map[string]int, len(rows))
-	for i, r := range rows {
-		reg := Region{Code: r[0], NameFi: r[1], NameSv: r[2]}
-		if err := checkCode(file, i, "code", reg.Code, 2); err != nil {
-			return nil, nil, err
-		}
-		if reg.NameFi == "" {
-			return nil, nil, rowErr(file, i, "empty name_fi")
-		}
-		if _, dup := idx[reg.Code]; dup {
-			return nil, nil, rowErr(file, i, "duplicate code %q", reg.Code)
-		}
-		idx[reg.Code] = len(out)
-		out = append(out, reg)
+		idx[r[0]] = len(out)
+		out = append(out, entry(r[0], r[1], r[2]))
 	}
 	return out, idx, nil
 }

@@ -11,16 +11,20 @@ import (
 )
 
 // caseRecordOfClient reads one record (assessment or service) of a client the
-// actor may see, by the query's one row, and records the read; a record that
-// does not exist or belongs to another client is not found (and recorded as
-// a denied attempt), like any client the actor may not see.
+// actor may see, by the query's one row, and records the read: exactly one
+// event, action with detail "KIND=ID". A record that does not exist or
+// belongs to another client is not found (and recorded as one denied event),
+// like any client the actor may not see. It returns the client too (for the
+// record's page).
 func (s *Store) caseRecordOfClient(ctx context.Context, actor Actor, action authz.Action, kind, clientID, recordID, query string,
-	scan func(db.Row) error) error {
-	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+	scan func(db.Row) error) (model.Client, error) {
+	var client model.Client
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, action, clientID)
 		if err != nil {
 			return err
 		}
+		client = c
 		ev := actor.event(action, audit.Denied)
 		ev.ClientID, ev.Municipality = c.ID, c.Municipality
 		rid, err := ParseRecordID(recordID)
@@ -39,12 +43,21 @@ func (s *Store) caseRecordOfClient(ctx context.Context, actor Actor, action auth
 		ev.Outcome, ev.GrantID, ev.Detail = audit.Allowed, grantID, kind+"="+rid
 		return s.record(ctx, tx, ev)
 	})
+	return client, err
 }
 
 // AssessmentByID returns one assessment (§ 14) of a client.
 func (s *Store) AssessmentByID(ctx context.Context, actor Actor, clientID, assessmentID string) (model.Assessment, error) {
+	_, a, err := s.ClientAssessment(ctx, actor, clientID, assessmentID)
+	return a, err
+}
+
+// ClientAssessment returns a client and one of its assessments (the
+// assessment's page) in one transaction, audited as one assessment.read
+// (see caseRecordOfClient).
+func (s *Store) ClientAssessment(ctx context.Context, actor Actor, clientID, assessmentID string) (model.Client, model.Assessment, error) {
 	var a model.Assessment
-	err := s.caseRecordOfClient(ctx, actor, authz.AssessmentRead, "assessment", clientID, assessmentID,
+	c, err := s.caseRecordOfClient(ctx, actor, authz.AssessmentRead, "assessment", clientID, assessmentID,
 		`SELECT a.id, a.client_id, a.date, a.content, a.specifying_measures, a.planned_plan_date, a.preparers, a.sources,
 			a.wellbeing_county_participated, a.eligibility_exception, a.eligibility_checked, a.created_at
 			FROM assessments a WHERE a.id = $1 AND a.client_id = $2`,
@@ -56,28 +69,30 @@ func (s *Store) AssessmentByID(ctx context.Context, actor Actor, clientID, asses
 				&a.WellbeingCountyParticipated, &exception, &a.EligibilityChecked, &a.CreatedAt); err != nil {
 				return err
 			}
-			if err := fromJSON(content, &a.Content); err != nil {
-				return err
-			}
-			if err := fromJSON(preparers, &a.Preparers); err != nil {
-				return err
-			}
-			if err := fromJSON(sources, &a.Sources); err != nil {
+			if err := fromJSON(content, &a.Content, preparers, &a.Preparers, sources, &a.Sources); err != nil {
 				return err
 			}
 			a.PlannedPlanDate, a.EligibilityException, a.CreatedAt = planned.Ptr(), ptr(exception), a.CreatedAt.UTC()
 			return nil
 		})
 	if err != nil {
-		return model.Assessment{}, err
+		return model.Client{}, model.Assessment{}, err
 	}
-	return a, nil
+	return c, a, nil
 }
 
 // ServiceByID returns one service of a client.
 func (s *Store) ServiceByID(ctx context.Context, actor Actor, clientID, serviceID string) (model.Service, error) {
+	_, sv, err := s.ClientService(ctx, actor, clientID, serviceID)
+	return sv, err
+}
+
+// ClientService returns a client and one of its services (the service's
+// page) in one transaction, audited as one service.read (see
+// caseRecordOfClient).
+func (s *Store) ClientService(ctx context.Context, actor Actor, clientID, serviceID string) (model.Client, model.Service, error) {
 	var sv model.Service
-	err := s.caseRecordOfClient(ctx, actor, authz.ServiceRead, "service", clientID, serviceID,
+	c, err := s.caseRecordOfClient(ctx, actor, authz.ServiceRead, "service", clientID, serviceID,
 		`SELECT s.id, s.client_id, s.service_type, s.date, s.end_date, s.provider, s.description, s.attendance,
 			s.final_language_test, s.missed_with_interpreter_costs, s.created_at
 			FROM services s WHERE s.id = $1 AND s.client_id = $2`,
@@ -99,7 +114,7 @@ func (s *Store) ServiceByID(ctx context.Context, actor Actor, clientID, serviceI
 			return nil
 		})
 	if err != nil {
-		return model.Service{}, err
+		return model.Client{}, model.Service{}, err
 	}
-	return sv, nil
+	return c, sv, nil
 }

@@ -48,7 +48,15 @@ func toJSON(v any) (string, error) {
 	return string(b), err
 }
 
-func fromJSON(s []byte, v any) error { return json.Unmarshal(s, v) }
+// fromJSON decodes JSON columns: pairs of a column's bytes and where to put them.
+func fromJSON(pairs ...any) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := json.Unmarshal(pairs[i].([]byte), pairs[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func eligibilityDetail(checked bool, exception *string) string {
 	switch {
@@ -241,13 +249,8 @@ func scanPlan(r rowScanner) (model.Plan, error) {
 		&review, &sources, &reason, &exception, &p.EligibilityChecked, &p.CreatedAt); err != nil {
 		return p, err
 	}
-	for _, j := range []struct {
-		b []byte
-		v any
-	}{{measures, &p.Measures}, {preparers, &p.Preparers}, {sources, &p.Sources}} {
-		if err := fromJSON(j.b, j.v); err != nil {
-			return p, err
-		}
+	if err := fromJSON(measures, &p.Measures, preparers, &p.Preparers, sources, &p.Sources); err != nil {
+		return p, err
 	}
 	p.PlannedReviewDate, p.ExceedsTwoYearsReason, p.EligibilityException = review.Ptr(), ptr(reason), ptr(exception)
 	p.CreatedAt = p.CreatedAt.UTC()
@@ -273,8 +276,18 @@ func (s *Store) planOfClient(ctx context.Context, tx *db.Tx, actor Actor, action
 	return p, err
 }
 
-// PlanByID returns a client's plan with its reviews (the printable plan).
+// PlanByID returns a client's plan with its reviews. Audited as plan.read.
 func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID string) (model.Plan, error) {
+	_, p, err := s.ClientPlan(ctx, actor, clientID, planID)
+	return p, err
+}
+
+// ClientPlan returns a client and its plan with the plan's reviews (the plan
+// page and the printable plan) in one transaction. Audit events: exactly one,
+// plan.read with detail "plan=ID"; a client the actor may not see, or a plan
+// that is not the client's, is one denied plan.read.
+func (s *Store) ClientPlan(ctx context.Context, actor Actor, clientID, planID string) (model.Client, model.Plan, error) {
+	var client model.Client
 	var out model.Plan
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanRead, clientID)
@@ -285,21 +298,16 @@ func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID stri
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
-			WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, p.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		if err := queryEach(ctx, tx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
+			WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, []any{p.ID}, func(rows *sql.Rows) error {
 			var r model.PlanReview
 			if err := rows.Scan(&r.ID, &r.PlanID, &r.ClientID, &r.Date, &r.Changes, &r.CreatedAt); err != nil {
 				return err
 			}
 			r.CreatedAt = r.CreatedAt.UTC()
 			p.Reviews = append(p.Reviews, r)
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		}); err != nil {
 			return err
 		}
 		ev := actor.event(authz.PlanRead, audit.Allowed)
@@ -307,10 +315,10 @@ func (s *Store) PlanByID(ctx context.Context, actor Actor, clientID, planID stri
 		if err := s.record(ctx, tx, ev); err != nil {
 			return err
 		}
-		out = p
+		client, out = c, p
 		return nil
 	})
-	return out, err
+	return client, out, err
 }
 
 // CreatePlanReview records a review of a client's plan: its date and what

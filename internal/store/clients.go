@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/kotodigi/kotodigi/internal/audit"
@@ -441,49 +440,6 @@ func diffClient(a, b model.ClientFields) []fieldChange {
 	add("right_to_work", &a.RightToWork, &b.RightToWork)
 	add("jobseeker", str(strconv.FormatBool(a.Jobseeker)), str(strconv.FormatBool(b.Jobseeker)))
 	return out
-}
-
-// ClientChange is one entry of a client's change history.
-type ClientChange struct {
-	At       time.Time `json:"time"`
-	Field    string    `json:"field"`
-	Actor    string    `json:"actor_email"`
-	OldValue *string   `json:"old_value"`
-	NewValue *string   `json:"new_value"`
-}
-
-// ClientHistory returns who changed which field of a client and when. It is
-// itself a read of personal data and audited as client.read.
-func (s *Store) ClientHistory(ctx context.Context, actor Actor, id string) ([]ClientChange, error) {
-	var out []ClientChange
-	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
-		c, grantID, err := s.readClient(ctx, tx, actor, authz.ClientRead, id)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT h.changed_at, h.field, COALESCE(a.email, 'operator'), h.old_value, h.new_value
-			FROM client_changes h LEFT JOIN accounts a ON a.id = h.account_id WHERE h.client_id = $1 ORDER BY h.changed_at DESC, h.id DESC`, c.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var ch ClientChange
-			var o, n sql.NullString
-			if err := rows.Scan(&ch.At, &ch.Field, &ch.Actor, &o, &n); err != nil {
-				return err
-			}
-			ch.At, ch.OldValue, ch.NewValue = ch.At.UTC(), ptr(o), ptr(n)
-			out = append(out, ch)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		ev := actor.event(authz.ClientRead, audit.Allowed)
-		ev.ClientID, ev.Municipality, ev.GrantID, ev.Detail = c.ID, c.Municipality, grantID, "history"
-		return s.record(ctx, tx, ev)
-	})
-	return out, err
 }
 
 // MinSearchLength is the shortest accepted search text (in letters).

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/db"
@@ -18,13 +17,7 @@ import (
 // (the usual path then records the denied attempt).
 func TestOneTripReadIsTheAuditedRead(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		ctx := context.Background()
-		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		s, err := Open(ctx, tg.URL, Options{Clock: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		ctx, s := context.Background(), testStore(t, tg)
 		op := OperatorActor()
 		actor := func(email, muni string) Actor {
 			t.Helper()

@@ -21,13 +21,7 @@ import (
 // (reads only, until the read period ends).
 func TestGrantFilterIsTheRule(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		ctx := context.Background()
-		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		s, err := Open(ctx, tg.URL, Options{Clock: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		ctx, s := context.Background(), testStore(t, tg)
 		op := OperatorActor()
 
 		// One account per role, held as authz.PrincipalFor(role, "091") holds it.
@@ -127,4 +121,16 @@ func TestGrantFilterIsTheRule(t *testing.T) {
 			t.Fatalf("only %d actions checked", checked)
 		}
 	})
+}
+
+// testStore opens a store on the target at 2026-11-25 10:00 UTC, closed when the test ends.
+func testStore(t *testing.T, tg testdb.Target) *Store {
+	t.Helper()
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	s, err := Open(context.Background(), tg.URL, Options{Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"errors"
 	"testing"
 	"time"
@@ -147,11 +146,7 @@ func TestPrincipalCacheFollowsTheDatabase(t *testing.T) {
 		}
 
 		waitFor(t, "listening", func() bool { on, _, _ := s.principals.state(); return on })
-		owner, err := sql.Open("pgx", tg.URL) // the tables' owner, like a second instance's migrations
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { owner.Close() })
+		owner := tg.Raw(t) // the tables' owner, like a second instance's migrations
 		exec := func(q string) {
 			t.Helper()
 			if _, err := owner.ExecContext(ctx, q); err != nil {

@@ -11,9 +11,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
+	_ "modernc.org/sqlite"             // the "sqlite" driver
 )
 
 // Target is one database to run a test against.
@@ -69,4 +71,22 @@ func PostgresSchema(t testing.TB, base string) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Raw opens a plain connection to the target as its owner, beside kotodigi's
+// own (no migrations, no application role): for tests that must reach under
+// the application, such as breaking the audit trail as the owner could.
+// It is closed when the test ends.
+func (tg Target) Raw(t testing.TB) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", strings.TrimPrefix(tg.URL, "sqlite:")
+	if tg.Name == "postgres" {
+		driver, dsn = "pgx", tg.URL
+	}
+	conn, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }

@@ -86,7 +86,7 @@ func (h *handler) recordFinding(w http.ResponseWriter, r *http.Request) {
 			redirect(w, r, "/admin/anomalies/"+strconv.FormatInt(id, 10)+"?done=recorded&revoked="+strconv.Itoa(revoked))
 			return
 		}
-		if !h.formError(r, &page.formState, findingInputs, err) {
+		if !h.formError(r, &page.formState, findingInputs, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
 			return
 		}

@@ -107,16 +107,33 @@ func (p Page) summarizeForm(s *formState, specs []inputSpec) {
 	}
 }
 
+// refusal says how a form shows what the store refused: which domain error
+// codes besides validation_failed are shown in the form (their field errors
+// next to the inputs, or, without fields, as an error of the whole form),
+// which input a field error is about and its message.
+type refusal struct {
+	whole []string
+	// input maps a store field to the form's input (nil: the same name).
+	input func(field string) string
+	// message translates a field error (nil: the server's field message).
+	message func(lang string, fe model.FieldError) string
+	// seen, if set, is told every field error code.
+	seen func(code string)
+}
+
+// adminRefusal is how the administration forms show refusals: conflicts and
+// "not in this version" too.
+var adminRefusal = refusal{whole: []string{model.CodeConflict, model.CodeNotInThisVersion}}
+
 // formError puts what the store refused into the form: field errors next to
-// their inputs (errors about other fields as an error of the whole form),
-// conflicts and "not in this version" as an error of the whole form. It
-// reports false for anything else, which the caller shows as an error page.
-func (h *handler) formError(r *http.Request, s *formState, specs []inputSpec, err error) bool {
+// their inputs (errors about inputs the form does not have as an error of
+// the whole form), and the refusals named in how as an error of the whole
+// form. It reports false for anything else (not found, forbidden, internal),
+// which the caller shows as an error page.
+func (h *handler) formError(r *http.Request, s *formState, specs []inputSpec, err error, how refusal) bool {
 	req := server.From(r)
 	e := server.AsDomainError(err)
-	switch e.Code {
-	case model.CodeValidationFailed, model.CodeConflict, model.CodeNotInThisVersion:
-	default:
+	if e.Code != model.CodeValidationFailed && !slices.Contains(how.whole, e.Code) {
 		return false
 	}
 	known := map[string]bool{}
@@ -124,9 +141,18 @@ func (h *handler) formError(r *http.Request, s *formState, specs []inputSpec, er
 		known[in.Name] = true
 	}
 	for _, fe := range e.Fields {
-		msg := h.srv.FieldMessage(req.Lang, fe)
-		if known[fe.Field] {
-			s.errors[fe.Field] = append(s.errors[fe.Field], msg)
+		if how.seen != nil {
+			how.seen(fe.Code)
+		}
+		msg, name := h.srv.FieldMessage(req.Lang, fe), fe.Field
+		if how.message != nil {
+			msg = how.message(req.Lang, fe)
+		}
+		if how.input != nil {
+			name = how.input(fe.Field)
+		}
+		if known[name] {
+			s.errors[name] = append(s.errors[name], msg)
 		} else if s.FormError == "" {
 			s.FormError = msg
 		}

@@ -64,7 +64,7 @@ func (h *handler) changeGrant(w http.ResponseWriter, r *http.Request) {
 			h.renderGrants(w, r, http.StatusConflict, muni, page)
 			return
 		}
-		if !h.formError(r, &change.formState, grantChangeInputs, err) {
+		if !h.formError(r, &change.formState, grantChangeInputs, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
 			return
 		}

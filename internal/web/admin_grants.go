@@ -136,7 +136,7 @@ func (h *handler) createGrant(w http.ResponseWriter, r *http.Request) {
 	_, err := h.srv.Store().CreateGrant(r.Context(), req.Actor, store.NewGrant{Email: page.values["email"], Municipality: muni,
 		Role: page.values["role"], Task: page.values["task"], ValidUntil: until})
 	if err != nil {
-		if !h.formError(r, &page.formState, grantInputs, err) {
+		if !h.formError(r, &page.formState, grantInputs, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
 			return
 		}

@@ -150,7 +150,7 @@ func (h *handler) appointMainUser(w http.ResponseWriter, r *http.Request) {
 			redirect(w, r, mainUsersURL(muni, "appointed"))
 			return
 		}
-		if !h.formError(r, &page.formState, mainUserAppointInput, err) {
+		if !h.formError(r, &page.formState, mainUserAppointInput, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
 			return
 		}
@@ -180,7 +180,7 @@ func (h *handler) createMainUser(w http.ResponseWriter, r *http.Request) {
 			redirect(w, r, mainUsersURL(muni, "created"))
 			return
 		}
-		if !h.formError(r, &page.create, mainUserCreateInputs, err) {
+		if !h.formError(r, &page.create, mainUserCreateInputs, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
 			return
 		}

@@ -99,7 +99,7 @@ func (h *handler) createStaff(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err := h.srv.Store().CreateAccount(r.Context(), req.Actor, store.NewAccount{Email: page.values["email"], Name: page.values["name"], OrganisationID: org})
 	if err != nil {
-		if !h.formError(r, &page.formState, staffInputs, err) {
+		if !h.formError(r, &page.formState, staffInputs, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
 			return
 		}

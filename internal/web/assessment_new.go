@@ -123,7 +123,7 @@ func (h *handler) createAssessment(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/clients/"+a.ClientID+"?done=assessment")
 		return
 	}
-	if !h.caseError(r, &page.caseForm, page.specs, err) {
+	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
 		h.srv.Fail(w, r, err)
 		return
 	}

@@ -264,40 +264,13 @@ func (h *handler) caseFieldMessage(lang string, fe model.FieldError) string {
 	return msg
 }
 
-// caseError puts what the store refused into the form: field errors next to
-// their inputs (errors about inputs the form does not have as an error of
-// the whole form); a refusal of the whole record (a jobseeker's service,
-// R6; a conflict) as an error of the whole form. It reports false for
-// anything else (not found, forbidden, internal), which the caller shows as
-// an error page.
-func (h *handler) caseError(r *http.Request, f *caseForm, specs []inputSpec, err error) bool {
-	req := server.From(r)
-	e := server.AsDomainError(err)
-	switch e.Code {
-	case model.CodeValidationFailed:
-	case model.CodeEmploymentAuthority, model.CodeConflict:
-		f.FormError = h.srv.Message(req.Lang, e, req.ID)
-		return true
-	default:
-		return false
-	}
-	known := map[string]bool{}
-	for _, in := range specs {
-		known[in.Name] = true
-	}
-	for _, fe := range e.Fields {
-		f.refused[fe.Code] = true
-		msg := h.caseFieldMessage(req.Lang, fe)
-		if name := f.inputOf(fe.Field); known[name] {
-			f.errors[name] = append(f.errors[name], msg)
-		} else if f.FormError == "" {
-			f.FormError = msg
-		}
-	}
-	if len(e.Fields) == 0 {
-		f.FormError = h.srv.Message(req.Lang, e, req.ID)
-	}
-	return true
+// refusal is how a case-record form shows what the store refused: field
+// errors at the form's rows (and with what resolves them), remembered for
+// forms that show more inputs after some refusals; a refusal of the whole
+// record (a jobseeker's service, R6; a conflict) as an error of the whole form.
+func (f *caseForm) refusal(h *handler) refusal {
+	return refusal{whole: []string{model.CodeEmploymentAuthority, model.CodeConflict},
+		input: f.inputOf, message: h.caseFieldMessage, seen: func(code string) { f.refused[code] = true }}
 }
 
 // preparersView is what the preparers_table template shows.

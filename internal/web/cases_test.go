@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -610,5 +611,36 @@ func TestCasePagesAreAccessible(t *testing.T) {
 			}
 		}
 		checkPages(t, pages)
+	})
+}
+
+// TestEachClientPageIsOneAuditedRead: the client's page and each record's
+// page read everything they show in one store call that writes exactly one
+// audit event (Store.ClientView, ClientPlan, ClientAssessment, ClientService).
+func TestEachClientPageIsOneAuditedRead(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		w := e.signedIn(helsinkiWorker)
+		client, plan, _ := casePaths(w)
+		assessment, service := w.recordAssessmentAndService(client)
+		id := client[strings.LastIndex(client, "/")+1:]
+		events := func() []store.AuditItem {
+			t.Helper()
+			items, err := e.store.AuditEvents(context.Background(), store.OperatorActor(),
+				store.AuditFilter{ClientID: id, ActorEmail: helsinkiWorker, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return items
+		}
+		for path, action := range map[string]string{client: "client.read", plan: "plan.read", plan + "/print": "plan.read",
+			assessment: "assessment.read", service: "service.read"} {
+			before := len(events())
+			wantStatus(t, path, w.get(path), http.StatusOK)
+			after := events()
+			if len(after) != before+1 || after[0].Action != action || after[0].Outcome != "allowed" {
+				t.Errorf("GET %s wrote %d events (newest %s %s), want one %s", path, len(after)-before, after[0].Action, after[0].Outcome, action)
+			}
+		}
 	})
 }

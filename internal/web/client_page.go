@@ -59,27 +59,13 @@ type historyRow struct {
 
 func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 	req := server.From(r)
-	st := h.srv.Store()
-	c, err := st.ClientByID(r.Context(), req.Actor, r.PathValue("id"))
+	// One store call, one audit event (Store.ClientView).
+	v, err := h.srv.Store().ClientView(r.Context(), req.Actor, r.PathValue("id"))
 	if err != nil {
 		h.srv.Fail(w, r, err)
 		return
 	}
-	history, err := st.ClientHistory(r.Context(), req.Actor, c.ID)
-	if err != nil {
-		h.srv.Fail(w, r, err)
-		return
-	}
-	timeline, err := st.Timeline(r.Context(), req.Actor, c.ID)
-	if err != nil {
-		h.srv.Fail(w, r, err)
-		return
-	}
-	statuses, err := st.JobseekerHistory(r.Context(), req.Actor, c.ID)
-	if err != nil {
-		h.srv.Fail(w, r, err)
-		return
-	}
+	c, history, timeline, statuses := v.Client, v.History, v.Timeline, v.JobseekerHistory
 	lang := req.Lang
 	may := func(a authz.Action) bool { return req.Actor.Principal.Allowed(a, c.Municipality).Allowed }
 	page := clientPage{Page: h.newPage(r, "title.client", ""), ID: c.ID, Name: c.FirstNames + " " + c.LastName,

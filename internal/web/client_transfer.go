@@ -66,7 +66,7 @@ func (h *handler) transfer(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/clients/"+t.ClientID+"?"+url.Values{"done": {"transferred"}, "read_until": {t.ReadUntil.String()}}.Encode())
 		return
 	}
-	if !h.caseError(r, &page.caseForm, page.specs, err) {
+	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
 		h.srv.Fail(w, r, err)
 		return
 	}

@@ -154,7 +154,7 @@ func (h *handler) reviewAnomaly(w http.ResponseWriter, r *http.Request) {
 		status = server.Status(server.AsDomainError(err).Code)
 		if model.ErrorCode(err) == model.CodeConflict {
 			page.FormError = page.T("review.already_reviewed")
-		} else if !h.formError(r, &page.formState, reviewInputs, err) {
+		} else if !h.formError(r, &page.formState, reviewInputs, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
 			return
 		}

@@ -117,7 +117,7 @@ func (h *handler) createPlan(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/clients/"+p.ClientID+"/plans/"+p.ID+"?done=created")
 		return
 	}
-	if !h.caseError(r, &page.caseForm, page.specs, err) {
+	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
 		h.srv.Fail(w, r, err)
 		return
 	}

@@ -72,15 +72,10 @@ func (h *handler) serviceTypeLabel(lang, typ string) string {
 	return typ
 }
 
-// clientPlan reads the client and its plan of the request.
+// clientPlan reads the client and its plan of the request (one store call,
+// one plan.read event: Store.ClientPlan).
 func (h *handler) clientPlan(r *http.Request) (model.Client, model.Plan, error) {
-	req := server.From(r)
-	c, err := h.srv.Store().ClientByID(r.Context(), req.Actor, r.PathValue("id"))
-	if err != nil {
-		return c, model.Plan{}, err
-	}
-	p, err := h.srv.Store().PlanByID(r.Context(), req.Actor, c.ID, r.PathValue("plan_id"))
-	return c, p, err
+	return h.srv.Store().ClientPlan(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("plan_id"))
 }
 
 func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +102,7 @@ func (h *handler) createPlanReview(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/clients/"+rv.ClientID+"/plans/"+rv.PlanID+"?done=reviewed")
 		return
 	}
-	if !h.caseError(r, &page.caseForm, page.specs, err) {
+	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
 		h.srv.Fail(w, r, err)
 		return
 	}

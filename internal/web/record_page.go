@@ -51,30 +51,22 @@ func (p *recordPage) choice(labelKey, prefix string, v *string) {
 	p.row(labelKey, p.T(prefix+*v))
 }
 
-// newRecordPage reads the client of the request and starts its record page.
-func (h *handler) newRecordPage(w http.ResponseWriter, r *http.Request, titleKey string) (recordPage, bool) {
-	req := server.From(r)
-	c, err := h.srv.Store().ClientByID(r.Context(), req.Actor, r.PathValue("id"))
-	if err != nil {
-		h.srv.Fail(w, r, err)
-		return recordPage{}, false
-	}
+// newRecordPage starts the record page of client c.
+func (h *handler) newRecordPage(r *http.Request, titleKey string, c model.Client) recordPage {
 	p := recordPage{Page: h.newPage(r, titleKey, ""), ClientID: c.ID, ClientName: c.FirstNames + " " + c.LastName}
 	p.Heading = p.Title
-	return p, true
+	return p
 }
 
 // assessment shows one competence and integration service-needs assessment.
 func (h *handler) assessment(w http.ResponseWriter, r *http.Request) {
-	page, ok := h.newRecordPage(w, r, "title.assessment")
-	if !ok {
-		return
-	}
-	a, err := h.srv.Store().AssessmentByID(r.Context(), server.From(r).Actor, page.ClientID, r.PathValue("assessment_id"))
+	// One store call, one assessment.read event.
+	c, a, err := h.srv.Store().ClientAssessment(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("assessment_id"))
 	if err != nil {
 		h.srv.Fail(w, r, err)
 		return
 	}
+	page := h.newRecordPage(r, "title.assessment", c)
 	lang := page.Lang
 	page.row("label.assessment.date", formatDate(lang, &a.Date))
 	ct := a.Content
@@ -118,15 +110,13 @@ func (h *handler) assessment(w http.ResponseWriter, r *http.Request) {
 
 // service shows one recorded service.
 func (h *handler) service(w http.ResponseWriter, r *http.Request) {
-	page, ok := h.newRecordPage(w, r, "title.service")
-	if !ok {
-		return
-	}
-	sv, err := h.srv.Store().ServiceByID(r.Context(), server.From(r).Actor, page.ClientID, r.PathValue("service_id"))
+	// One store call, one service.read event.
+	c, sv, err := h.srv.Store().ClientService(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("service_id"))
 	if err != nil {
 		h.srv.Fail(w, r, err)
 		return
 	}
+	page := h.newRecordPage(r, "title.service", c)
 	lang := page.Lang
 	page.row("label.service.service_type", h.serviceTypeLabel(lang, sv.ServiceType))
 	page.row("label.service.date", formatDate(lang, &sv.Date))

@@ -85,7 +85,7 @@ func (h *handler) createService(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/clients/"+sv.ClientID+"?done=service")
 		return
 	}
-	if !h.caseError(r, &page.caseForm, page.specs, err) {
+	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
 		h.srv.Fail(w, r, err)
 		return
 	}
