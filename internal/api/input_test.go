@@ -54,7 +54,7 @@ func TestInputRules(t *testing.T) {
 			}{
 				{map[string]any{"type": "residence_permit", "valid_until": "2027-06-30", "first_permit_date": "0001-01-01"}, "residence_basis.first_permit_date:invalid_date"},
 				{map[string]any{"type": "residence_permit", "valid_until": "9999-12-31"}, "residence_basis.valid_until:invalid_date"},
-				{map[string]any{"type": "residence_permit", "valid_until": "2027-06-30", "first_permit_date": "1985-01-01"}, "residence_basis.first_permit_date:date_order"},
+				{map[string]any{"type": "residence_permit", "valid_until": "2027-06-30", "first_permit_date": "1985-01-01"}, "residence_basis.first_permit_date:before_date_of_birth"},
 			} {
 				st, p := e.do("worker@hel.example", "POST", "/api/v1/clients", with(client(syntheticPIC(930+i)), "residence_basis", c.rb))
 				if st != http.StatusUnprocessableEntity || !contains(fieldCodes(p), c.want) {

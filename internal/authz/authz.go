@@ -72,6 +72,8 @@ const (
 	ClientTransfer   Action = "client.transfer"
 	TimelineRead     Action = "timeline.read"
 	WorklistRead     Action = "worklist.read"
+	// JobRead: the background jobs' status page (KEHA-keskus).
+	JobRead Action = "job.read"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
 	// line and background jobs record them.
 	AuthSignIn     Action = "auth.sign_in"
@@ -150,6 +152,7 @@ var Rules = map[Action]Rule{
 	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
 	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	JobRead:            {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin, LogMonitor}},
 	AuthSignIn:         {Scope: ScopeSystem},
 	AuthSignOut:        {Scope: ScopeSystem},
 	TokenCreate:        {Scope: ScopeSystem},

@@ -17,9 +17,12 @@ import (
 	"github.com/kotodigi/kotodigi/internal/model"
 )
 
-// Columns are the recognised header names.
+// Columns are the recognised header names; the last five (background data
+// for statistics) are optional. citizenships holds one or more country codes
+// separated by spaces or commas, the primary one first.
 var Columns = []string{"source_id", "personal_identity_code", "uma_number", "first_names", "last_name", "date_of_birth",
-	"residence_basis_type", "residence_valid_until", "service_language", "email", "phone", "right_to_work"}
+	"residence_basis_type", "residence_valid_until", "service_language", "email", "phone", "right_to_work",
+	"sex", "citizenships", "mother_tongue", "arrival_date", "client_group"}
 
 // MaxFileRows bounds one import.
 const MaxFileRows = 1_000_000
@@ -148,6 +151,8 @@ func (rd *Reader) Next() (Row, error) {
 		Municipality: rd.muni, PersonalIdentityCode: opt("personal_identity_code"), UMANumber: opt("uma_number"),
 		FirstNames: get("first_names"), LastName: get("last_name"), DateOfBirth: date("date_of_birth"),
 		ServiceLanguage: get("service_language"), Email: opt("email"), Phone: opt("phone"), RightToWork: get("right_to_work"),
+		Sex: opt("sex"), Citizenships: model.ParseCitizenships(get("citizenships")), MotherTongue: opt("mother_tongue"),
+		ArrivalDate: date("arrival_date"), ClientGroup: opt("client_group"),
 	}
 	if t := get("residence_basis_type"); t != "" {
 		f.ResidenceBasis = &model.ResidenceBasis{Type: t, ValidUntil: date("residence_valid_until")}

@@ -126,10 +126,21 @@ func roundTrip(t *testing.T, r Row) {
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"source_id", "personal_identity_code", "uma_number", "first_names", "last_name", "date_of_birth",
-		"residence_basis_type", "residence_valid_until", "service_language", "email", "phone", "right_to_work"})
-	_ = w.Write([]string{r.SourceID, str(f.PersonalIdentityCode), str(f.UMANumber), f.FirstNames, f.LastName, date(f.DateOfBirth),
-		rbType, validUntil, f.ServiceLanguage, str(f.Email), str(f.Phone), f.RightToWork})
+	cells := map[string]string{"source_id": r.SourceID, "personal_identity_code": str(f.PersonalIdentityCode), "uma_number": str(f.UMANumber),
+		"first_names": f.FirstNames, "last_name": f.LastName, "date_of_birth": date(f.DateOfBirth), "residence_basis_type": rbType,
+		"residence_valid_until": validUntil, "service_language": f.ServiceLanguage, "email": str(f.Email), "phone": str(f.Phone),
+		"right_to_work": f.RightToWork, "sex": str(f.Sex), "citizenships": strings.Join(f.Citizenships, " "),
+		"mother_tongue": str(f.MotherTongue), "arrival_date": date(f.ArrivalDate), "client_group": str(f.ClientGroup)}
+	var header, record []string
+	for _, c := range Columns {
+		v, ok := cells[c]
+		if !ok {
+			t.Fatalf("roundTrip does not write the column %q yet", c)
+		}
+		header, record = append(header, c), append(record, v)
+	}
+	_ = w.Write(header)
+	_ = w.Write(record)
 	w.Flush()
 	rows, err := readAll(t, buf.String())
 	if err != nil || len(rows) != 1 || rows[0].Err != nil {
@@ -137,5 +148,28 @@ func roundTrip(t *testing.T, r Row) {
 	}
 	if again := rows[0]; again.SourceID != r.SourceID || !reflect.DeepEqual(again.Fields, r.Fields) {
 		t.Fatalf("row %+v written back reads as %+v", r, again)
+	}
+}
+
+func TestBackgroundColumns(t *testing.T) {
+	data := "source_id,personal_identity_code,first_names,last_name,residence_basis_type,service_language,sex,citizenships,mother_tongue,arrival_date,client_group\n" +
+		"1,010190-999W,A,B,citizenship,fi,male,\"SY, TR\",ar,2024-03-15,family_member\n" +
+		"2,020295-998L,A,B,citizenship,fi,,SO KE,,,\n" +
+		"3,020295-998L,A,B,citizenship,fi,,,,2024-02-30,\n"
+	rows, err := readAll(t, data)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	f := rows[0].Fields
+	if *f.Sex != "male" || strings.Join(f.Citizenships, " ") != "SY TR" || *f.MotherTongue != "ar" || f.ArrivalDate.String() != "2024-03-15" ||
+		*f.ClientGroup != "family_member" || rows[0].Err != nil {
+		t.Errorf("row 1: %+v", rows[0])
+	}
+	f = rows[1].Fields
+	if f.Sex != nil || strings.Join(f.Citizenships, " ") != "SO KE" || f.MotherTongue != nil || f.ArrivalDate != nil || f.ClientGroup != nil {
+		t.Errorf("row 2: %+v", rows[1])
+	}
+	if rows[2].Err == nil || !strings.Contains(rows[2].Err.Error(), "arrival_date") {
+		t.Errorf("row 3: %v", rows[2].Err)
 	}
 }
