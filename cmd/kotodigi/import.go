@@ -19,19 +19,10 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("import", &c)
 	muni := fs.String("municipality", "", "the importing municipality's 3-digit code")
 	dry := fs.Bool("dry-run", false, "check the file without storing anything")
-	fs.SetOutput(stderr)
 	// Flags may come before or after FILE.
-	var files []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	files, err := parseArgs(fs, args, stderr)
+	if err != nil {
+		return err
 	}
 	if *muni == "" || len(files) != 1 {
 		return errors.New("usage: kotodigi import --municipality CODE [--dry-run] FILE")

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -116,13 +118,37 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := runCommand(ctx, args, stdin, stdout, stderr)
+	var h helpShown
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.usage)
+		return nil
+	}
+	return err
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics") && len(rest) > 0 {
+	if cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics" {
+		if len(rest) == 0 || isHelp(rest[0]) {
+			if len(rest) > 0 {
+				return helpShown{usage}
+			}
+			fmt.Fprint(stderr, usage)
+			return fmt.Errorf("%q needs a subcommand", cmd)
+		}
 		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	if isHelp(cmd) {
+		return helpShown{usage}
 	}
 	switch cmd {
 	case "serve":
@@ -154,23 +180,50 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return importCmd(ctx, rest, stdout, stderr)
 	case "statistics refresh":
 		return statisticsRefresh(ctx, rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
+// helpShown is returned by parse when -h or --help asked for a command's
+// usage: run prints it on standard output and exits 0.
+type helpShown struct{ usage string }
+
+func (h helpShown) Error() string { return "help requested" }
+
+// parse parses a command's flags; it takes no other arguments.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
+	rest, err := parseArgs(fs, args, stderr)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	return err
+}
+
+// parseArgs parses a command's flags, which may come before and after its
+// other arguments, and returns those. -h or --help returns helpShown.
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	fs.Usage = func() {
+		fmt.Fprintf(&out, "usage: kotodigi %s [flags]\n\nflags:\n", fs.Name())
+		fs.PrintDefaults()
 	}
-	return nil
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpShown{out.String()}
+			}
+			_, _ = stderr.Write(out.Bytes())
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 func open(ctx context.Context, c common) (*store.Store, error) {
@@ -215,7 +268,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpSender := &mail.Sender{Username: os.Getenv("KOTODIGI_SMTP_USERNAME"), Password: os.Getenv("KOTODIGI_SMTP_PASSWORD")}
 	fs.StringVar(&smtpSender.Addr, "smtp-addr", env("KOTODIGI_SMTP_ADDR", ""), "SMTP relay host:port for notices to main users (env KOTODIGI_SMTP_ADDR; credentials in KOTODIGI_SMTP_USERNAME/KOTODIGI_SMTP_PASSWORD)")
 	fs.StringVar(&smtpSender.From, "smtp-from", env("KOTODIGI_SMTP_FROM", ""), "sender address of notices (env KOTODIGI_SMTP_FROM)")
-	baseURL := fs.String("base-url", env("KOTODIGI_BASE_URL", ""), "public address of this service, for links in e-mail (env KOTODIGI_BASE_URL)")
+	baseURL := fs.String("base-url", env("KOTODIGI_BASE_URL", ""), "public address of this service, for links in e-mail; https://… makes session cookies Secure whatever the Host header says (env KOTODIGI_BASE_URL)")
+	trustedProxies := fs.String("trusted-proxies", env("KOTODIGI_TRUSTED_PROXIES", ""), "comma-separated networks of the reverse proxies in front of this service (CIDR); only their X-Forwarded-For is believed (env KOTODIGI_TRUSTED_PROXIES)")
 	casePolicy := fs.String("case-policy", env("KOTODIGI_CASE_POLICY", ""), "statutory deadline settings, e.g. plan_preparation_months=2,service_guidance_months=6 (env KOTODIGI_CASE_POLICY; see README)")
 	anomalyRules := fs.String("anomaly-rules", env("KOTODIGI_ANOMALY_RULES", ""), "log monitoring thresholds, e.g. many_reads=50,many_reads_window=10m (env KOTODIGI_ANOMALY_RULES; see README)")
 	dormantAfter := fs.Duration("dormant-after", envDuration("KOTODIGI_DORMANT_AFTER", 90*24*time.Hour), "an account without sign-in this long is dormant in the access review (env KOTODIGI_DORMANT_AFTER)")
@@ -248,6 +302,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !*passwordSignIn && !oc.Enabled() {
 		return errors.New("password sign-in is off and no identity provider is configured: nobody could sign in")
+	}
+	proxies, err := config.TrustedProxies(*trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if u, err := url.Parse(*baseURL); *baseURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		return errors.New("--base-url: want the public address, such as https://kotodigi.example")
 	}
 	cases, err := config.CasePolicy(*casePolicy)
 	if err != nil {
@@ -293,7 +354,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	srv := server.New(server.Config{Addr: *addr}, s, locale.MustLoad(), log)
+	srv := server.New(server.Config{Addr: *addr, BaseURL: *baseURL, TrustedProxies: proxies}, s, locale.MustLoad(), log)
 	srv.SignIn = server.SignInOptions{NoPassword: !*passwordSignIn}
 	if oc.Enabled() {
 		srv.SignIn.OIDCPath = sso.StartPath
@@ -316,8 +377,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	url := "http://" + ln.Addr().String() + "/"
-	fmt.Fprintf(stderr, "kotodigi is serving at %s\n", url)
+	addrURL := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(stderr, "kotodigi is serving at %s\n", addrURL)
 	if *withDemo {
 		fmt.Fprintf(stderr, "demo: sign in with any of these accounts, password %q:\n", demo.Password)
 		for _, a := range demo.Accounts {

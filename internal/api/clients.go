@@ -77,9 +77,9 @@ func (a *API) searchClients(w http.ResponseWriter, r *http.Request) {
 // changes no other. Unknown members and values of the wrong type are field
 // errors named by the JSON member, as the API documents them.
 func decodeClientPatch(data []byte) (model.ClientPatch, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil || members == nil {
-		return model.ClientPatch{}, model.Errorf(model.CodeBadRequest, "the body must be a JSON object")
+	members, err := model.DecodeMembers(data)
+	if err != nil {
+		return model.ClientPatch{}, err
 	}
 	var p model.ClientPatch
 	var v model.Validation

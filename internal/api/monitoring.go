@@ -1,10 +1,10 @@
 package api
 
 import (
-	"encoding/csv"
 	"net/http"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/csvout"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
 )
@@ -27,13 +27,12 @@ func (a *API) clientAccesses(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="accesses.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("\ufeff"))
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"time", "actor_email", "actor_organisation", "action", "outcome"})
+	cw := csvout.NewWriter(w, csvout.Dialect{Comma: ',', BOM: true})
+	_ = cw.Write("time", "actor_email", "actor_organisation", "action", "outcome")
 	for _, it := range items {
-		_ = cw.Write([]string{it.Time.Format(time.RFC3339), it.ActorEmail, it.ActorOrganisation, it.Action, it.Outcome})
+		_ = cw.Write(it.Time.Format(time.RFC3339), it.ActorEmail, it.ActorOrganisation, it.Action, it.Outcome)
 	}
-	cw.Flush()
+	_ = cw.Flush()
 }
 
 func (a *API) listAnomalies(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +17,10 @@ import (
 	"github.com/kotodigi/kotodigi/internal/monitoring"
 )
 
+// parse applies "key=value,…" through set. A key given twice is an error:
+// which of the two was meant is not for the parser to guess.
 func parse(spec string, set map[string]func(string) error) error {
+	seen := map[string]bool{}
 	for _, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -24,6 +28,10 @@ func parse(spec string, set map[string]func(string) error) error {
 		}
 		k, v, ok := strings.Cut(part, "=")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if seen[k] {
+			return fmt.Errorf("%q is given twice", k)
+		}
+		seen[k] = true
 		f, known := set[k]
 		if !ok || !known {
 			keys := make([]string, 0, len(set))
@@ -107,4 +115,34 @@ func AnomalyRules(spec string) (monitoring.AnomalyRules, error) {
 		"grant_edge":                durationTo(&r.GrantEdge),
 	})
 	return r, err
+}
+
+// TrustedProxies parses the networks of trusted reverse proxies: a
+// comma-separated list of CIDR prefixes or single addresses, e.g.
+// "10.0.0.0/8, 192.0.2.10, 2001:db8::/48". Host bits are cleared
+// ("10.1.2.3/8" is 10.0.0.0/8).
+func TrustedProxies(spec string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			ip, aerr := netip.ParseAddr(part)
+			if aerr != nil || ip.Zone() != "" {
+				return nil, fmt.Errorf("%q is not a network such as 10.0.0.0/8 or an address such as 192.0.2.10", part)
+			}
+			p = netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen())
+		}
+		if p.Addr().Is4In6() {
+			if p.Bits() < 96 {
+				return nil, fmt.Errorf("%q mixes IPv4 and IPv6; write the IPv4 network", part)
+			}
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

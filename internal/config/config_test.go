@@ -38,3 +38,24 @@ func TestAnomalyRules(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	got, err := TrustedProxies(" 10.1.2.3/8, 192.0.2.10 ,2001:db8::/48,::ffff:198.51.100.0/120,")
+	want := []string{"10.0.0.0/8", "192.0.2.10/32", "2001:db8::/48", "198.51.100.0/24"}
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("parsed %v, %v", got, err)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("entry %d: %s, want %s", i, got[i], want[i])
+		}
+	}
+	if got, err := TrustedProxies(""); err != nil || len(got) != 0 {
+		t.Errorf("empty: %v %v", got, err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.example", "10.0.0.0/8;192.0.2.1", "fe80::1%eth0", "::ffff:10.0.0.0/64", "*"} {
+		if _, err := TrustedProxies(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

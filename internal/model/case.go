@@ -403,7 +403,7 @@ func optionalDate(v *Validation, field string, s *string) *Date {
 func caseText(v *Validation, field, s string, max int, required bool) string {
 	s = strings.TrimSpace(s)
 	switch {
-	case s == "" && required:
+	case required && Invisible(s):
 		v.Add(field, FieldRequired)
 	case utf8.RuneCountInString(s) > max:
 		v.AddParam(field, FieldTooLong, strconv.Itoa(max))

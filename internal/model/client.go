@@ -64,9 +64,13 @@ type Client struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// DecodeStrict decodes one JSON object into v, refusing unknown members and
-// trailing data. Type errors are reported as field errors.
+// DecodeStrict decodes one JSON object into v, refusing unknown members,
+// members that appear twice and trailing data. Type errors are reported as
+// field errors. It is the one decoder of every JSON body the API takes.
 func DecodeStrict(data []byte, v any) error {
+	if err := duplicateMember(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -239,6 +243,9 @@ func (f ClientFields) Normalize(today Date) (ClientFields, error) {
 	validateLine(&v, "last_name", n.LastName, MaxNameLength, true)
 
 	validateResidence(&v, f.ResidenceBasis, today)
+	if rb := f.ResidenceBasis; rb != nil && rb.FirstPermitDate != nil && n.DateOfBirth != nil && rb.FirstPermitDate.Before(*n.DateOfBirth) {
+		v.Add("residence_basis.first_permit_date", FieldBeforeDateOfBirth)
+	}
 
 	n.ServiceLanguage = strings.TrimSpace(f.ServiceLanguage)
 	switch n.ServiceLanguage {
@@ -321,6 +328,8 @@ func validateLine(v *Validation, field, s string, max int, required bool) {
 		v.AddParam(field, FieldTooLong, strconv.Itoa(max))
 	case HasControlChars(s) || !utf8.ValidString(s):
 		v.Add(field, FieldInvalidCharacters)
+	case s != "" && !HasLetter(s):
+		v.Add(field, FieldNoLetters)
 	}
 }
 

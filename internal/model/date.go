@@ -16,11 +16,30 @@ type Date struct {
 	Day   int
 }
 
-// ErrDateFormat is returned for anything that is not a real YYYY-MM-DD date.
-var ErrDateFormat = errors.New("not a date in the form YYYY-MM-DD")
+// ErrDateFormat is returned for anything that is not a real YYYY-MM-DD date
+// from EarliestDate to LatestDate.
+var ErrDateFormat = errors.New("not a date in the form YYYY-MM-DD from 1900 to 2199")
 
-// ParseDate parses a strict ISO 8601 calendar date and rejects impossible dates.
+// The range of dates accepted as input: anything outside it (0001-01-01,
+// 9999-12-31) is a slip of the keyboard, not a date of anyone's life or case.
+var (
+	EarliestDate = Date{1900, time.January, 1}
+	LatestDate   = Date{2199, time.December, 31}
+)
+
+// ParseDate parses a strict ISO 8601 calendar date from EarliestDate to
+// LatestDate and rejects impossible dates.
 func ParseDate(s string) (Date, error) {
+	d, err := parseDate(s)
+	if err != nil || d.Before(EarliestDate) || d.After(LatestDate) {
+		return Date{}, ErrDateFormat
+	}
+	return d, nil
+}
+
+// parseDate parses any real YYYY-MM-DD date (also stored ones from before
+// the range was enforced).
+func parseDate(s string) (Date, error) {
 	if len(s) != 10 {
 		return Date{}, ErrDateFormat
 	}
@@ -99,7 +118,7 @@ func (d *Date) scanString(s string) error {
 	if len(s) > 10 {
 		s = s[:10]
 	}
-	p, err := ParseDate(s)
+	p, err := parseDate(s)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ const (
 	CodeEmploymentAuthority = "recorded_by_employment_authority"
 	CodeConflict            = "conflict"
 	CodeTooManyRequests     = "too_many_requests"
+	CodeBusy                = "busy"
 	CodeInternal            = "internal"
 )
 
@@ -41,6 +42,7 @@ const (
 	FieldInvalidType            = "invalid_type"
 	FieldInvalidChoice          = "invalid_choice"
 	FieldNotAllowed             = "not_allowed"
+	FieldNoLetters              = "no_letters"
 	// Background data (background.go).
 	FieldUnknownCountry           = "unknown_country"
 	FieldUnknownLanguage          = "unknown_language"

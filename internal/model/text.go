@@ -66,3 +66,32 @@ func HasControlChars(s string) bool {
 	}
 	return false
 }
+
+// fillers are letters (by their Unicode category) that show nothing: the
+// Hangul fillers and the Braille blank.
+var fillers = map[rune]bool{'\u115f': true, '\u1160': true, '\u3164': true, '\uffa0': true, '\u2800': true}
+
+// HasLetter reports whether s contains a letter that shows: a name made only
+// of spaces (no-break spaces included), combining marks, punctuation,
+// fillers such as U+3164 or invisible format characters has none, and could
+// never be found by a search.
+func HasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) && !fillers[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// Invisible reports whether s shows nothing at all: no letter, digit,
+// punctuation or symbol other than fillers, only spaces, marks, format and
+// control characters. A required text that is invisible is missing.
+func Invisible(s string) bool {
+	for _, r := range s {
+		if (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)) && !fillers[r] {
+			return false
+		}
+	}
+	return true
+}

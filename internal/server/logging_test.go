@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,18 +38,25 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// loggedServer is a server on a fresh SQLite database whose JSON log is
+// kept for the test to read.
+func loggedServer(t *testing.T) (*server.Server, *syncBuffer) {
+	t.Helper()
+	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "k.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	logs := &syncBuffer{}
+	return server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewJSONHandler(logs, nil))), logs
+}
+
 // TestNoPersonalDataInApplicationLogs: a panic whose value holds an identity
 // code and a name, and an internal error whose text does (as a database error
 // quoting a row would), leave only a request id and error types in the log,
 // and the person sees a translated generic message.
 func TestNoPersonalDataInApplicationLogs(t *testing.T) {
-	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "k.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	logs := &syncBuffer{}
-	srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewJSONHandler(logs, nil)))
+	srv, logs := loggedServer(t)
 	const pic, name = "010190-999W", "Amina Yusuf"
 	srv.Mount([]server.Route{
 		{Method: "GET", Pattern: "/api/test/panic", Action: authz.Public, Auth: server.AuthNone, Handler: func(w http.ResponseWriter, r *http.Request) {
@@ -84,5 +92,57 @@ func TestNoPersonalDataInApplicationLogs(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("application log contains %q:\n%s", secret, out)
 		}
+	}
+}
+
+// TestAccessLogNamesTheRoute: each access log line names the route pattern
+// that answered (never the path with its ids), "unmatched" only when no
+// route did, and a made-up method as "other".
+func TestAccessLogNamesTheRoute(t *testing.T) {
+	srv, logs := loggedServer(t)
+	srv.Mount([]server.Route{{Method: "GET", Pattern: "/api/test/things/{id}", Action: authz.Public, Auth: server.AuthNone,
+		Handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }}})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/test/things/010190-999W"},
+		{"GET", "/no/such/page"},
+		{"POST", "/api/test/things/1"},
+		{strings.Repeat("X", 2000), "/api/test/things/1"},
+	} {
+		req, _ := http.NewRequest(c.method, ts.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	type line struct {
+		Msg    string `json:"msg"`
+		Method string `json:"method"`
+		Route  string `json:"route"`
+		Status int    `json:"status"`
+	}
+	var lines []line
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var e line
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if e.Msg == "request" {
+			lines = append(lines, e)
+		}
+	}
+	want := []string{"GET GET /api/test/things/{id} 204", "GET unmatched 404", "POST unmatched 405", "other unmatched 405"}
+	if len(lines) != len(want) {
+		t.Fatalf("%d access log lines, want %d:\n%s", len(lines), len(want), logs)
+	}
+	for i, l := range lines {
+		if got := fmt.Sprintf("%s %s %d", l.Method, l.Route, l.Status); got != want[i] {
+			t.Errorf("line %d: %q, want %q", i, got, want[i])
+		}
+	}
+	if strings.Contains(logs.String(), "999W") {
+		t.Errorf("the log holds a path value:\n%s", logs)
 	}
 }

@@ -53,6 +53,8 @@ func Status(code string) int {
 		return http.StatusUnprocessableEntity
 	case model.CodeTooManyRequests:
 		return http.StatusTooManyRequests
+	case model.CodeBusy:
+		return http.StatusServiceUnavailable
 	case "payload_too_large":
 		return http.StatusRequestEntityTooLarge
 	case "method_not_allowed":
@@ -96,6 +98,18 @@ func (s *Server) Message(lang string, e *model.Error, requestID string) string {
 	return s.catalog.T(lang, "error."+e.Code)
 }
 
+// RetryAfter is the Retry-After header value (seconds) for a refusal that
+// passes with time, or "".
+func RetryAfter(e *model.Error) string {
+	switch e.Code {
+	case model.CodeTooManyRequests:
+		return "900"
+	case model.CodeBusy:
+		return "5"
+	}
+	return ""
+}
+
 // FieldMessage translates a field error.
 func (s *Server) FieldMessage(lang string, f model.FieldError) string {
 	if f.Param != "" {
@@ -118,8 +132,8 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, FieldProblem{Field: f.Field, Code: f.Code, Message: s.FieldMessage(req.Lang, f)})
 	}
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "900")
+	if ra := RetryAfter(e); ra != "" {
+		w.Header().Set("Retry-After", ra)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Content-Language", req.Lang)

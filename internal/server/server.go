@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -57,6 +58,17 @@ type Config struct {
 	Addr string
 	// MaxBodyBytes caps request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// BaseURL is the service's public address. When it starts with
+	// https://, session cookies are Secure (with the __Host- prefix) whatever
+	// the Host header of a request says (behind a TLS-terminating proxy).
+	BaseURL string
+	// TrustedProxies are the networks of the reverse proxies in front of the
+	// service. Only for a request whose TCP peer is in one of them is the
+	// client's address taken from X-Forwarded-For (the right-most address
+	// that is not itself a trusted proxy); anyone else's X-Forwarded-For is
+	// ignored. The address is used for the per-address sign-in limit and in
+	// the audit trail.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the web UI and the API.
@@ -135,7 +147,8 @@ type Request struct {
 	CSRFToken string
 	// SessionToken is the raw session cookie value (web routes only).
 	SessionToken string
-	status       int
+	// Secure says that cookies are Secure (IsSecure).
+	Secure bool
 }
 
 // From returns the request info set by the middleware.
@@ -184,7 +197,8 @@ func (s *Server) base(next http.Handler) http.Handler {
 			choice = c.Value
 		}
 		req.Lang = locale.Negotiate(choice, r.Header.Get("Accept-Language"))
-		req.Actor.Meta = store.RequestMeta{RemoteAddr: remoteIP(r), RequestID: req.ID}
+		req.Actor.Meta = store.RequestMeta{RemoteAddr: s.clientAddr(r), RequestID: req.ID}
+		req.Secure = secureConnection(r) || strings.HasPrefix(s.cfg.BaseURL, "https://")
 		h := w.Header()
 		h.Set("X-Request-Id", req.ID)
 		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -193,10 +207,13 @@ func (s *Server) base(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if IsSecure(r) {
+		if req.Secure {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		sw := &statusWriter{ResponseWriter: w}
+		// The mux records the matched pattern on the request it is given
+		// (inner), not on r.
+		inner := r.WithContext(context.WithValue(r.Context(), ctxKey{}, req))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -205,18 +222,28 @@ func (s *Server) base(next http.Handler) http.Handler {
 				// The panic value and stack may hold personal data: log only where it happened.
 				s.log.Error("panic", "request_id", req.ID, "stack", stackLocations(debug.Stack()))
 				if sw.status == 0 {
-					s.problem(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, req)), errors.New("panic"))
+					s.problem(sw, inner, errors.New("panic"))
 				}
 			}
-			pattern := r.Pattern
-			if pattern == "" {
+			pattern := inner.Pattern
+			if pattern == "" || pattern == "/" {
 				pattern = "unmatched"
 			}
-			s.log.Info("request", "id", req.ID, "method", r.Method, "route", pattern, "status", sw.status,
+			s.log.Info("request", "id", req.ID, "method", logMethod(r.Method), "route", pattern, "status", sw.status,
 				"ms", time.Since(start).Milliseconds())
 		}()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, req)))
+		next.ServeHTTP(sw, inner)
 	})
+}
+
+// logMethod is the request method for the access log: a client may send any
+// token of up to the header limit as its method, so unknown ones are "other".
+func logMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // stackLocations keeps only file:line lines of a stack trace (no argument values).
@@ -234,17 +261,77 @@ func stackLocations(stack []byte) string {
 	return strings.Join(out, " | ")
 }
 
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+// maxAddrLength bounds a peer address that is not an IP address (which a
+// listener other than TCP may give).
+const maxAddrLength = 64
+
+// clientAddr is the client's address: the TCP peer's, or, when the peer is a
+// trusted proxy, the right-most X-Forwarded-For address that is not itself a
+// trusted proxy. An unreadable entry ends the walk at the last trusted hop.
+func (s *Server) clientAddr(r *http.Request) string {
+	ip, ok := parseHop(r.RemoteAddr)
+	if !ok {
+		if len(r.RemoteAddr) > maxAddrLength {
+			return r.RemoteAddr[:maxAddrLength]
+		}
 		return r.RemoteAddr
 	}
-	return host
+	if !s.trusted(ip) {
+		return ip.String()
+	}
+	values := r.Header.Values("X-Forwarded-For")
+	for i := len(values) - 1; i >= 0; i-- {
+		hops := strings.Split(values[i], ",")
+		for j := len(hops) - 1; j >= 0; j-- {
+			hop, ok := parseHop(strings.TrimSpace(hops[j]))
+			if !ok {
+				return ip.String()
+			}
+			ip = hop
+			if !s.trusted(hop) {
+				return ip.String()
+			}
+		}
+	}
+	return ip.String()
 }
 
-// IsSecure reports whether cookies must be Secure: always, except for plain
-// HTTP to a loopback address (local demo and tests).
+func (s *Server) trusted(ip netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHop reads an address, with or without a port ("192.0.2.1",
+// "192.0.2.1:4711", "2001:db8::1", "[2001:db8::1]:4711"), as a plain IP
+// address (IPv4-mapped addresses as IPv4, no zone).
+func parseHop(v string) (netip.Addr, bool) {
+	ip, err := netip.ParseAddr(v)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(v)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		ip = ap.Addr()
+	}
+	return ip.Unmap().WithZone(""), true
+}
+
+// IsSecure reports whether cookies must be Secure: always when the public
+// address (Config.BaseURL) is https, and otherwise on anything but plain HTTP
+// to a loopback address (local demo and tests).
 func IsSecure(r *http.Request) bool {
+	if v, ok := r.Context().Value(ctxKey{}).(*Request); ok {
+		return v.Secure
+	}
+	return secureConnection(r)
+}
+
+// secureConnection is IsSecure judged by the request alone.
+func secureConnection(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
@@ -315,14 +402,13 @@ func (s *Server) wrap(rt Route) http.Handler {
 }
 
 func (s *Server) authenticateBearer(w http.ResponseWriter, r *http.Request, req *Request) bool {
-	auth := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || token == "" {
+	token, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kotodigi"`)
 		s.problem(w, r, unauthenticatedErr)
 		return false
 	}
-	p, tokenID, err := s.store.PrincipalForToken(r.Context(), strings.TrimSpace(token))
+	p, tokenID, err := s.store.PrincipalForToken(r.Context(), token)
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kotodigi", error="invalid_token"`)
 		if isNotFound(err) {
@@ -335,6 +421,17 @@ func (s *Server) authenticateBearer(w http.ResponseWriter, r *http.Request, req 
 	req.Actor.Principal = p
 	req.Actor.Meta.SessionRef = "t:" + itoa(tokenID)
 	return true
+}
+
+// bearerToken reads "Authorization: Bearer TOKEN": the scheme in any case
+// (RFC 9110 § 11.1), then one or more spaces and the token.
+func bearerToken(auth string) (string, bool) {
+	scheme, rest, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token := strings.TrimSpace(rest)
+	return token, token != "" && !strings.ContainsAny(token, " \t")
 }
 
 // ListenAndServe serves until ctx is cancelled, then shuts down gracefully,

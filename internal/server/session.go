@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -109,17 +110,43 @@ func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request, req
 	return true
 }
 
-// SafeNext returns a local path to go to after sign-in, never another site.
+// maxNextLength bounds a path to go to after sign-in (it is stored with a
+// started identity-provider sign-in).
+const maxNextLength = 512
+
+// SafeNext returns the local path to go to after sign-in or a language
+// switch, or "/" when next is anything else. next is validated as it will be
+// used: url.Parse decodes it once, and the decoded path is returned only when
+// it is a clean absolute path ("/a/b", no empty, "." or ".." segments) made
+// of letters, digits and "-", ".", "_", "~". Such a path is its own
+// percent-encoding, so however often a browser, a form or this function
+// decodes it again, it stays the same path on this site: no "//host",
+// backslash, tab, newline, encoded slash or look-alike character can turn
+// it into another site. The query and fragment are dropped.
 func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n\t\\") {
+	if len(next) > maxNextLength {
 		return "/"
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.IsAbs() || u.Host != "" {
+	if err != nil || u.Scheme != "" || u.Opaque != "" || u.User != nil || u.Host != "" || !localPath(u.Path) {
 		return "/"
 	}
 	return u.Path
+}
+
+// localPath reports whether p is a clean absolute path of unreserved
+// characters (RFC 3986 § 2.3) only.
+func localPath(p string) bool {
+	if p == "" || p[0] != '/' || (p != "/" && path.Clean(p) != p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/-._~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func isNotFound(err error) bool { return model.ErrorCode(err) == model.CodeNotFound }

@@ -167,5 +167,5 @@ func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	server.SetSessionCookie(w, r, token)
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, server.SafeNext(next), http.StatusSeeOther)
 }

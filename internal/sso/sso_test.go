@@ -8,11 +8,13 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/server/redirecttest"
 	"github.com/kotodigi/kotodigi/internal/sso"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
@@ -125,9 +127,14 @@ func TestSignInThroughIdentityProvider(t *testing.T) {
 func TestIdentityProviderSignInRefusals(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		r := newRig(t, tg)
+		// What the provider says is recorded only in bounds: an "e-mail" that
+		// is not an address is neither looked up nor recorded, and a subject
+		// longer than OpenID Connect allows is refused.
 		for name, u := range map[string]*mockoidc.MockUser{
-			"unknown person":    user("sub-1", "stranger@example.org", true),
-			"unverified e-mail": user("sub-2", "wilma@hel.example", false),
+			"unknown person":           user("sub-1", "stranger@example.org", true),
+			"unverified e-mail":        user("sub-2", "wilma@hel.example", false),
+			"not an e-mail address":    user("sub-3", "Kesä2026!salasana", true),
+			"subject beyond the limit": user(strings.Repeat("s", 300), "wilma@hel.example", true),
 		} {
 			r.op.QueueUser(u)
 			c := r.browser(t)
@@ -142,6 +149,15 @@ func TestIdentityProviderSignInRefusals(t *testing.T) {
 			if _, err := r.session(t, c); err == nil {
 				t.Errorf("%s: got a session", name)
 			}
+		}
+		events, err := r.s.AuditEvents(context.Background(), store.OperatorActor(), store.AuditFilter{Action: "auth.sign_in", Outcome: "denied"})
+		var emails []string
+		for _, e := range events {
+			emails = append(emails, e.ActorEmail)
+		}
+		slices.Sort(emails)
+		if want := []string{"", "stranger@example.org", "wilma@hel.example", "wilma@hel.example"}; err != nil || !slices.Equal(emails, want) {
+			t.Errorf("refused sign-ins audited as %q (%v), want %q", emails, err, want)
 		}
 		// A callback whose state was not started in this browser (login CSRF), or replayed, is refused.
 		r.op.QueueUser(user("sub-123", "wilma@hel.example", true))
@@ -179,6 +195,29 @@ func TestIdentityProviderSignInRefusals(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("replayed callback: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestIdentityProviderSignInStaysOnThisSite: the page to go to after signing
+// in through the provider is never another site, however "next" is encoded.
+func TestIdentityProviderSignInStaysOnThisSite(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		r := newRig(t, tg)
+		queries := map[string]string{"next=/%25252Fevil.example": "/", "next=/%25255Cevil.example": "/", "next=%2Fclients": "/clients"}
+		for _, next := range redirecttest.Hostile() {
+			queries["next="+url.QueryEscape(next)] = "/"
+		}
+		for query, want := range queries {
+			r.op.QueueUser(user("sub-123", "wilma@hel.example", true))
+			resp, err := r.browser(t).Get(r.url + sso.StartPath + "?" + query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+				t.Errorf("%s: %d, Location %q, want %q", query, resp.StatusCode, resp.Header.Get("Location"), want)
+			}
 		}
 	})
 }

@@ -35,6 +35,8 @@ func (s *Store) CreateAccount(ctx context.Context, actor Actor, in NewAccount) (
 		v.Add("name", model.FieldRequired)
 	} else if len([]rune(name)) > model.MaxNameLength*2 || model.HasControlChars(name) {
 		v.Add("name", model.FieldInvalidCharacters)
+	} else if !model.HasLetter(name) {
+		v.Add("name", model.FieldNoLetters)
 	}
 	var hash any
 	if in.Password != "" {

@@ -243,7 +243,7 @@ func (s *Store) UpdateGrant(ctx context.Context, actor Actor, grantID int64, pat
 		if patch.Task != nil {
 			t := strings.TrimSpace(*patch.Task)
 			switch {
-			case t == "":
+			case model.Invisible(t):
 				v.Add("task", model.FieldRequired)
 			case len([]rune(t)) > MaxTaskLength || model.HasControlChars(t):
 				v.Add("task", model.FieldInvalidCharacters)
@@ -355,7 +355,7 @@ func (s *Store) checkNewGrant(actor Actor, in NewGrant) (NewGrant, refdata.Munic
 		v.Add("role", model.FieldInvalidChoice)
 	}
 	switch {
-	case in.Task == "":
+	case model.Invisible(in.Task):
 		v.Add("task", model.FieldRequired)
 	case len([]rune(in.Task)) > MaxTaskLength:
 		v.AddParam("task", model.FieldTooLong, itoa(MaxTaskLength))

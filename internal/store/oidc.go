@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
@@ -11,6 +10,14 @@ import (
 	"github.com/kotodigi/kotodigi/internal/credential"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/signin"
+)
+
+// Bounds of what an identity provider's ID token may name (OpenID Connect
+// Core 1.0 § 2: a subject is at most 255 ASCII characters).
+const (
+	maxOIDCSubject = 255
+	maxOIDCIssuer  = 2048
 )
 
 // OIDCStateTTL is how long a started OpenID Connect sign-in may take.
@@ -48,25 +55,32 @@ func (s *Store) TakeOIDCState(ctx context.Context, state string) (verifier, nonc
 // that only the subject counts. Nobody gets an account by signing in: staff
 // accounts are created by main users.
 func (s *Store) SignInWithOIDC(ctx context.Context, issuer, subject, email string, emailVerified bool, meta RequestMeta) (string, Session, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	// Only a plausible address is looked up or recorded (signin.Identifier).
+	email = signin.Identifier(email)
 	var accountID int64
+	refused := false
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		// A refusal commits its audit event.
+		fail := func(reason string) error {
+			refused = true
+			e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
+			e.ActorEmail, e.Detail = email, "oidc: "+reason
+			return s.record(ctx, tx, e)
+		}
+		if subject == "" || len(subject) > maxOIDCSubject || len(issuer) > maxOIDCIssuer {
+			return fail("subject or issuer missing or too long")
+		}
 		err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE oidc_issuer = $1 AND oidc_subject = $2 AND disabled_at IS NULL`, issuer, subject).Scan(&accountID)
 		if err == nil || !isNoRows(err) {
 			return err
+		}
+		if email == "" {
+			return fail("no e-mail address from the provider")
 		}
 		// First sign-in: bind by e-mail, only if the provider verified it and
 		// the account is not bound to another subject.
 		var bound sql.NullString
 		err = tx.QueryRow(ctx, `SELECT id, oidc_subject FROM accounts WHERE email = $1 AND disabled_at IS NULL`, email).Scan(&accountID, &bound)
-		fail := func(reason string) error {
-			e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
-			e.ActorEmail, e.Detail = email, "oidc: "+reason
-			if err := s.record(ctx, tx, e); err != nil {
-				return err
-			}
-			return deniedError{model.Errorf(model.CodeUnauthenticated, "no kotodigi account for this identity")}
-		}
 		switch {
 		case isNoRows(err):
 			return fail("no account")
@@ -74,17 +88,17 @@ func (s *Store) SignInWithOIDC(ctx context.Context, issuer, subject, email strin
 			return err
 		case bound.Valid:
 			return fail("account bound to another identity")
-		case !emailVerified || email == "":
+		case !emailVerified:
 			return fail("e-mail not verified by the provider")
 		}
 		_, err = tx.Exec(ctx, `UPDATE accounts SET oidc_issuer = $2, oidc_subject = $3 WHERE id = $1`, accountID, issuer, subject)
 		return err
 	})
-	if d, ok := err.(deniedError); ok {
-		return "", Session{}, d.err
-	}
 	if err != nil {
 		return "", Session{}, err
+	}
+	if refused {
+		return "", Session{}, model.Errorf(model.CodeUnauthenticated, "no kotodigi account for this identity")
 	}
 	return s.openSession(ctx, accountID, "oidc", meta)
 }

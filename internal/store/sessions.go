@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"strings"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
@@ -10,21 +11,8 @@ import (
 	"github.com/kotodigi/kotodigi/internal/credential"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/signin"
 )
-
-// SessionPolicy sets session lifetimes and sign-in rate limits.
-type SessionPolicy struct {
-	Idle     time.Duration // ends after this long without requests (default 30 min)
-	Absolute time.Duration // ends this long after sign-in whatever happens (default 10 h)
-	// At most MaxFailures failed sign-ins per account, and MaxFailuresPerAddr
-	// per address, within Window.
-	MaxFailures        int
-	MaxFailuresPerAddr int
-	Window             time.Duration
-}
-
-// DefaultSessionPolicy is used when the options leave the policy empty.
-var DefaultSessionPolicy = SessionPolicy{Idle: 30 * time.Minute, Absolute: 10 * time.Hour, MaxFailures: 5, MaxFailuresPerAddr: 20, Window: 15 * time.Minute}
 
 // Session is a signed-in web session.
 type Session struct {
@@ -38,75 +26,133 @@ type RateLimitedError struct{ RetryAfter time.Duration }
 
 func (e *RateLimitedError) Error() string { return "too many failed sign-ins" }
 
-func (s *Store) policy() SessionPolicy {
-	p := s.opts.Sessions
-	if p.Idle == 0 {
-		p = DefaultSessionPolicy
-	}
-	return p
-}
+// ErrSignInBusy is returned when too many password checks are running or
+// waiting at once (signin.Gate); nothing was checked, nothing counted.
+var ErrSignInBusy = model.Errorf(model.CodeBusy, "too many sign-ins at this moment")
+
+func (s *Store) policy() signin.Policy { return s.opts.Sessions }
 
 // SignInWithPassword checks an account's password, applying the per-account
 // and per-address rate limits, and on success opens a session. Success and
 // failure are both audited; the response never tells which part was wrong.
+//
+// The attempt is first recorded (committed) as a failure, and only then are
+// the attempts within the window counted, its own included: of any number of
+// concurrent attempts, on any number of instances, at most the limit see a
+// count within it, so at most that many passwords are ever checked. A refused
+// attempt is removed again, so that hammering a locked account does not keep
+// it locked. Password checks then pass through the store's gate.
 func (s *Store) SignInWithPassword(ctx context.Context, email, password string, meta RequestMeta) (token string, sess Session, err error) {
 	if s.opts.DisablePasswordSignIn {
 		return "", sess, model.Errorf(model.CodeForbidden, "password sign-in is switched off; use the organisation's identity provider")
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
-	pol := s.policy()
-	now := s.Now()
-	var accountID int64
-	var hash *string
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		var perAccount, perAddr int
-		if err := tx.QueryRow(ctx, `SELECT
-			(SELECT COUNT(*) FROM sign_in_attempts WHERE email = $1 AND at > $3),
-			(SELECT COUNT(*) FROM sign_in_attempts WHERE remote_addr = $2 AND at > $3)`,
-			email, meta.RemoteAddr, now.Add(-pol.Window)).Scan(&perAccount, &perAddr); err != nil {
-			return err
-		}
-		if perAccount >= pol.MaxFailures || perAddr >= pol.MaxFailuresPerAddr {
-			e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
-			e.ActorEmail, e.Detail = email, "rate limited"
-			if err := s.record(ctx, tx, e); err != nil {
-				return err
-			}
-			return deniedError{&RateLimitedError{RetryAfter: pol.Window}}
-		}
-		err := tx.QueryRow(ctx, `SELECT id, password_hash FROM accounts WHERE email = $1 AND disabled_at IS NULL`, email).Scan(&accountID, &hash)
-		if err != nil && !isNoRows(err) {
-			return err
-		}
-		return nil
-	})
-	if d, ok := err.(deniedError); ok {
-		return "", sess, d.err
+	id := signin.Identifier(email)
+	attempt, err := s.reserveSignIn(ctx, id, meta)
+	if err != nil {
+		return "", sess, err
 	}
+	if id == "" {
+		// Not an e-mail address: no account can match, and what was typed
+		// (perhaps a password) is not recorded.
+		return "", sess, s.signInFailed(ctx, 0, "", "identifier not an e-mail address", meta)
+	}
+	var accountID int64
+	var hash sql.NullString
+	err = s.db.InReadTx(ctx, func(tx *db.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT id, password_hash FROM accounts WHERE email = $1 AND disabled_at IS NULL`, id).Scan(&accountID, &hash)
+		if isNoRows(err) {
+			return nil
+		}
+		return err
+	})
 	if err != nil {
 		return "", sess, err
 	}
 	ok := false
-	if hash != nil && *hash != "" {
-		ok = credential.CheckPassword(*hash, password)
-	} else {
-		credential.DummyCheck(password)
+	err = s.opts.PasswordGate.Do(ctx, func() {
+		if hash.String != "" {
+			ok = credential.CheckPassword(hash.String, password)
+		} else {
+			credential.DummyCheck(password)
+		}
+	})
+	if err != nil {
+		// Nothing was checked: the attempt does not count.
+		bg := context.WithoutCancel(ctx)
+		if derr := s.db.InTx(bg, func(tx *db.Tx) error {
+			_, err := tx.Exec(bg, `DELETE FROM sign_in_attempts WHERE id = $1`, attempt)
+			return err
+		}); derr != nil {
+			return "", sess, derr
+		}
+		if errors.Is(err, signin.ErrBusy) {
+			return "", sess, ErrSignInBusy
+		}
+		return "", sess, err
 	}
 	if !ok {
-		err = s.db.InTx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO sign_in_attempts (email, remote_addr, at) VALUES ($1, $2, $3)`, email, meta.RemoteAddr, now); err != nil {
-				return err
-			}
-			e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
-			e.ActorEmail, e.ActorAccountID, e.Detail = email, accountID, "wrong credentials"
-			return s.record(ctx, tx, e)
-		})
-		if err != nil {
-			return "", sess, err
-		}
-		return "", sess, model.Errorf(model.CodeUnauthenticated, "wrong e-mail or password")
+		return "", sess, s.signInFailed(ctx, accountID, id, "wrong credentials", meta)
 	}
 	return s.openSession(ctx, accountID, "password", meta)
+}
+
+// reserveSignIn records a sign-in attempt as a failure and then checks the
+// limits with it counted; over a limit, the attempt is removed, the refusal
+// audited and a RateLimitedError returned. id is "" for a sign-in name that
+// is not an e-mail address (only the per-address limit applies).
+func (s *Store) reserveSignIn(ctx context.Context, id string, meta RequestMeta) (attempt int64, err error) {
+	pol := s.policy()
+	now := s.Now()
+	since := now.Add(-pol.Window)
+	addr := signin.AddressKey(meta.RemoteAddr)
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sign_in_attempts WHERE (email = $1 OR remote_addr = $2) AND at <= $3`, id, addr, since); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO sign_in_attempts (email, remote_addr, at) VALUES ($1, $2, $3) RETURNING id`, id, addr, now).Scan(&attempt)
+	})
+	if err != nil {
+		return 0, err
+	}
+	limited := false
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var perAccount, perAddr int
+		if err := tx.QueryRow(ctx, `SELECT
+			(SELECT COUNT(*) FROM sign_in_attempts WHERE email = $1 AND $1 <> '' AND at > $3),
+			(SELECT COUNT(*) FROM sign_in_attempts WHERE remote_addr = $2 AND at > $3)`,
+			id, addr, since).Scan(&perAccount, &perAddr); err != nil {
+			return err
+		}
+		if perAccount <= pol.MaxFailures && perAddr <= pol.MaxFailuresPerAddr {
+			return nil
+		}
+		// The refusal commits: the attempt is removed, the refusal audited.
+		limited = true
+		if _, err := tx.Exec(ctx, `DELETE FROM sign_in_attempts WHERE id = $1`, attempt); err != nil {
+			return err
+		}
+		e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
+		e.ActorEmail, e.Detail = id, "rate limited"
+		return s.record(ctx, tx, e)
+	})
+	if err == nil && limited {
+		err = &RateLimitedError{RetryAfter: pol.Window}
+	}
+	return attempt, err
+}
+
+// signInFailed audits a failed sign-in (its attempt stays counted) and
+// returns the answer the person sees, which never says what was wrong.
+func (s *Store) signInFailed(ctx context.Context, accountID int64, id, detail string, meta RequestMeta) error {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		e := Actor{Meta: meta}.event(authz.AuthSignIn, audit.Denied)
+		e.ActorEmail, e.ActorAccountID, e.Detail = id, accountID, detail
+		return s.record(ctx, tx, e)
+	})
+	if err != nil {
+		return err
+	}
+	return model.Errorf(model.CodeUnauthenticated, "wrong e-mail or password")
 }
 
 // openSession creates a session for an authenticated account.

@@ -21,6 +21,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/refdata"
+	"github.com/kotodigi/kotodigi/internal/signin"
 )
 
 // Finland is the time zone in which dates (today, validity) are judged.
@@ -36,8 +37,11 @@ type Options struct {
 	// SearchLimit caps the number of clients one search returns (default 50).
 	SearchLimit int
 	Logger      *slog.Logger
-	// Sessions sets session lifetimes and sign-in limits (DefaultSessionPolicy when zero).
-	Sessions SessionPolicy
+	// Sessions sets session lifetimes and sign-in limits (signin.DefaultPolicy where zero).
+	Sessions signin.Policy
+	// PasswordGate, when set, bounds password checks instead of a gate of
+	// its own built from Sessions (one gate for all stores of a process).
+	PasswordGate *signin.Gate
 	// BaseURL is the public address of the service, for links in e-mail.
 	BaseURL string
 	// DisablePasswordSignIn switches password sign-in off (identity provider only).
@@ -83,6 +87,10 @@ func New(d *db.DB, ref *refdata.Data, opts Options) *Store {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	opts.Sessions = opts.Sessions.WithDefaults()
+	if opts.PasswordGate == nil {
+		opts.PasswordGate = signin.NewGate(opts.Sessions.HashSlots, opts.Sessions.HashQueue, opts.Sessions.HashWait)
 	}
 	trail := audit.NewTrail(opts.AuditShards)
 	trail.Key = opts.AuditKey

@@ -2,12 +2,12 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/csvout"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
@@ -90,22 +90,18 @@ func (h *handler) clientAccessesCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	names := h.organisationNames(r)
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
-	cw.Comma = ';'
-	cw.UseCRLF = true
-	_ = cw.Write([]string{h.cat.T(lang, "accesses.col_time"), h.cat.T(lang, "accesses.col_person"), h.cat.T(lang, "accesses.col_organisation"),
-		h.cat.T(lang, "accesses.col_action"), h.cat.T(lang, "accesses.col_outcome")})
+	cw := csvout.NewWriter(&buf, csvout.Excel)
+	_ = cw.Write(h.cat.T(lang, "accesses.col_time"), h.cat.T(lang, "accesses.col_person"), h.cat.T(lang, "accesses.col_organisation"),
+		h.cat.T(lang, "accesses.col_action"), h.cat.T(lang, "accesses.col_outcome"))
 	for _, e := range all {
 		org := ""
 		if e.ActorOrganisation != "" {
 			org = names(e.ActorOrganisation)
 		}
-		_ = cw.Write([]string{e.Time.In(store.Finland).Format("2006-01-02 15:04:05"), csvSafe(e.ActorEmail), csvSafe(org),
-			csvSafe(h.auditActionLabel(lang, e.Action)), csvSafe(h.outcomeLabel(lang, e.Outcome))})
+		_ = cw.Write(e.Time.In(store.Finland).Format("2006-01-02 15:04:05"), e.ActorEmail, org,
+			h.auditActionLabel(lang, e.Action), h.outcomeLabel(lang, e.Outcome))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		h.srv.Fail(w, r, err)
 		return
 	}
@@ -116,14 +112,6 @@ func (h *handler) clientAccessesCSV(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Language", lang)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// csvSafe keeps a spreadsheet from running a value as a formula.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 // safeFileName keeps letters, digits and hyphens (the client id is a UUID).

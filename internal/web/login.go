@@ -61,15 +61,23 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, next)
 		return
 	}
+	if len(email) > model.MaxEmailLength {
+		email = "" // not an address: not shown back either
+	}
 	page := loginPage{Page: h.loginPageBase(r, next), Email: email, Next: next, SignIn: h.srv.SignIn}
 	page.HasErrors = true
 	var rl *store.RateLimitedError
-	switch {
+	switch code := model.ErrorCode(err); {
 	case errors.As(err, &rl):
 		page.Error = h.srv.Message(req.Lang, server.AsDomainError(err), req.ID)
 		w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())))
 		h.render(w, r, http.StatusTooManyRequests, "login", page)
-	case model.ErrorCode(err) == model.CodeUnauthenticated:
+	case code == model.CodeBusy:
+		e := server.AsDomainError(err)
+		page.Error = h.srv.Message(req.Lang, e, req.ID)
+		w.Header().Set("Retry-After", server.RetryAfter(e))
+		h.render(w, r, http.StatusServiceUnavailable, "login", page)
+	case code == model.CodeUnauthenticated:
 		page.Error = page.T("login.failed")
 		h.render(w, r, http.StatusUnauthorized, "login", page)
 	default:

@@ -18,6 +18,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/signin"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 	"github.com/kotodigi/kotodigi/internal/web"
@@ -41,6 +42,7 @@ type env struct {
 	srv   *server.Server
 	// locations collects every Location header any browser of this env got.
 	locations []string
+	target    testdb.Target
 }
 
 func newEnv(t *testing.T, tg testdb.Target) *env {
@@ -50,6 +52,12 @@ func newEnv(t *testing.T, tg testdb.Target) *env {
 
 // newEnvWith is newEnv with store options (such as a clock).
 func newEnvWith(t *testing.T, tg testdb.Target, opts store.Options) *env {
+	t.Helper()
+	return newEnvServer(t, tg, opts, server.Config{})
+}
+
+// newEnvServer is newEnvWith with a server configuration.
+func newEnvServer(t *testing.T, tg testdb.Target, opts store.Options, cfg server.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, tg.URL, opts)
@@ -70,12 +78,12 @@ func newEnvWith(t *testing.T, tg testdb.Target, opts store.Options) *env {
 			t.Fatal(err)
 		}
 	}
-	srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := server.New(cfg, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv.Mount(api.Routes(srv))
 	srv.Mount(web.Routes(srv))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, store: s, srv: srv}
+	return &env{t: t, url: ts.URL, store: s, srv: srv, target: tg}
 }
 
 // browser is a cookie-keeping client that does not follow redirects.
@@ -263,19 +271,6 @@ func TestUnauthenticatedFrontPageRedirectsToSignIn(t *testing.T) {
 		}
 		p = b.get("/login?next=%2F")
 		mustContain(t, "sign-in page", p.body, `name="next" value="/"`, `<label for="email">`, `<label for="password">`)
-	})
-}
-
-func TestSignInNeverRedirectsToAnotherSite(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := newEnv(t, tg)
-		for next, want := range map[string]string{"//evil.example": "/", "https://evil.example/": "/", "/\\evil.example": "/", "/clients": "/clients"} {
-			b := e.browser()
-			p := b.post("/login", url.Values{"email": {helsinkiWorker}, "password": {password}, "next": {next}})
-			if p.status != http.StatusSeeOther || p.location != want {
-				t.Errorf("next=%q: status %d, location %q, want %q", next, p.status, p.location, want)
-			}
-		}
 	})
 }
 
@@ -556,7 +551,7 @@ func TestTooManyFailedSignInsShowTheWait(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		b := newEnv(t, tg).browser()
 		var p page
-		for range store.DefaultSessionPolicy.MaxFailures + 1 {
+		for range signin.DefaultPolicy.MaxFailures + 1 {
 			p = b.post("/login", url.Values{"email": {helsinkiWorker}, "password": {"wrong-password-123"}})
 		}
 		if p.status != http.StatusTooManyRequests {
