@@ -7,15 +7,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/casepolicy"
+	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 	"github.com/xuri/excelize/v2"
@@ -114,17 +119,18 @@ func expect(t *testing.T, what string, cells map[string]kmCell, pairs ...string)
 // clock is left at 2026-04-20.
 //
 //	091 Helsinki: H1–H4 registered 12 Jan, H5 10 Feb (no first-permit date)
-//	092 Vantaa:   V1 12 Jan, V2 10 Feb, V2 transferred to 049 Espoo 10 Apr
+//	092 Vantaa:   V1 12 Jan, V2 10 Feb (Somali and Finnish citizen, family
+//	              member), V2 transferred to 049 Espoo 10 Apr
 func kmWorld(t *testing.T, e *env, clock *testClock) map[string]string {
 	t.Helper()
 	hel, van := "worker@hel.example", "worker@vantaa.example"
 	ids := map[string]string{}
-	reg := func(name, who, muni string, n int, firstPermit string) {
+	reg := func(name, who, muni string, n int, firstPermit string, background ...any) {
 		rb := map[string]any{"type": "residence_permit", "valid_until": "2029-06-30"}
 		if firstPermit != "" {
 			rb["first_permit_date"] = firstPermit
 		}
-		st, c := e.do(who, "POST", "/api/v1/clients", with(client(syntheticPIC(n)), "municipality", muni, "residence_basis", rb))
+		st, c := e.do(who, "POST", "/api/v1/clients", with(with(client(syntheticPIC(n)), "municipality", muni, "residence_basis", rb), background...))
 		if st != 201 {
 			t.Fatalf("register %s: %d %v", name, st, c)
 		}
@@ -148,7 +154,7 @@ func kmWorld(t *testing.T, e *env, clock *testClock) map[string]string {
 	post(hel, "H1", "assessments", assessment("2026-01-20"))
 	clock.set("2026-02-10")
 	reg("H5", hel, "091", 5, "")
-	reg("V2", van, "092", 6, "2026-01-20")
+	reg("V2", van, "092", 6, "2026-01-20", "citizenships", []string{"SO", "FI"}, "client_group", "family_member")
 	post(hel, "H1", "plans", plan("2026-02-01", "2026-07-31", "planned_review_date", "2026-04-30"))
 	post(hel, "H2", "assessments", assessment("2026-02-03"))
 	post(hel, "H3", "assessments", assessment("2026-02-05"))
@@ -215,7 +221,9 @@ func TestIndicatorFigures(t *testing.T) {
 		expect(t, "registered by language", e.figures(tem, "clients_registered", q("country", "year", jan, jan, "by", "service_language")),
 			"FI 2026 fi=7", "FI 2026 sv=0")
 		expect(t, "registered by client group", e.figures(tem, "clients_registered", q("country", "year", jan, jan, "by", "client_group")),
-			"FI 2026 unknown=7", "FI 2026 work=0")
+			"FI 2026 unknown=6", "FI 2026 family_member=1", "FI 2026 work=0")
+		expect(t, "registered by citizenship", e.figures(tem, "clients_registered", q("country", "year", jan, jan, "by", "citizenship_group")),
+			"FI 2026 unknown=6", "FI 2026 africa=1", "FI 2026 eu_eea=0")
 
 		expect(t, "assessments", e.figures(tem, "assessments_completed", q("wellbeing_county", "month", jan, apr)),
 			"90 2026-01=1", "90 2026-02=3", "90 2026-03=1", "04 2026-02=1", "04 2026-03=0")
@@ -836,6 +844,86 @@ func TestIndicatorAPIConforms(t *testing.T) {
 		p = check("stats@tem.example", data, "/api/v1/indicators/plans_started/data?area=region&period=year&from=2026-01-01&to=2025-01-01&by=service_type", 422)
 		if p["code"] != "validation_failed" || !contains(fieldCodes(p), "to:date_order") || !contains(fieldCodes(p), "by:invalid_choice") {
 			t.Errorf("to before from, and a breakdown the indicator lacks: %v", p)
+		}
+	})
+}
+
+// TestOpenData: off by default; on, the country, regions and counties
+// without sign-in, exactly as the ministry sees them, cached by snapshot,
+// rate-limited and not audited.
+func TestOpenData(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
+		kmStatistician(t, e, "stats@tem.example", "tem")
+		if st, _ := e.do("", "GET", "/api/v1/open/indicators", nil); st != 404 {
+			t.Errorf("open data answers when off: %d", st)
+		}
+		ctx := context.Background()
+		s, err := store.Open(ctx, tg.URL, store.Options{Clock: clock.Now, Indicators: store.IndicatorOptions{OpenData: true, OpenDataRate: 4}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		srv.Mount(api.Routes(srv))
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		kmWorld(t, e, clock)
+		if _, err := e.s.RefreshIndicators(ctx, store.OperatorActor()); err != nil {
+			t.Fatal(err)
+		}
+		get := func(path, etag string) (*http.Response, []byte) {
+			t.Helper()
+			req, _ := http.NewRequest("GET", ts.URL+path, nil)
+			if etag != "" {
+				req.Header.Set("If-None-Match", etag)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			return resp, raw
+		}
+		if resp, raw := get("/api/v1/open/indicators", ""); resp.StatusCode != 200 || !strings.Contains(string(raw), `"plans_in_force"`) {
+			t.Fatalf("open catalogue: %d %s", resp.StatusCode, raw)
+		}
+		query := "area=region&period=month&from=2026-01-01&to=2026-04-30"
+		resp, raw := get("/api/v1/open/indicators/clients_registered/data?"+query, "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Cache-Control"), "public") || resp.Header.Get("ETag") == "" {
+			t.Fatalf("open figures: %d %v %s", resp.StatusCode, resp.Header, raw)
+		}
+		var got struct{ Cells []map[string]any }
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		ministry := e.figures("stats@tem.example", "clients_registered", query)
+		if len(got.Cells) != len(ministry) || len(got.Cells) != 19*4 {
+			t.Errorf("open data has %d cells, the ministry %d", len(got.Cells), len(ministry))
+		}
+		for _, c := range got.Cells {
+			k := c["area"].(string) + " " + c["period"].(string)
+			open := kmCell{suppressed: c["suppressed"].(bool)}
+			if v, ok := c["value"].(float64); ok {
+				open.value = &v
+			}
+			if open.String() != ministry[k].String() {
+				t.Errorf("open %s = %s, the ministry sees %s", k, open, ministry[k])
+			}
+		}
+		if again, _ := get("/api/v1/open/indicators/clients_registered/data?"+query, resp.Header.Get("ETag")); again.StatusCode != 304 {
+			t.Errorf("If-None-Match with the current ETag: %d", again.StatusCode)
+		}
+		if r, _ := get("/api/v1/open/indicators/clients_registered/data?area=municipality&period=year&from=2026-01-01&to=2026-01-01", ""); r.StatusCode != 422 {
+			t.Errorf("municipalities as open data: %d", r.StatusCode)
+		}
+		if r, _ := get("/api/v1/open/indicators/clients_registered/data?"+query+"&format=csv", ""); r.StatusCode != 429 {
+			t.Errorf("the fifth request of a minute: %d", r.StatusCode)
+		}
+		events, err := e.s.AuditEvents(ctx, store.OperatorActor(), store.AuditFilter{Action: "indicator.read", Limit: 100})
+		if err != nil || len(events) != 1 { // the ministry's figures() call
+			t.Errorf("audit events of indicator reads: %d %v", len(events), err)
 		}
 	})
 }
