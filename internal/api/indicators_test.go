@@ -261,6 +261,13 @@ func TestIndicatorFigures(t *testing.T) {
 		expect(t, "jobseekers", e.figures(tem, "jobseeker_share", q("municipality", "month", jan, apr)),
 			"091 2026-01=0", "091 2026-02=0", "091 2026-03=0.2", "092 2026-03=0", "049 2026-03=-", "049 2026-04=0")
 
+		// Overdue deadlines by the worklist's rules: H3's and H5's plans were
+		// due 7 April (after Easter) and 13 April.
+		expect(t, "overdue", e.figures(tem, "deadlines_overdue", q("municipality", "month", "2026-03-01", apr)),
+			"091 2026-03=0", "091 2026-04=2", "092 2026-04=0")
+		expect(t, "overdue by kind", e.figures(tem, "deadlines_overdue", q("municipality", "month", apr, apr, "by", "deadline_kind")),
+			"091 2026-04 plan_preparation=2", "091 2026-04 review_due=0")
+
 		// More work, then a second refresh: the figures change exactly as
 		// the new records say, and no earlier figure changes with a transfer.
 		clock.set("2026-04-28")
@@ -302,6 +309,25 @@ func TestIndicatorFigures(t *testing.T) {
 			"091 2026-03=0.2", "091 2026-06=0.2", "092 2026-05=0", "092 2026-06=0")
 		expect(t, "plans in force after", e.figures(tem, "plans_in_force", q("municipality", "quarter", "2026-04-01", "2026-09-30")),
 			"091 2026-Q2=2", "091 2026-Q3=2", "092 2026-Q3=1")
+		// H1's second assessment's plan was due 4 May; H3 moved to Vantaa on
+		// 2 June with its overdue plan; V1's review was due 1 June.
+		overdue := e.figures(tem, "deadlines_overdue", q("municipality", "month", "2026-05-01", "2026-07-31"))
+		expect(t, "overdue after", overdue, "091 2026-05=3", "091 2026-06=2", "092 2026-06=2", "092 2026-07=2")
+		expect(t, "overdue by kind after", e.figures(tem, "deadlines_overdue", q("municipality", "month", "2026-07-01", "2026-07-31", "by", "deadline_kind")),
+			"092 2026-07 review_due=1", "092 2026-07 plan_preparation=1", "091 2026-07 plan_preparation=2")
+		// The running month is the worklist of today.
+		for muni, who := range map[string]string{"091": hel, "092": "worker@vantaa.example"} {
+			_, wl := e.do(who, "GET", "/api/v1/worklist?municipality="+muni, nil)
+			n := 0
+			for _, it := range wl["items"].([]any) {
+				if it.(map[string]any)["overdue"] == true {
+					n++
+				}
+			}
+			if c := overdue[muni+" 2026-07"]; c.value == nil || *c.value != float64(n) {
+				t.Errorf("%s: %s overdue deadlines in the indicator, %d in the worklist", muni, c, n)
+			}
+		}
 	})
 }
 
@@ -828,7 +854,7 @@ func TestIndicatorAPIConforms(t *testing.T) {
 		}
 		const list, data = "/api/v1/indicators", "/api/v1/indicators/{id}/data"
 		items := check("stats@tem.example", list, list, 200)["items"].([]any)
-		if len(items) != 14 { // every indicator but clients_closed (no closing data yet)
+		if len(items) != 15 { // every indicator but clients_closed (no closing data yet)
 			t.Errorf("%d indicators listed", len(items))
 		}
 		base := "/api/v1/indicators/plans_started/data?area=region&period=quarter&from=2026-01-01&to=2026-06-30"

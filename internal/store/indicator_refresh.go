@@ -100,10 +100,13 @@ func (s *Store) indicatorThreshold() int {
 	return indicators.DefaultThreshold
 }
 
-// prepareIndicatorTables fills the month table up to month last and the
-// citizenship group table (both idempotent; their rows never change).
+// prepareIndicatorTables fills the month table up to month last, the
+// citizenship group table and the due dates of every day (idempotent).
 func (s *Store) prepareIndicatorTables(ctx context.Context, last indicators.Month) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.fillIndicatorDays(ctx, tx, last); err != nil {
+			return err
+		}
 		var have sql.NullInt64
 		if err := tx.QueryRow(ctx, `SELECT MAX(month) FROM indicator_months`).Scan(&have); err != nil {
 			return err
