@@ -72,6 +72,9 @@ const (
 	ClientTransfer   Action = "client.transfer"
 	TimelineRead     Action = "timeline.read"
 	WorklistRead     Action = "worklist.read"
+	// ImportManage: a municipality's main user imports the data of an
+	// earlier system in the web UI (upload, dry-run report, confirm, result).
+	ImportManage Action = "import.manage"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
 	// line and background jobs record them.
 	AuthSignIn     Action = "auth.sign_in"
@@ -155,6 +158,7 @@ var Rules = map[Action]Rule{
 	TokenCreate:        {Scope: ScopeSystem},
 	ClientImport:       {Scope: ScopeSystem, PersonalData: true, Work: true},
 	ImportRun:          {Scope: ScopeSystem, PersonalData: true},
+	ImportManage:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
 	AuditRetention:     {Scope: ScopeSystem},
 }
 
