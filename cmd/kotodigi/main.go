@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +23,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/config"
+	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/demo"
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
@@ -43,8 +43,8 @@ commands:
   user add           create a staff account
   grant add          grant access on behalf of a municipality
   token create       print a new API bearer token
-  audit verify       check the audit trail's hash chains [--heads FILE ...]
-  audit heads        print the chains' heads as JSON, to keep outside the database
+  audit verify       check the audit trail's hash chains and seals (read-only) [--heads FILE|DIR ...]
+  audit heads        print the chains' heads as JSON (signed with the audit key), to keep outside the database
   import             data migration: --municipality CODE [--dry-run] FILE.csv
 
 every command takes --db (KOTODIGI_DB, default kotodigi.db) and, on PostgreSQL, --migrate-db
@@ -78,14 +78,33 @@ func envDuration(name string, def time.Duration) time.Duration {
 
 // common are the flags every command has.
 type common struct {
-	db        string
-	migrateDB string
+	db           string
+	migrateDB    string
+	auditKeyFile string
+}
+
+// auditKey reads the audit key from --audit-key-file, else from
+// KOTODIGI_AUDIT_KEY; nil when neither is set.
+func (c common) auditKey() (*audit.Key, error) {
+	text, ok := os.LookupEnv("KOTODIGI_AUDIT_KEY")
+	if c.auditKeyFile != "" {
+		b, err := os.ReadFile(c.auditKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--audit-key-file: %w", err)
+		}
+		text, ok = string(b), true
+	}
+	if !ok || strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	return audit.ParseKey(text)
 }
 
 func newFlags(name string, c *common) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&c.db, "db", env("KOTODIGI_DB", "kotodigi.db"), "database: a file path or sqlite:PATH (embedded SQLite), or postgres://… (env KOTODIGI_DB)")
 	fs.StringVar(&c.migrateDB, "migrate-db", env("KOTODIGI_MIGRATE_DB", ""), "PostgreSQL only: the schema owner's postgres://… URL, used for migrations and nothing else; --db is then the runtime login (env KOTODIGI_MIGRATE_DB; see README)")
+	fs.StringVar(&c.auditKeyFile, "audit-key-file", env("KOTODIGI_AUDIT_KEY_FILE", ""), "file holding the audit key that seals the audit trail (env KOTODIGI_AUDIT_KEY_FILE, or the key itself in KOTODIGI_AUDIT_KEY; see README)")
 	return fs
 }
 
@@ -151,7 +170,29 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 }
 
 func open(ctx context.Context, c common) (*store.Store, error) {
-	return store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)), MigrateDB: c.migrateDB})
+	key, err := c.auditKey()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)), MigrateDB: c.migrateDB, AuditKey: key})
+}
+
+// openReadOnly opens the database to read the audit trail: nothing is
+// migrated or written; a schema not migrated is an error.
+func openReadOnly(ctx context.Context, c common) (*db.DB, *audit.Key, error) {
+	key, err := c.auditKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := db.OpenReadOnly(ctx, c.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := d.CheckMigrated(ctx); err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, key, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -175,8 +216,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	anomalyRules := fs.String("anomaly-rules", env("KOTODIGI_ANOMALY_RULES", ""), "log monitoring thresholds, e.g. many_reads=50,many_reads_window=10m (env KOTODIGI_ANOMALY_RULES; see README)")
 	dormantAfter := fs.Duration("dormant-after", envDuration("KOTODIGI_DORMANT_AFTER", 90*24*time.Hour), "an account without sign-in this long is dormant in the access review (env KOTODIGI_DORMANT_AFTER)")
 	passwordSignIn := fs.Bool("password-signin", env("KOTODIGI_PASSWORD_SIGNIN", "true") == "true", "allow sign-in with a password (env KOTODIGI_PASSWORD_SIGNIN=true|false)")
+	headsDir := fs.String("audit-heads-dir", env("KOTODIGI_AUDIT_HEADS_DIR", ""), "publish the audit trail's signed heads as files in this directory (env KOTODIGI_AUDIT_HEADS_DIR; needs the audit key)")
+	fs.DurationVar(&jc.AuditHeadsEvery, "audit-heads-interval", envDuration("KOTODIGI_AUDIT_HEADS_INTERVAL", time.Hour), "how often the signed heads are published (env KOTODIGI_AUDIT_HEADS_INTERVAL)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	key, err := c.auditKey()
+	if err != nil {
+		return err
+	}
+	if *headsDir != "" {
+		if key == nil {
+			return errors.New("--audit-heads-dir needs the audit key (--audit-key-file or KOTODIGI_AUDIT_KEY): published heads are signed with it")
+		}
+		if st, err := os.Stat(*headsDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("--audit-heads-dir: %s is not a directory", *headsDir)
+		}
 	}
 	if oc.Issuer != "" && (oc.ClientID == "" || oc.RedirectURL == "") {
 		return errors.New("--oidc-issuer needs --oidc-client-id and --oidc-redirect-url")
@@ -193,11 +248,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
-		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB})
+		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB, AuditKey: key})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if key == nil && !*withDemo {
+		log.Warn("no audit key: the audit trail is not sealed, and anyone who can write to the database can forge or remove events unnoticed (set --audit-key-file or KOTODIGI_AUDIT_KEY; see README, Audit trail)")
+	}
+	if *headsDir != "" {
+		jc.PublishAuditHeads = func(ctx context.Context) error {
+			_, err := audit.PublishHeads(ctx, s.DB(), key, *headsDir, s.Now())
+			return err
+		}
+	}
 	if owner, err := s.DB().SessionCanBecomeOwner(ctx); err != nil {
 		return err
 	} else if owner && !*withDemo {
@@ -351,31 +415,17 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("audit verify", &c)
-	var headFiles stringList
-	fs.Var(&headFiles, "heads", "also check heads published earlier with `kotodigi audit heads` (a file; repeatable)")
+	var headPaths stringList
+	fs.Var(&headPaths, "heads", "also check published heads: a file of `kotodigi audit heads`, or a directory of --audit-heads-dir (repeatable)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	var published []audit.Heads
-	for _, f := range headFiles {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		var h audit.Heads
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&h); err != nil {
-			return fmt.Errorf("%s: not a heads file of kotodigi audit heads: %w", f, err)
-		}
-		published = append(published, h)
-	}
-	s, err := open(ctx, c)
+	d, key, err := openReadOnly(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	rep, err := audit.Verify(ctx, s.DB())
+	defer d.Close()
+	rep, err := audit.VerifyWith(ctx, d, key)
 	if err != nil {
 		return err
 	}
@@ -383,20 +433,35 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("audit trail broken: %s", rep.Broken)
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d events in %d chains\n", rep.Events, rep.Shards)
+	switch {
+	case key != nil:
+		fmt.Fprintf(stdout, "seals checked with the audit key %s: %d events, %d retention checkpoints\n", key.ID(), rep.Sealed, rep.Checkpoints)
+	default:
+		fmt.Fprintf(stdout, "seals not checked (no audit key given): events made up or changed by someone with write access to the database, with their links recomputed, would not be found (%d sealed events)\n", rep.Unchecked)
+	}
+	if rep.Unsealed > 0 {
+		fmt.Fprintf(stdout, "%d events at the start of their chains are not sealed (written before the audit key was used): checked by their links only\n", rep.Unsealed)
+	}
 	var problems []string
-	for i, h := range published {
-		p, tooOld, err := audit.CheckHeads(ctx, s.DB(), h)
+	for _, path := range headPaths {
+		pc, err := audit.CheckPublished(ctx, d, key, path)
 		if err != nil {
-			return fmt.Errorf("%s: %w", headFiles[i], err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
-		problems = append(problems, p...)
-		if len(p) == 0 {
-			fmt.Fprintf(stdout, "%s: all %d heads published at %s are in the trail", headFiles[i], len(h.Heads)-tooOld, h.Taken.Format(time.RFC3339))
-			if tooOld > 0 {
-				fmt.Fprintf(stdout, " (%d older than the retention checkpoints not checked)", tooOld)
-			}
-			fmt.Fprintln(stdout)
+		problems = append(problems, pc.Problems...)
+		if len(pc.Problems) > 0 || pc.Files == 0 {
+			continue
 		}
+		signed := "signature checked"
+		if !pc.Signed {
+			signed = "signature not checked"
+		}
+		fmt.Fprintf(stdout, "%s: all %d heads published at %s are in the trail (%s; %d files read)", path, len(pc.Checked.Heads)-pc.TooOld,
+			pc.Checked.Taken.Format(time.RFC3339), signed, pc.Files)
+		if pc.TooOld > 0 {
+			fmt.Fprintf(stdout, " (%d older than the retention checkpoints not checked)", pc.TooOld)
+		}
+		fmt.Fprintln(stdout)
 	}
 	if len(problems) > 0 {
 		for _, p := range problems[1:] {
@@ -413,14 +478,17 @@ func auditHeads(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	s, err := open(ctx, c)
+	d, key, err := openReadOnly(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	h, err := audit.CurrentHeads(ctx, s.DB(), s.Now())
+	defer d.Close()
+	h, err := audit.CurrentHeads(ctx, d, time.Now())
 	if err != nil {
 		return err
+	}
+	if key != nil {
+		key.SignHeads(&h)
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")

@@ -156,21 +156,34 @@ func TestProductionSetUpOnPostgreSQL(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func TestServeShutsDownGracefully(t *testing.T) {
-	tg := testdb.Targets(t)[0]
+// serveInBackground runs `kotodigi serve` with args on a free loopback
+// address; stop ends it as SIGTERM would and returns what serve returned.
+// Read out and errOut only after stop.
+func serveInBackground(t *testing.T, args ...string) (addr string, out, errOut *bytes.Buffer, stop func() error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var out, errOut bytes.Buffer
+	out, errOut = &bytes.Buffer{}, &bytes.Buffer{}
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--db", tg.URL, "--addr", addr}, strings.NewReader(""), &out, &errOut)
+		done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), out, errOut)
 	}()
+	return addr, out, errOut, func() error {
+		cancel()
+		return <-done
+	}
+}
+
+func TestServeShutsDownGracefully(t *testing.T) {
+	tg := testdb.Targets(t)[0]
+	addr, out, errOut, stop := serveInBackground(t, "--demo", "--db", tg.URL)
 	var resp *http.Response
+	var err error
 	for i := 0; i < 200; i++ {
 		resp, err = http.Get("http://" + addr + "/healthz")
 		if err == nil {
@@ -185,8 +198,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz: %d", resp.StatusCode)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after SIGTERM-equivalent", err)
 	}
 	if !strings.Contains(errOut.String(), "http://"+addr+"/") || !strings.Contains(errOut.String(), "worker@helsinki.demo") {
@@ -246,6 +258,93 @@ func TestImport(t *testing.T) {
 		_ = os.WriteFile(bad, []byte("name,age\nx,1\n"), 0o600)
 		if _, _, err := cli(t, "", "import", db, "--municipality", "091", bad); err == nil {
 			t.Error("a file with unknown columns was imported")
+		}
+	})
+}
+
+// TestAuditVerifyIsReadOnly: verify migrates nothing and writes nothing; a
+// database that is not migrated (or not there) is said so, with exit 1.
+func TestAuditVerifyIsReadOnly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		_, _, err := cli(t, "", "audit", "verify", "--db="+tg.URL)
+		if err == nil || !(strings.Contains(err.Error(), "not migrated") || strings.Contains(err.Error(), "no database")) {
+			t.Fatalf("verify of an empty database: %v", err)
+		}
+		if tg.Name == "sqlite" {
+			if _, err := os.Stat(strings.TrimPrefix(tg.URL, "sqlite:")); !os.IsNotExist(err) {
+				t.Errorf("verify created the database file: %v", err)
+			}
+		}
+		if _, _, err := cli(t, "", "user", "add", "--db="+tg.URL, "--email", "a@hel.example", "--name", "N", "--org", "municipality:091"); err != nil {
+			t.Fatal(err)
+		}
+		conn := tg.Raw(t)
+		count := func() (n int) {
+			if err := conn.QueryRow(`SELECT COUNT(*) FROM audit_events`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := count()
+		out, _, err := cli(t, "", "audit", "verify", "--db="+tg.URL)
+		if err != nil || !strings.Contains(out, "intact") || !strings.Contains(out, "seals not checked (no audit key given)") {
+			t.Fatalf("verify: %q %v", out, err)
+		}
+		if after := count(); after != before {
+			t.Errorf("verify wrote %d audit events", after-before)
+		}
+	})
+}
+
+// TestSealedServeAndVerify: serve with an audit key publishes signed heads
+// into the directory given, on its own; verify with the key checks the seals
+// and the published heads, and finds a changed event.
+func TestSealedServeAndVerify(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		dir := t.TempDir()
+		keyFile := filepath.Join(dir, "audit.key")
+		if err := os.WriteFile(keyFile, []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		heads := filepath.Join(dir, "heads")
+		if err := os.Mkdir(heads, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		keyed := []string{"--db=" + tg.URL, "--audit-key-file=" + keyFile}
+		if _, _, err := cli(t, "", append([]string{"user", "add", "--email", "a@hel.example", "--name", "N", "--org", "municipality:091"}, keyed...)...); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cli(t, "", "serve", "--db="+tg.URL, "--audit-heads-dir="+heads); err == nil || !strings.Contains(err.Error(), "needs the audit key") {
+			t.Fatalf("heads without a key: %v", err)
+		}
+		_, out, errOut, stop := serveInBackground(t, append([]string{"--audit-heads-dir", heads}, keyed...)...)
+		var files []string
+		for i := 0; i < 400 && len(files) == 0; i++ {
+			time.Sleep(50 * time.Millisecond)
+			files, _ = filepath.Glob(filepath.Join(heads, "*.json"))
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 1 {
+			t.Fatalf("serve published %d heads files (%s)", len(files), errOut.String())
+		}
+		if strings.Contains(out.String(), "no audit key") {
+			t.Error("serve with a key warned that it has none")
+		}
+		res, _, err := cli(t, "", append([]string{"audit", "verify", "--heads", heads}, keyed...)...)
+		if err != nil || !strings.Contains(res, "seals checked with the audit key") || !strings.Contains(res, "signature checked") {
+			t.Fatalf("verify with the key and the published heads: %q %v", res, err)
+		}
+		if _, _, err := cli(t, "", "audit", "verify", "--db="+tg.URL, "--audit-key-file="+filepath.Join(dir, "missing")); err == nil {
+			t.Error("a missing key file was ignored")
+		}
+		conn := tg.Raw(t)
+		if _, err := conn.Exec(`UPDATE audit_events SET detail = 'x' WHERE id = (SELECT MIN(id) FROM audit_events)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cli(t, "", append([]string{"audit", "verify"}, keyed...)...); err == nil || !strings.Contains(err.Error(), "broken") {
+			t.Fatalf("changed event: %v", err)
 		}
 	})
 }

@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -12,30 +11,32 @@ import (
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
 
-// rebuild rewrites chain shard the way an attacker who owns the database
-// could: it changes events with mutate, keeps the first keep events (all when
-// keep < 0), and recomputes every hash after the change and the chain head,
-// so that Verify finds the chain intact.
+// rebuild rewrites chain shard the way an attacker who can write to the
+// database but has no audit key could: it changes events with mutate, keeps
+// the first keep events (all when keep < 0), and recomputes every link after
+// the change and the chain head (seals are kept as they were), so that
+// Verify without the key finds the chain intact.
 func rebuild(t *testing.T, ctx context.Context, d *db.DB, shard int, keep int, mutate func(*Event)) {
 	t.Helper()
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
-			action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail
+		shown, err := readShownClients(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, shard, seq, at, actor_account_id, actor_email, actor_organisation, grant_id,
+			action, outcome, client_id, municipality_code, result_count, remote_addr, session_ref, request_id, detail, seal, prev_hash, hash
 			FROM audit_events WHERE shard = $1 ORDER BY seq`, shard)
 		if err != nil {
 			return err
 		}
 		var events []Event
 		for rows.Next() {
-			var e Event
-			var actor, grant, count sql.NullInt64
-			var client, muni sql.NullString
-			if err := rows.Scan(&e.ID, &e.seq, &e.At, &actor, &e.ActorEmail, &e.ActorOrganisation, &grant, &e.Action, &e.Outcome,
-				&client, &muni, &count, &e.RemoteAddr, &e.SessionRef, &e.RequestID, &e.Detail); err != nil {
+			e, detail, _, _, err := scanStored(rows)
+			if err != nil {
 				rows.Close()
 				return err
 			}
-			e.ActorAccountID, e.GrantID, e.ClientID, e.Municipality = actor.Int64, grant.Int64, client.String, muni.String
+			e.Detail = detail
 			events = append(events, e)
 		}
 		rows.Close()
@@ -51,7 +52,7 @@ func rebuild(t *testing.T, ctx context.Context, d *db.DB, shard int, keep int, m
 		for i := range events {
 			e := &events[i]
 			mutate(e)
-			hash := chainHash(prev, e.canonical())
+			hash := relink(prev, e, shown[e.ID])
 			if _, err := tx.Exec(ctx, `UPDATE audit_events SET detail = $2, prev_hash = $3, hash = $4 WHERE id = $1`, e.ID, e.Detail, prev, hash); err != nil {
 				return err
 			}
@@ -63,6 +64,15 @@ func rebuild(t *testing.T, ctx context.Context, d *db.DB, shard int, keep int, m
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// relink is the hash an attacker computes for e (with its stored detail in
+// e.Detail and its seal as it is) after prev.
+func relink(prev []byte, e *Event, clients []string) []byte {
+	if e.seal == nil {
+		return legacyChainHash(prev, e.legacyCanonical(e.Detail))
+	}
+	return chainHash(prev, chainBody(e.canonicalWith(e.Detail, clients), e.seal), e.ID)
 }
 
 // TestPublishedHeadsRevealARebuiltChain: a chain rebuilt by the database's

@@ -17,9 +17,14 @@ import (
 // operator) spread over the chains, and a raw connection as the tables' owner
 // (an attacker with database access).
 func trail(t *testing.T, tg testdb.Target, now time.Time, events int) (*store.Store, *sql.DB) {
+	return trailWith(t, tg, store.Options{Clock: func() time.Time { return now }, AuditShards: 4}, events)
+}
+
+// trailWith is trail with the store's options given.
+func trailWith(t *testing.T, tg testdb.Target, opts store.Options, events int) (*store.Store, *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, tg.URL, store.Options{Clock: func() time.Time { return now }, AuditShards: 4})
+	s, err := store.Open(ctx, tg.URL, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,8 +36,9 @@ var ErrRetentionTooShort = errors.New("audit retention must keep at least one ye
 // Retain removes the events older than keep. The time comes from the
 // database's own clock, never from the caller, and keep must be at least
 // MinRetention. For each chain it first records a checkpoint (the position
-// and hash of the last removed event), so that Verify checks the remaining
-// chain from there; the caller then records the removal as an audit event.
+// and hash of the last removed event), sealed with the trail's key, so that
+// Verify checks the remaining chain from there; the caller then records the
+// removal as an audit event.
 //
 // On PostgreSQL the application role can remove events only through the
 // SECURITY DEFINER function kotodigi_audit_retention, which makes the same
@@ -65,8 +66,17 @@ func (t Trail) Retain(ctx context.Context, tx *db.Tx, keep time.Duration) (Reten
 			out.Removed += c.Removed
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return out, err
+		}
+		for _, c := range out.Cuts {
+			if _, err := tx.Exec(ctx, `UPDATE audit_checkpoints SET seal = $4 WHERE shard = $1 AND seq = $2 AND hash = $3`,
+				c.Chain, c.Seq, c.Hash, t.Key.sealCheckpoint(c)); err != nil {
+				return out, err
+			}
+		}
 		out.Cutoff = out.Cutoff.UTC()
-		return out, rows.Err()
+		return out, nil
 	}
 	now, err := sqliteNow(ctx, tx)
 	if err != nil {
@@ -94,8 +104,9 @@ func (t Trail) Retain(ctx context.Context, tx *db.Tx, keep time.Duration) (Reten
 		if err := tx.QueryRow(ctx, `SELECT hash FROM audit_events WHERE shard = $1 AND seq = $2`, c.Chain, c.Seq).Scan(&c.Hash); err != nil {
 			return out, err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (shard, seq, hash, cut_at, removed) VALUES ($1, $2, $3, $4, 0)
-			ON CONFLICT (shard) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, cut_at = excluded.cut_at`, c.Chain, c.Seq, c.Hash, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (shard, seq, hash, cut_at, removed, seal) VALUES ($1, $2, $3, $4, 0, $5)
+			ON CONFLICT (shard) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, cut_at = excluded.cut_at, seal = excluded.seal`,
+			c.Chain, c.Seq, c.Hash, now, t.Key.sealCheckpoint(*c)); err != nil {
 			return out, err
 		}
 		for _, q := range []string{

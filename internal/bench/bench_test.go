@@ -8,7 +8,8 @@ package bench
 //	KOTODIGI_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test go test -bench . -run '^$' ./internal/bench
 //
 // About 16 goroutines issue requests at once (KOTODIGI_BENCH_CONCURRENCY
-// changes it; KOTODIGI_BENCH_AUDIT_SHARDS sets store.Options.AuditShards).
+// changes it; KOTODIGI_BENCH_AUDIT_SHARDS sets store.Options.AuditShards,
+// KOTODIGI_BENCH_AUDIT_KEY the audit key that seals the trail).
 // BenchmarkReadStore and BenchmarkTokenAuth split an audited HTTP read into
 // its two database parts, to show where the time goes. Besides ns/op each
 // benchmark reports req/s, p50-ms, p99-ms, cpu-ms/op (busy CPU of the whole
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/api"
+	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
@@ -54,6 +56,20 @@ const (
 func auditShards() int {
 	n, _ := strconv.Atoi(os.Getenv("KOTODIGI_BENCH_AUDIT_SHARDS"))
 	return n
+}
+
+// auditKey is the audit key that seals the trail, set by
+// KOTODIGI_BENCH_AUDIT_KEY (hex or base64, as KOTODIGI_AUDIT_KEY); nil: none.
+func auditKey(b *testing.B) *audit.Key {
+	text := os.Getenv("KOTODIGI_BENCH_AUDIT_KEY")
+	if text == "" {
+		return nil
+	}
+	k, err := audit.ParseKey(text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k
 }
 
 // dbProcess names the database server's processes whose CPU time is
@@ -110,7 +126,7 @@ func (h errorsOnly) WithGroup(name string) slog.Handler {
 func newEnv(b *testing.B, tg testdb.Target, pool int) *env {
 	b.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, tg.URL, store.Options{Logger: discard, AuditShards: auditShards()})
+	s, err := store.Open(ctx, tg.URL, store.Options{Logger: discard, AuditShards: auditShards(), AuditKey: auditKey(b)})
 	if err != nil {
 		b.Fatal(err)
 	}

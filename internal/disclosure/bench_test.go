@@ -20,16 +20,26 @@ func nationalIndicator(b testing.TB, seed uint64, perMonth float64) *Table {
 	return tb
 }
 
-// BenchmarkProtectNational plans one indicator at national scale; the
-// issue's snapshot has about 15 such indicators, planned independently.
+// BenchmarkProtectNational plans one indicator at national scale (the
+// issue's snapshot has about 15 such indicators, planned independently),
+// and a smaller table of one year and one breakdown.
 func BenchmarkProtectNational(b *testing.B) {
-	for _, perMonth := range []float64{2500} {
-		tb := nationalIndicator(b, 1, perMonth)
-		b.Run(fmt.Sprintf("cells=%d/perMonth=%g", tb.Len(), perMonth), func(b *testing.B) {
+	small, err := nationalTable(1, 1, []Breakdown{tenCategories("client_group")}, 2500)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		tb   *Table
+	}{
+		{"1year-1breakdown", small},
+		{"3years-6breakdowns", nationalIndicator(b, 1, 2500)},
+	} {
+		b.Run(fmt.Sprintf("%s/cells=%d", tc.name, tc.tb.Len()), func(b *testing.B) {
 			var p *Plan
 			for b.Loop() {
 				var err error
-				if p, err = Protect(tb, Options{}); err != nil {
+				if p, err = Protect(tc.tb, Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}

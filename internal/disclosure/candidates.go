@@ -14,7 +14,6 @@ type search struct {
 	exclude []string
 	best    float64
 	bestW   *witness
-	tries   int
 	// outA, outP: the nodes the witness must move as a whole (the cell's
 	// own, or an aggregate cell's when the witness moves one of its leaves):
 	// partners are taken from outside them.
@@ -71,21 +70,41 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	}
 	periods := s.periodFactors()
 	modes := s.catModes()
-	for _, fp := range periods {
-		for _, cm := range modes {
-			for _, in := range ins {
-				if root {
-					s.try(d.extend(in), fp, cm)
-					continue
+	// area factors of the single partners, worked out once
+	var fas []factor
+	for _, in := range ins {
+		if root {
+			fas = append(fas, d.extend(in))
+			continue
+		}
+		for _, b := range singles {
+			fas = append(fas, pl.areaPair(in, b))
+		}
+	}
+	for _, cm := range modes {
+		for _, fp := range append(s.periodsFor(cm), periods...) {
+			for _, fa := range fas {
+				s.try(fa, fp, cm)
+				if s.done() {
+					return s.bestW
 				}
+			}
+		}
+	}
+	if !root && s.tau > 0 && s.best >= dearWitness {
+		for _, b := range singles {
+			s.exchange(b)
+		}
+	}
+	if root || s.best < dearWitness {
+		return s.bestW
+	}
+	// several partners sharing the change, when no single one does it cheaply
+	for _, cm := range modes {
+		for _, fp := range append(s.periodsFor(cm), periods...) {
+			for _, in := range ins {
 				if fa, ok := s.areaSpread(in, pool, fp, cm); ok {
 					s.try(fa, fp, cm)
-				}
-				for _, b := range singles {
-					if s.done() {
-						return s.bestW
-					}
-					s.try(d.extend(in.plus(b, -1)), fp, cm)
 				}
 			}
 			if s.done() {
@@ -175,6 +194,21 @@ func (pl *planner) largest(p, k int) []int {
 	return leaves
 }
 
+// areaPair is in − leaf b, extended; for a single leaf in (the common
+// case) it is cached.
+func (pl *planner) areaPair(in factor, b int) factor {
+	if len(in.nodes) != 1 {
+		return pl.A.extend(in.plus(b, -1))
+	}
+	key := [2]int{in.nodes[0], b}
+	if f, ok := pl.pairs[key]; ok {
+		return f
+	}
+	f := pl.A.extend(in.plus(b, -1))
+	pl.pairs[key] = f
+	return f
+}
+
 // areaSpread balances the cell's side (in) by several partner leaves, each
 // taking as much as its cells can bear at every corner of fp and the
 // category factor, cheapest first.
@@ -192,12 +226,12 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 			for ik, k := range ks {
 				i := pl.idx(l, p, k)
 				ch := -s.tau * fp.coef[ip] * kc[ik]
-				capL = math.Min(capL, pl.room(i, ch)/math.Abs(ch))
+				capL = min(capL, pl.room(i, ch)/abs(ch))
 				cost += pl.cost(i)
 			}
 		}
 		if capL > eps {
-			opts = append(opts, opt{l, math.Min(capL, 1), cost})
+			opts = append(opts, opt{l, min(capL, 1), cost})
 		}
 	}
 	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
@@ -207,7 +241,7 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 		if left <= 1e-9 {
 			break
 		}
-		g := math.Min(o.cap, left)
+		g := min(o.cap, left)
 		m = m.plus(o.l, -g)
 		left -= g
 	}
@@ -251,7 +285,7 @@ func (s *search) periodFactors() []factor {
 			sum := 0.0
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
-					sum += math.Min(pl.room(cell(l), -s.tau), 1e9)
+					sum += min(pl.room(cell(l), -s.tau), 1e9)
 				}
 			}
 			if sum < math.Abs(s.tau)-eps {
@@ -259,10 +293,72 @@ func (s *search) periodFactors() []factor {
 			}
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
-					m = m.plus(l, -math.Min(pl.room(cell(l), -s.tau), 1e9)/sum)
+					m = m.plus(l, -min(pl.room(cell(l), -s.tau), 1e9)/sum)
 				}
 			}
 			out = append(out, d.extend(m))
+		}
+	}
+	return out
+}
+
+// periodsFor gives, for an aggregate period and a pair (or spread) of
+// categories, the period's leaves in proportion to what the other
+// categories can give up (up) or take (down) there: the pair then fits
+// leaf by leaf.
+func (s *search) periodsFor(cm catMode) []factor {
+	d := s.pl.P
+	if (cm.kind != catPair && cm.kind != catSpread) || d.isLeaf[s.p] {
+		return nil
+	}
+	var in factor
+	sum := 0.0
+	for _, l := range d.leaves[s.p] {
+		var r float64
+		if cm.kind == catPair {
+			r = min(s.pl.room(s.pl.idx(s.a, l, cm.other), -s.tau), 1e9)
+		} else if s.tau > 0 {
+			// what the other categories hold there
+			r = s.pl.x[s.pl.idx(s.a, l, 0)] - s.pl.x[s.pl.idx(s.a, l, s.k)]
+		} else {
+			r = 1
+		}
+		if r > eps {
+			in.nodes = append(in.nodes, l)
+			in.coef = append(in.coef, r)
+			sum += r
+		}
+	}
+	if sum < abs(s.tau)-eps {
+		return nil
+	}
+	for i := range in.coef {
+		in.coef[i] /= sum
+	}
+	out := []factor{d.extend(in)}
+	if !d.top[s.outP] {
+		// balanced within the next period up, where that can bear it
+		for _, anc := range d.contains[d.leaves[s.p][0]] {
+			if d.depth[anc] <= d.depth[s.p] || !containsAll(d.leaves[anc], d.leaves[s.p]) {
+				continue
+			}
+			m := in
+			rest := 0.0
+			for _, l := range d.leaves[anc] {
+				if !slices.Contains(d.leaves[s.p], l) {
+					rest += min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)
+				}
+			}
+			if rest < abs(s.tau)-eps {
+				continue
+			}
+			for _, l := range d.leaves[anc] {
+				if !slices.Contains(d.leaves[s.p], l) {
+					m = m.plus(l, -min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)/rest)
+				}
+			}
+			out = append(out, d.extend(m))
+			break
 		}
 	}
 	return out
@@ -272,7 +368,6 @@ func (s *search) periodFactors() []factor {
 // if it is the cheapest feasible one so far.
 func (s *search) try(fa, fp factor, cm catMode) {
 	pl := s.pl
-	s.tries++
 	tau := s.tau
 	cost := 0.0
 	n := 0
@@ -293,29 +388,63 @@ func (s *search) try(fa, fp factor, cm catMode) {
 			}
 		}
 	}
+	// Other categories take the change month by month (each leaf period
+	// its own weights, fitted to its own cells); quarters and years get
+	// the sums of their months.
 	b := pl.catOf[s.k]
-	var spread [][]spreadEntry
-	add := func(ob int, sign float64, skip int) bool {
-		sp, c, ok := s.spread(fa, fp, ob, sign, skip)
-		if !ok {
-			return false
-		}
-		cost += c
-		n += len(sp) * len(fa.nodes) * len(fp.nodes)
-		spread = append(spread, sp)
-		return cost < s.best
+	type catPart struct {
+		ob   int
+		sign float64
+		skip int
 	}
-	switch {
-	case cm.kind == catSpread:
-		if !add(b, -1, s.k) {
-			return
-		}
-	case cm.kind == catChain:
+	var parts []catPart
+	switch cm.kind {
+	case catSpread:
+		parts = []catPart{{b, -1, s.k}}
+	case catChain:
 		for ob := range pl.catRange {
-			if ob != b && !add(ob, 1, -1) {
-				return
+			if ob != b {
+				parts = append(parts, catPart{ob, 1, -1})
 			}
 		}
+	}
+	// extra holds, per part, the coefficient of every (period node, category)
+	var extra []map[[2]int]float64
+	for _, cp := range parts {
+		m := map[[2]int]float64{}
+		for ip, p := range fp.nodes {
+			if !pl.P.isLeaf[p] {
+				continue
+			}
+			sp, c, ok := s.spread(fa, factor{nodes: []int{p}, coef: []float64{fp.coef[ip]}}, cp.ob, cp.sign, cp.skip)
+			if !ok {
+				return
+			}
+			cost += c
+			if cost >= s.best {
+				return
+			}
+			for _, e := range sp {
+				for _, np := range pl.P.contains[p] {
+					m[[2]int{np, e.k}] += fp.coef[ip] * e.w
+				}
+			}
+		}
+		// the sums on quarters and years must fit too
+		for key, v := range m {
+			if pl.P.isLeaf[key[0]] {
+				continue
+			}
+			for ia, a := range fa.nodes {
+				i := pl.idx(a, key[0], key[1])
+				if !pl.fits(i, fa.coef[ia]*v, tau) {
+					return
+				}
+				cost += pl.cost(i)
+			}
+		}
+		n += len(m) * len(fa.nodes)
+		extra = append(extra, m)
 	}
 	cost += 1e-3 * float64(n)
 	if cost >= s.best {
@@ -334,10 +463,22 @@ func (s *search) try(fa, fp factor, cm catMode) {
 				w.cells = append(w.cells, pl.idx(a, p, k))
 				w.coef = append(w.coef, s0*kc[ik])
 			}
-			for _, sp := range spread {
-				for _, e := range sp {
-					w.cells = append(w.cells, pl.idx(a, p, e.k))
-					w.coef = append(w.coef, s0*e.w)
+		}
+		for _, m := range extra {
+			keys := make([][2]int, 0, len(m))
+			for key := range m {
+				keys = append(keys, key)
+			}
+			slices.SortFunc(keys, func(x, y [2]int) int {
+				if x[0] != y[0] {
+					return x[0] - y[0]
+				}
+				return x[1] - y[1]
+			})
+			for _, key := range keys {
+				if v := fa.coef[ia] * m[key]; math.Abs(v) > 1e-12 {
+					w.cells = append(w.cells, pl.idx(a, key[0], key[1]))
+					w.coef = append(w.coef, v)
 				}
 			}
 		}
@@ -375,12 +516,12 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 			for ip, p := range fp.nodes {
 				i := pl.idx(a, p, k)
 				ch := s.tau * fa.coef[ia] * fp.coef[ip] * sign
-				capK = math.Min(capK, pl.room(i, ch)/math.Abs(ch))
+				capK = min(capK, pl.room(i, ch)/abs(ch))
 				cost += pl.cost(i)
 			}
 		}
 		if capK > eps {
-			opts = append(opts, opt{k, math.Min(capK, 1), cost})
+			opts = append(opts, opt{k, min(capK, 1), cost})
 		}
 	}
 	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
@@ -390,7 +531,7 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 		if left <= 1e-9 {
 			break
 		}
-		w := math.Min(o.cap, left)
+		w := min(o.cap, left)
 		out = append(out, spreadEntry{o.k, w})
 		left -= w
 		cost += o.cost
@@ -406,4 +547,165 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 		out[i].w = sign * out[i].w / sum
 	}
 	return out, cost, true
+}
+
+// exchange is the move up of a cell in a municipality whose own months
+// cannot give way category by category: it takes whole clients from the
+// partner b into the cell's month and category, and gives back as many
+// clients from its own other months of the year (each month in proportion
+// to its own categories), so that its yearly total stays as it is. It is
+// a sum of consistent columns rather than a product.
+func (s *search) exchange(b int) {
+	pl := s.pl
+	d := pl.P
+	if !pl.A.isLeaf[s.a] || d.top[s.p] || s.outP != s.p {
+		// (when a leaf month moves for its quarter or year, giving back
+		// within the year would leave the year unmoved)
+		return
+	}
+	top := s.p
+	for _, n := range d.contains[d.leaves[s.p][0]] {
+		if d.depth[n] > d.depth[top] && containsAll(d.leaves[n], d.leaves[s.p]) {
+			top = n
+		}
+	}
+	// the month that takes the clients: the cell's own, or its largest
+	m0 := d.leaves[s.p][0]
+	for _, m := range d.leaves[s.p] {
+		if pl.x[pl.idx(b, m, s.k)] > pl.x[pl.idx(b, m0, s.k)] {
+			m0 = m
+		}
+	}
+	type item struct {
+		m int
+		c float64
+		k []float64 // per category position
+	}
+	in := item{m: m0, c: 1, k: make([]float64, pl.nK)}
+	in.k[0] = 1
+	if s.k != 0 {
+		in.k[s.k] = 1
+	}
+	bt := pl.x[pl.idx(b, m0, 0)]
+	bk := pl.x[pl.idx(b, m0, s.k)]
+	if bt <= 0 || bk <= 0 {
+		return
+	}
+	for ob, r := range pl.catRange {
+		if ob == pl.catOf[s.k] {
+			continue
+		}
+		// the partner's clients that come over, in its own proportions
+		for j := r[0]; j < r[1]; j++ {
+			in.k[j] = pl.x[pl.idx(b, m0, j)] / bt
+		}
+	}
+	items := []item{in}
+	// give back from as few months as will do: those of the cell's own
+	// quarter first (its total then stays as well), then the fullest
+	var months []int
+	for _, m := range d.leaves[top] {
+		if !slices.Contains(d.leaves[s.p], m) && pl.x[pl.idx(s.a, m, 0)] > 0 {
+			months = append(months, m)
+		}
+	}
+	near := func(m int) bool {
+		for _, q := range d.parent[m0] {
+			if slices.Contains(d.leaves[q], m) {
+				return true
+			}
+		}
+		return false
+	}
+	slices.SortStableFunc(months, func(x, y int) int {
+		if nx, ny := near(x), near(y); nx != ny {
+			if nx {
+				return -1
+			}
+			return 1
+		}
+		return cmpDesc(pl.x[pl.idx(s.a, x, 0)], pl.x[pl.idx(s.a, y, 0)])
+	})
+	left := s.tau
+	for _, m := range months {
+		if left <= eps {
+			break
+		}
+		t := pl.x[pl.idx(s.a, m, 0)]
+		g := min(t, left)
+		left -= g
+		out := item{m: m, c: -g / s.tau, k: make([]float64, pl.nK)}
+		for j := range pl.nK {
+			out.k[j] = pl.x[pl.idx(s.a, m, j)] / t
+		}
+		items = append(items, out)
+	}
+	if left > eps {
+		return
+	}
+	// V on (period, category), then W = (e_a − e_b) ⊗ V
+	v := map[[2]int]float64{}
+	for _, it := range items {
+		for _, np := range d.contains[it.m] {
+			for j, w := range it.k {
+				if w != 0 {
+					v[[2]int{np, j}] += it.c * w
+				}
+			}
+		}
+	}
+	fa := pl.areaPair(factor{nodes: []int{s.a}, coef: []float64{1}}, b)
+	keys := make([][2]int, 0, len(v))
+	for key, x := range v {
+		if math.Abs(x) > 1e-12 {
+			keys = append(keys, key)
+		}
+	}
+	slices.SortFunc(keys, func(x, y [2]int) int {
+		if x[0] != y[0] {
+			return x[0] - y[0]
+		}
+		return x[1] - y[1]
+	})
+	cost := 0.0
+	w := &witness{}
+	for ia, a := range fa.nodes {
+		for _, key := range keys {
+			i := pl.idx(a, key[0], key[1])
+			c := fa.coef[ia] * v[key]
+			if !pl.fits(i, c, s.tau) {
+				return
+			}
+			if cost += pl.cost(i); cost >= s.best {
+				return
+			}
+			w.cells = append(w.cells, i)
+			w.coef = append(w.coef, c)
+		}
+	}
+	if cost += 1e-3 * float64(len(w.cells)); cost >= s.best {
+		return
+	}
+	for _, a := range fa.nodes {
+		if o := pl.owner[a]; o != "" && !slices.Contains(w.owners, o) {
+			w.owners = append(w.owners, o)
+		}
+	}
+	slices.Sort(w.owners)
+	sortWitness(w)
+	s.best, s.bestW = cost, w
+}
+
+// sortWitness orders a witness's cells (and their coefficients).
+func sortWitness(w *witness) {
+	idx := make([]int, len(w.cells))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(x, y int) int { return w.cells[x] - w.cells[y] })
+	cells, coef := make([]int, len(idx)), make([]float64, len(idx))
+	for i, j := range idx {
+		cells[i], coef[i] = w.cells[j], w.coef[j]
+	}
+	w.cells, w.coef = cells, coef
 }

@@ -295,3 +295,42 @@ func TestLinearProgrammingBreaksNaivePlans(t *testing.T) {
 	}
 	t.Error("linear programming bounds nothing against one complement per relation")
 }
+
+// TestProtectIsDeterministic: the same snapshot always gets the same
+// pattern, so a query asked twice meets the same suppressed cells.
+func TestProtectIsDeterministic(t *testing.T) {
+	national, err := nationalTable(42, 1, nil, 800)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range []*Table{national, smallTable(1, Count), smallTable(2, Share)} {
+		first, err := Protect(tb, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Protect(tb, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(first.Reasons, again.Reasons) {
+			t.Fatal("the same snapshot planned twice gave different patterns")
+		}
+	}
+}
+
+// TestThresholdIsConfigurable: with threshold 3, a count of 3 is shown and
+// a count of 2 is protected up to 3.
+func TestThresholdIsConfigurable(t *testing.T) {
+	tb := leakTable()
+	tb.Values = []float64{2, 1, 40, 25, 90, 3, 65, 90, 158}
+	p, err := Protect(tb, Options{Threshold: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check(tb); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Primary(0) || p.Primary(5) {
+		t.Errorf("threshold 3: x1=2 small %v, X=3 small %v", p.Primary(0), p.Primary(5))
+	}
+}

@@ -82,23 +82,22 @@ const (
 )
 
 type planner struct {
-	t          *Table
-	A, P       *dim
-	nP, nK     int
-	x, upper   []float64
-	owner      []string // per area node
-	sup        []bool
-	hidden     []bool
-	plan       *Plan
-	catOf      []int    // category position → breakdown (-1 for the total)
-	catRange   [][2]int // breakdown → [first, end) category positions
-	partners   [][]int  // area leaf → other area leaves, closest first
-	pPartners  [][]int  // period leaf → other period leaves, closest first
-	fallbacks  int
-	candidates int
-	onFallback func(c, dir int) // tests: told of every fallback
-	onAdd      func(w *witness, c, dir int)
-	byValue    map[int][]int // (period, category) → largest area leaves there
+	t         *Table
+	A, P      *dim
+	nP, nK    int
+	x, upper  []float64
+	owner     []string // per area node
+	sup       []bool
+	hidden    []bool
+	plan      *Plan
+	catOf     []int    // category position → breakdown (-1 for the total)
+	catRange  [][2]int // breakdown → [first, end) category positions
+	partners  [][]int  // area leaf → other area leaves, closest first
+	pPartners [][]int  // period leaf → other period leaves, closest first
+	fallbacks int
+	pairs     map[[2]int]factor // (leaf, partner) → extended area factor
+	baseCost  []float64         // cost of suppressing each cell
+	byValue   map[int][]int     // (period, category) → largest area leaves there
 }
 
 // ErrUnprotectable is returned when a primary cell cannot be protected even
@@ -170,7 +169,7 @@ func newPlanner(t *Table, opt Options) (*planner, error) {
 	pl := &planner{t: t, A: A, P: P, nP: len(t.Periods.Nodes), nK: t.Categories(), x: t.Values,
 		upper: make([]float64, n), owner: A.owner, sup: make([]bool, n), hidden: make([]bool, n),
 		plan:    &Plan{Threshold: th, Reasons: make([]Reason, n), need: map[int][2]float64{}, cover: map[int][]int{}},
-		byValue: map[int][]int{}}
+		byValue: map[int][]int{}, pairs: map[[2]int]factor{}}
 	pl.catOf = make([]int, pl.nK)
 	pl.catOf[0] = -1
 	for b := range t.Breakdowns {
@@ -234,10 +233,10 @@ func primaryNeed(kind Kind, v, clients, T float64) (lo, hi float64, small bool) 
 		}
 		lo, hi = v, v
 		if v >= 1-eps && v < T-eps {
-			lo, hi, small = 0, math.Max(hi, T), true
+			lo, hi, small = 0, max(hi, T), true
 		}
 		if r := d - v; r >= 1-eps && r < T-eps {
-			lo, hi, small = math.Min(lo, d-T), d, true
+			lo, hi, small = min(lo, d-T), d, true
 		}
 		return lo, hi, small
 	}
@@ -360,20 +359,50 @@ func (pl *planner) protectOne(c, dir int) error {
 // the excluded municipalities' cells alone: a product witness, else (for an
 // aggregate cell) the sum of witnesses of its leaf cells, else the chain.
 func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string) *witness {
-	if w := pl.best(c, dir, amt, exclude); w != nil {
-		return w
-	}
+	w := pl.best(c, dir, amt, exclude)
 	a, p, _ := pl.coords(c)
-	if !pl.A.isLeaf[a] || !pl.P.isLeaf[p] {
-		if w := pl.joint(c, dir, amt, exclude, avoid); w != nil {
-			return w
+	if (!pl.A.isLeaf[a] || !pl.P.isLeaf[p]) && (w == nil || pl.price(w) > dearWitness) {
+		// an aggregate: moving its leaf cells one by one may hide less
+		if j := pl.joint(c, dir, amt, exclude, avoid); j != nil && (w == nil || pl.price(j) < pl.price(w)) {
+			w = j
 		}
 	}
-	w := pl.chain(c, dir, amt, avoid)
+	if w != nil && pl.moves(w, c, dir, amt) {
+		return w
+	}
+	w = pl.chain(c, dir, amt, avoid)
 	if w != nil {
 		pl.fellBack(c, dir)
 	}
 	return w
+}
+
+// dearWitness is the price above which the planner looks further: more
+// than hiding a few monthly municipal cells.
+const dearWitness = 50
+
+// moves reports whether witness w moves cell c by amt in direction dir
+// (a safeguard: every witness is built to, and Check verifies it).
+func (pl *planner) moves(w *witness, c, dir int, amt float64) bool {
+	j := slices.Index(w.cells, c)
+	if j < 0 {
+		return false
+	}
+	tmin, tmax := pl.trange(w)
+	lo, hi := reach(pl.x[c], w.coef[j], tmin, tmax)
+	if dir == down {
+		return pl.x[c]-lo >= amt-1e-7
+	}
+	return hi-pl.x[c] >= amt-1e-7
+}
+
+// price is what suppressing a witness's cells costs now.
+func (pl *planner) price(w *witness) float64 {
+	s := 0.0
+	for _, i := range w.cells {
+		s += pl.cost(i)
+	}
+	return s
 }
 
 // joint moves an aggregate cell by moving each of its leaf cells with a
@@ -391,27 +420,68 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 	}
 	var terms []term
 	sum := 0.0
-	for _, l := range pl.A.leaves[a] {
-		if o := pl.t.Areas.Nodes[l].Owner; o != "" && (o == avoid || slices.Contains(exclude, o)) {
-			continue
-		}
-		for _, m := range pl.P.leaves[p] {
-			i := pl.idx(l, m, k)
-			if r := pl.room(i, sign); r > eps {
-				terms = append(terms, term{i, math.Min(r, amt)})
-				sum += math.Min(r, amt)
+	skip := func(l int) bool {
+		o := pl.t.Areas.Nodes[l].Owner
+		return o != "" && (o == avoid || slices.Contains(exclude, o))
+	}
+	if !pl.A.isLeaf[a] {
+		// split over the municipalities: down in proportion to what each
+		// holds, up in proportion to what each can take from elsewhere in
+		// its own year and its own total
+		top := p
+		for _, n := range pl.P.contains[pl.P.leaves[p][0]] {
+			if pl.P.depth[n] > pl.P.depth[top] && containsAll(pl.P.leaves[n], pl.P.leaves[p]) {
+				top = n
 			}
+		}
+		for _, l := range pl.A.leaves[a] {
+			if skip(l) {
+				continue
+			}
+			i := pl.idx(l, p, k)
+			r := pl.room(i, sign)
+			if dir == up && pl.t.Kind == Count {
+				r = math.Inf(1)
+				if top != p {
+					r = pl.x[pl.idx(l, top, k)] - pl.x[i]
+				}
+				if k != 0 {
+					r = min(r, pl.x[pl.idx(l, p, 0)]-pl.x[i])
+				}
+				if math.IsInf(r, 1) {
+					r = 1 + pl.x[i]
+				}
+			}
+			if r > eps {
+				terms = append(terms, term{i, min(r, amt)})
+				sum += min(r, amt)
+			}
+		}
+	} else {
+		for _, m := range pl.P.leaves[p] {
+			i := pl.idx(a, m, k)
+			if r := pl.room(i, sign); r > eps {
+				terms = append(terms, term{i, min(r, amt)})
+				sum += min(r, amt)
+			}
+		}
+		if dir == up && pl.t.Kind == Count && len(terms) > 0 {
+			// any one month can take the whole increase: the largest
+			bi := terms[0].i
+			for _, tm := range terms {
+				if pl.x[tm.i] > pl.x[bi] {
+					bi = tm.i
+				}
+			}
+			terms, sum = []term{{bi, amt}}, amt
 		}
 	}
-	if dir == up && pl.t.Kind == Count && len(terms) > 0 {
-		// any one leaf cell can take the whole increase: the largest
-		bi := terms[0].i
-		for _, tm := range terms {
-			if pl.x[tm.i] > pl.x[bi] {
-				bi = tm.i
-			}
+	if dir == up && pl.t.Kind == Count && sum > amt {
+		// the increase need not be spread wider than it must
+		for i := range terms {
+			terms[i].r = terms[i].r * amt / sum
 		}
-		terms, sum = []term{{bi, amt}}, amt
+		sum = amt
 	}
 	if len(terms) == 0 || len(terms) > 40 || sum < amt-eps {
 		return nil
@@ -508,9 +578,6 @@ func (pl *planner) markSuppressed(w *witness) {
 // add records a new full witness and credits it to every primary cell it
 // moves far enough.
 func (pl *planner) add(w *witness, c, dir int) {
-	if pl.onAdd != nil {
-		pl.onAdd(w, c, dir)
-	}
 	pl.markSuppressed(w)
 	pl.plan.witnesses = append(pl.plan.witnesses, *w)
 	id := len(pl.plan.witnesses) - 1
@@ -538,7 +605,7 @@ func (pl *planner) add(w *witness, c, dir int) {
 // as t runs over [tmin, tmax].
 func reach(x, w, tmin, tmax float64) (float64, float64) {
 	a, b := x+tmin*w, x+tmax*w
-	return math.Min(a, b), math.Max(a, b)
+	return min(a, b), max(a, b)
 }
 
 // trange is the range of t for which the witness stays within the bounds.
@@ -551,11 +618,11 @@ func trange(w *witness, x, upper []float64) (tmin, tmax float64) {
 	for j, i := range w.cells {
 		c := w.coef[j]
 		if c > 0 {
-			tmin = math.Max(tmin, -x[i]/c)
-			tmax = math.Min(tmax, (upper[i]-x[i])/c)
+			tmin = max(tmin, -x[i]/c)
+			tmax = min(tmax, (upper[i]-x[i])/c)
 		} else if c < 0 {
-			tmax = math.Min(tmax, x[i]/-c)
-			tmin = math.Max(tmin, -(upper[i]-x[i])/-c)
+			tmax = min(tmax, x[i]/-c)
+			tmin = max(tmin, -(upper[i]-x[i])/-c)
 		}
 	}
 	return tmin, tmax
@@ -615,9 +682,6 @@ func uncovered(p *Plan, cellOwner string, c, dir int) []string {
 
 func (pl *planner) fellBack(c, dir int) {
 	pl.fallbacks++
-	if pl.onFallback != nil {
-		pl.onFallback(c, dir)
-	}
 }
 
 func (pl *planner) idx(a, p, k int) int { return (a*pl.nP+p)*pl.nK + k }

@@ -127,6 +127,7 @@ func (s *search) excluded(leaf int) bool {
 // leaf itself; for an aggregate in proportion to the leaves' values and on
 // the largest leaf alone.
 func (s *search) spreads(d *dim, n int, cell func(int) int, skip func(int) bool) []factor {
+	total := func(l int) int { return cell(l) - s.k } // the same cell's total
 	if d.isLeaf[n] {
 		if skip(n) {
 			return nil
@@ -149,18 +150,26 @@ func (s *search) spreads(d *dim, n int, cell func(int) int, skip func(int) bool)
 		}
 		out = append(out, prop)
 	}
-	// the largest leaf alone (or any allowed leaf when all are zero)
-	bestL, bestV := -1, -1.0
+	// single leaves: the largest at this category, and the largest in
+	// total (whose other categories can give way), or any allowed leaf
+	// when all are zero
+	byCat, byTotal := -1, -1
 	for _, l := range d.leaves[n] {
 		if skip(l) {
 			continue
 		}
-		if v := s.pl.x[cell(l)]; v > bestV {
-			bestL, bestV = l, v
+		if byCat < 0 || s.pl.x[cell(l)] > s.pl.x[cell(byCat)] {
+			byCat = l
+		}
+		if byTotal < 0 || s.pl.x[total(l)] > s.pl.x[total(byTotal)] {
+			byTotal = l
 		}
 	}
-	if bestL >= 0 && len(prop.nodes) != 1 {
-		out = append(out, factor{nodes: []int{bestL}, coef: []float64{1}})
+	if byCat >= 0 && len(prop.nodes) != 1 {
+		out = append(out, factor{nodes: []int{byCat}, coef: []float64{1}})
+	}
+	if byTotal >= 0 && byTotal != byCat {
+		out = append(out, factor{nodes: []int{byTotal}, coef: []float64{1}})
 	}
 	return out
 }
@@ -243,17 +252,24 @@ func (s *search) catPairs() []factor {
 	return out
 }
 
-// cost of newly suppressing cell i: more for large values and high levels.
+// cost of newly suppressing cell i: more for large values and high levels
+// (worked out once per cell, from the true values).
 func (pl *planner) cost(i int) float64 {
 	if pl.sup[i] {
 		return 0
 	}
-	a, p, k := pl.coords(i)
-	c := (1 + math.Log1p(pl.x[i])) * float64(pl.A.depth[a]*pl.P.depth[p])
-	if k == 0 {
-		c *= 2
+	if pl.baseCost == nil {
+		pl.baseCost = make([]float64, len(pl.x))
+		for j := range pl.baseCost {
+			a, p, k := pl.coords(j)
+			c := (1 + math.Log1p(pl.x[j])) * math.Pow(float64(pl.A.depth[a]*pl.P.depth[p]), 1.5)
+			if k == 0 {
+				c *= 10
+			}
+			pl.baseCost[j] = c
+		}
 	}
-	return c
+	return pl.baseCost[i]
 }
 
 // fits reports whether cell i with coefficient w stays within its bounds
@@ -261,4 +277,11 @@ func (pl *planner) cost(i int) float64 {
 func (pl *planner) fits(i int, w, tau float64) bool {
 	v := pl.x[i] + tau*w
 	return v >= -eps && v <= pl.upper[i]+eps
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

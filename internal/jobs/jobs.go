@@ -5,6 +5,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -40,6 +41,10 @@ type Config struct {
 	AuditRetention time.Duration      // default 5 years
 	// Mail sends queued notifications when SMTP is configured.
 	Mail *mail.Sender
+	// PublishAuditHeads, when set, publishes the audit trail's signed heads
+	// every AuditHeadsEvery (default 1 h).
+	PublishAuditHeads func(ctx context.Context) error
+	AuditHeadsEvery   time.Duration
 }
 
 // New returns a runner with the standard tasks.
@@ -73,6 +78,10 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 			_, err := s.ApplyAuditRetention(ctx, cfg.AuditRetention)
 			return cursor, err
 		}},
+	}
+	if cfg.PublishAuditHeads != nil {
+		r.tasks = append(r.tasks, Task{Name: "audit_heads", Every: cmp.Or(cfg.AuditHeadsEvery, time.Hour), Lease: 5 * time.Minute,
+			Run: func(ctx context.Context, cursor int64) (int64, error) { return cursor, cfg.PublishAuditHeads(ctx) }})
 	}
 	if cfg.Mail.Enabled() {
 		r.tasks = append(r.tasks, Task{Name: "mail", Every: 30 * time.Second, Lease: 5 * time.Minute, Run: func(ctx context.Context, cursor int64) (int64, error) {

@@ -238,7 +238,7 @@ func (s *Store) clientByIDOneTrip(ctx context.Context, actor Actor, id string) (
 	ev := actor.event(authz.ClientRead, audit.Allowed)
 	ev.ClientID, ev.At = cid, s.Now()
 	q, args, release, err := s.trail.ReadStatement(ev, `SELECT `+clientColumns+`, (`+grantFilter(authz.ClientRead, "$2", "$3")+` LIMIT 1) AS grant_id
-		FROM clients c WHERE c.id = $1`, []any{cid, actor.Principal.AccountID, s.Today()})
+		FROM clients c WHERE c.id = $1`, []any{cid, actor.Principal.AccountID, s.Today()}, grantAttributions(actor.Principal))
 	if err != nil {
 		return c, false, err
 	}
@@ -279,6 +279,17 @@ func (s *Store) CheckClientAccess(ctx context.Context, actor Actor, action authz
 		_, err = s.planOfClient(ctx, tx, actor, action, c, planID)
 		return err
 	})
+}
+
+// grantAttributions are the grant and municipality pairs a read by p is
+// usually attributed to (its grants, each reading its own municipality's
+// client), for audit.Trail.ReadStatement.
+func grantAttributions(p *authz.Principal) []audit.Attribution {
+	out := make([]audit.Attribution, 0, len(p.Grants))
+	for _, g := range p.Grants {
+		out = append(out, audit.Attribution{GrantID: g.ID, Municipality: g.Municipality})
+	}
+	return out
 }
 
 // readClient selects a client scoped by the actor's active grants that allow

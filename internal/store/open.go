@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/refdata"
 )
@@ -23,6 +24,10 @@ func Open(ctx context.Context, target string, opts Options) (*Store, error) {
 	}
 	d, err := openMigrated(ctx, target, opts.MigrateDB)
 	if err != nil {
+		return nil, err
+	}
+	if err := audit.CheckKey(ctx, d, opts.AuditKey); err != nil {
+		d.Close()
 		return nil, err
 	}
 	s := New(d, ref, opts)

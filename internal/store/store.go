@@ -57,6 +57,8 @@ type Options struct {
 	// MigrateDB, when set, is the database URL (the schema owner) that Open
 	// migrates through; it is used for nothing else (see Open).
 	MigrateDB string
+	// AuditKey seals the audit trail (nil: not sealed; see audit.Key).
+	AuditKey *audit.Key
 }
 
 // Store is the data-access layer.
@@ -86,7 +88,9 @@ func New(d *db.DB, ref *refdata.Data, opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Store{db: d, ref: ref, clock: opts.Clock, trail: audit.NewTrail(opts.AuditShards), opts: opts, log: opts.Logger}
+	trail := audit.NewTrail(opts.AuditShards)
+	trail.Key = opts.AuditKey
+	return &Store{db: d, ref: ref, clock: opts.Clock, trail: trail, opts: opts, log: opts.Logger}
 }
 
 // DB returns the underlying database (for migrations and audit verification).
