@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -215,6 +216,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	casePolicy := fs.String("case-policy", env("KOTODIGI_CASE_POLICY", ""), "statutory deadline settings, e.g. plan_preparation_months=2,service_guidance_months=6 (env KOTODIGI_CASE_POLICY; see README)")
 	anomalyRules := fs.String("anomaly-rules", env("KOTODIGI_ANOMALY_RULES", ""), "log monitoring thresholds, e.g. many_reads=50,many_reads_window=10m (env KOTODIGI_ANOMALY_RULES; see README)")
 	dormantAfter := fs.Duration("dormant-after", envDuration("KOTODIGI_DORMANT_AFTER", 90*24*time.Hour), "an account without sign-in this long is dormant in the access review (env KOTODIGI_DORMANT_AFTER)")
+	readyFailures := fs.String("ready-max-failures", env("KOTODIGI_READY_MAX_FAILURES", strconv.Itoa(jobs.DefaultHealth.MaxFailures)),
+		"GET /readyz answers 503 when a background job has failed this many runs in a row (env KOTODIGI_READY_MAX_FAILURES)")
+	readyStale := fs.String("ready-stale-after", env("KOTODIGI_READY_STALE_AFTER", jobs.DefaultHealth.StaleAfter.String()),
+		"GET /readyz answers 503 when a background job is this long overdue, or without a success for its interval plus this long (env KOTODIGI_READY_STALE_AFTER)")
 	passwordSignIn := fs.Bool("password-signin", env("KOTODIGI_PASSWORD_SIGNIN", "true") == "true", "allow sign-in with a password (env KOTODIGI_PASSWORD_SIGNIN=true|false)")
 	headsDir := fs.String("audit-heads-dir", env("KOTODIGI_AUDIT_HEADS_DIR", ""), "publish the audit trail's signed heads as files in this directory (env KOTODIGI_AUDIT_HEADS_DIR; needs the audit key)")
 	fs.DurationVar(&jc.AuditHeadsEvery, "audit-heads-interval", envDuration("KOTODIGI_AUDIT_HEADS_INTERVAL", time.Hour), "how often the signed heads are published (env KOTODIGI_AUDIT_HEADS_INTERVAL)")
@@ -245,6 +250,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if jc.Rules, err = config.AnomalyRules(*anomalyRules); err != nil {
 		return fmt.Errorf("--anomaly-rules: %w", err)
+	}
+	health, err := readiness(*readyFailures, *readyStale)
+	if err != nil {
+		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
@@ -286,7 +295,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if smtpSender.Enabled() {
 		jc.Mail = smtpSender
 	}
-	go jobs.New(s, jc, log).Loop(ctx, 30*time.Second)
+	runner := jobs.New(s, jc, log)
+	health.Jobs = runner.Names()
+	srv.JobHealth = health
+	go runner.Loop(ctx, runner.Tick())
 	go s.WatchPrincipals(ctx)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -301,6 +313,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return srv.ListenAndServe(ctx, ln)
+}
+
+// readiness parses the thresholds of GET /readyz.
+func readiness(failures, stale string) (jobs.Health, error) {
+	n, err := strconv.Atoi(failures)
+	if err != nil || n <= 0 {
+		return jobs.Health{}, fmt.Errorf("--ready-max-failures: want a positive whole number, got %q", failures)
+	}
+	d, err := time.ParseDuration(stale)
+	if err != nil || d <= 0 {
+		return jobs.Health{}, fmt.Errorf("--ready-stale-after: want a positive duration such as 15m, got %q", stale)
+	}
+	return jobs.Health{MaxFailures: n, StaleAfter: d}, nil
 }
 
 func describe(a demo.Account) string {

@@ -34,6 +34,7 @@ func Routes(srv *server.Server) []server.Route {
 	}
 	return []server.Route{
 		pub("GET", "/healthz", "Health check", a.health),
+		pub("GET", "/readyz", "Readiness: the database answers and no background job is failing or stuck", a.ready),
 		pub("GET", "/api/openapi.json", "The OpenAPI 3.1 document", a.openAPI),
 		r("GET", "/api/v1/me", authz.AccountRead, "The caller, with roles and active grants", a.me),
 		r("POST", "/api/v1/clients", authz.ClientCreate, "Register a client", a.createClient),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/monitoring"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
@@ -47,7 +48,7 @@ func TestAuditCompleteness(t *testing.T) {
 		for range 6 {
 			e.do("worker@espoo.example", "GET", "/api/v1/clients/"+cid, nil)
 		}
-		if _, _, err := e.s.DetectAnomalies(ctx, store.DefaultAnomalyRules, 0, 10000); err != nil {
+		if _, _, err := e.s.DetectAnomalies(ctx, monitoring.DefaultAnomalyRules, 0, 10000); err != nil {
 			t.Fatal(err)
 		}
 		anomalies, err := e.s.Anomalies(ctx, store.OperatorActor(), "new")
@@ -83,6 +84,7 @@ func TestAuditCompleteness(t *testing.T) {
 
 		calls := []call{
 			{"GET /healthz", "", "/healthz", nil, 200, nil},
+			{"GET /readyz", "", "/readyz", nil, 200, nil},
 			{"GET /api/openapi.json", "", "/api/openapi.json", nil, 200, nil},
 			{"GET /api/v1/me", w, "/api/v1/me", nil, 200, nil},
 			{"POST /api/v1/clients", w, "/api/v1/clients", client("131052-308T"), 201, []string{"client.create/allowed"}},

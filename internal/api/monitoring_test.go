@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kotodigi/kotodigi/internal/store"
+	"github.com/kotodigi/kotodigi/internal/monitoring"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
 
@@ -20,7 +20,7 @@ func TestAnomalyDetectionReportingAndInvestigation(t *testing.T) {
 			e.do("viewer@hel.example", "GET", "/api/v1/clients/"+id, nil)
 			e.do("worker@espoo.example", "GET", "/api/v1/clients/"+id, nil)
 		}
-		rules := store.DefaultAnomalyRules
+		rules := monitoring.DefaultAnomalyRules
 		rules.ManyReads = 5
 		cursor, n, err := e.s.DetectAnomalies(ctx, rules, 0, 10000)
 		if err != nil || n < 2 {

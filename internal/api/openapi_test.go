@@ -77,7 +77,7 @@ func oaAPIRoutes(t *testing.T) map[string]server.Route {
 	srv, _ := oaServer(t, "sqlite:"+filepath.Join(t.TempDir(), "x.db"), store.Options{})
 	out := map[string]server.Route{}
 	for _, r := range srv.Routes() {
-		if !strings.HasPrefix(r.Pattern, "/api/") && r.Pattern != "/healthz" {
+		if !strings.HasPrefix(r.Pattern, "/api/") && r.Pattern != "/healthz" && r.Pattern != "/readyz" {
 			continue
 		}
 		key := strings.ToLower(r.Method) + " " + oaPathTemplate(r.Pattern)
@@ -240,9 +240,10 @@ func TestOpenAPIOperations(t *testing.T) {
 		if len(responses) == 0 {
 			t.Errorf("%s has no responses", key)
 		}
-		// Errors are problem details, except the health check's plain 503.
+		// Errors are problem details, except the health and readiness
+		// checks' plain 503.
 		for status, resp := range responses {
-			if status < "400" || key == "get /healthz" {
+			if status < "400" || key == "get /healthz" || key == "get /readyz" {
 				continue
 			}
 			r, err := oaResolve(doc, resp)
@@ -493,6 +494,7 @@ func TestOpenAPIResponsesConform(t *testing.T) {
 		}
 
 		send("", "GET", "/healthz", "/healthz", nil, 200)
+		send("", "GET", "/readyz", "/readyz", nil, 200)
 		send("", "GET", "/api/v1/me", "/api/v1/me", nil, 401)
 		send(worker, "GET", "/api/v1/me", "/api/v1/me", nil, 200)
 		c := send(worker, "POST", "/api/v1/clients", "/api/v1/clients", registration, 201)

@@ -75,6 +75,8 @@ const (
 	// ImportManage: a municipality's main user imports the data of an
 	// earlier system in the web UI (upload, dry-run report, confirm, result).
 	ImportManage Action = "import.manage"
+	// JobRead: the background jobs' status page (KEHA-keskus).
+	JobRead Action = "job.read"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
 	// line and background jobs record them.
 	AuthSignIn     Action = "auth.sign_in"
@@ -153,6 +155,7 @@ var Rules = map[Action]Rule{
 	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
 	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
+	JobRead:            {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin, LogMonitor}},
 	AuthSignIn:         {Scope: ScopeSystem},
 	AuthSignOut:        {Scope: ScopeSystem},
 	TokenCreate:        {Scope: ScopeSystem},

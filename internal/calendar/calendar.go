@@ -1,13 +1,26 @@
-// Package calendar knows Finnish public holidays and business days, for
+// Package calendar knows Finnish time, public holidays and business days, for
 // statutory deadlines: a due date that falls on a weekend or a holiday moves
 // to the next business day.
 package calendar
 
 import (
 	"time"
+	_ "time/tzdata" // Europe/Helsinki on machines without zoneinfo
 
 	"github.com/kotodigi/kotodigi/internal/model"
 )
+
+// Finland is the time zone in which dates (today, validity, working hours)
+// are judged.
+var Finland = mustLoadLocation("Europe/Helsinki")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
 
 // Holiday is a public holiday or another day on which offices are closed.
 type Holiday struct {

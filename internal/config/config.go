@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/casepolicy"
-	"github.com/kotodigi/kotodigi/internal/store"
+	"github.com/kotodigi/kotodigi/internal/monitoring"
 )
 
 func parse(spec string, set map[string]func(string) error) error {
@@ -81,8 +81,8 @@ func CasePolicy(spec string) (casepolicy.Policy, error) {
 
 // AnomalyRules parses log monitoring thresholds over the defaults, e.g.
 // "many_reads=80,many_reads_window=15m".
-func AnomalyRules(spec string) (store.AnomalyRules, error) {
-	r := store.DefaultAnomalyRules
+func AnomalyRules(spec string) (monitoring.AnomalyRules, error) {
+	r := monitoring.DefaultAnomalyRules
 	hour := func(dst *int) func(string) error {
 		return func(v string) error {
 			n, err := strconv.Atoi(v)
@@ -94,16 +94,17 @@ func AnomalyRules(spec string) (store.AnomalyRules, error) {
 		}
 	}
 	err := parse(spec, map[string]func(string) error{
-		"many_reads":         intTo(&r.ManyReads),
-		"many_reads_window":  durationTo(&r.ManyReadsWindow),
-		"reads_without_work": intTo(&r.ReadsWithoutWork),
-		"unusual_from":       hour(&r.UnusualFrom),
-		"unusual_to":         hour(&r.UnusualTo),
-		"repeated_denied":    intTo(&r.RepeatedDenied),
-		"denied_window":      durationTo(&r.DeniedWindow),
-		"large_search":       intTo(&r.LargeSearch),
-		"dormant_sign_in":    durationTo(&r.DormantSignIn),
-		"grant_edge":         durationTo(&r.GrantEdge),
+		"many_reads":                intTo(&r.ManyReads),
+		"many_reads_window":         durationTo(&r.ManyReadsWindow),
+		"reads_without_work":        intTo(&r.ReadsWithoutWork),
+		"reads_without_work_window": durationTo(&r.ReadsWithoutWorkWindow),
+		"unusual_from":              hour(&r.UnusualFrom),
+		"unusual_to":                hour(&r.UnusualTo),
+		"repeated_denied":           intTo(&r.RepeatedDenied),
+		"denied_window":             durationTo(&r.DeniedWindow),
+		"large_search":              intTo(&r.LargeSearch),
+		"dormant_sign_in":           durationTo(&r.DormantSignIn),
+		"grant_edge":                durationTo(&r.GrantEdge),
 	})
 	return r, err
 }

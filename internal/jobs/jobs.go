@@ -1,7 +1,10 @@
 // Package jobs runs periodic background work (anomaly detection, audit
-// retention) from the database: every instance runs the loop, a job is taken
-// by leasing its row, so any instance can do it, none does it twice at once,
-// and nothing is lost on restart.
+// retention, mail) from the database: every instance runs the loop, a job is
+// taken by leasing its row, so any instance can do it, none does it twice at
+// once, and nothing is lost on restart. Every run's outcome is kept with the
+// job (last run, last success, last error, failures in a row, lag), for the
+// jobs page and GET /readyz; a failure is logged with a description that
+// carries no personal data.
 package jobs
 
 import (
@@ -12,8 +15,17 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/mail"
+	"github.com/kotodigi/kotodigi/internal/monitoring"
 	"github.com/kotodigi/kotodigi/internal/store"
+)
+
+// Job names.
+const (
+	AnomalyDetection = "anomaly_detection"
+	AuditRetention   = "audit_retention"
+	Mail             = "mail"
 )
 
 // Task is one periodic job. Run gets the cursor where the last run stopped
@@ -23,6 +35,8 @@ type Task struct {
 	Every time.Duration
 	Lease time.Duration
 	Run   func(ctx context.Context, cursor int64) (int64, error)
+	// Lag, when set, measures after each run how far behind the job is.
+	Lag func(ctx context.Context, cursor int64) (store.JobLag, error)
 }
 
 // Runner runs tasks.
@@ -35,10 +49,10 @@ type Runner struct {
 
 // Config sets the jobs' schedules and rules.
 type Config struct {
-	AnomalyEvery   time.Duration      // default 1 min
-	Rules          store.AnomalyRules // default store.DefaultAnomalyRules
-	RetentionEvery time.Duration      // default 24 h
-	AuditRetention time.Duration      // default 5 years
+	AnomalyEvery   time.Duration           // default 1 min
+	Rules          monitoring.AnomalyRules // zero fields: monitoring.DefaultAnomalyRules
+	RetentionEvery time.Duration           // default 24 h
+	AuditRetention time.Duration           // default 5 years
 	// Mail sends queued notifications when SMTP is configured.
 	Mail *mail.Sender
 	// PublishAuditHeads, when set, publishes the audit trail's signed heads
@@ -47,13 +61,13 @@ type Config struct {
 	AuditHeadsEvery   time.Duration
 }
 
+// anomalyBatch is how many audit events one detection step examines.
+const anomalyBatch = 5000
+
 // New returns a runner with the standard tasks.
 func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 	if cfg.AnomalyEvery == 0 {
 		cfg.AnomalyEvery = time.Minute
-	}
-	if cfg.Rules.ManyReads == 0 {
-		cfg.Rules = store.DefaultAnomalyRules
 	}
 	if cfg.RetentionEvery == 0 {
 		cfg.RetentionEvery = 24 * time.Hour
@@ -65,16 +79,18 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 	_, _ = rand.Read(b)
 	r := &Runner{store: s, instance: hex.EncodeToString(b), log: log}
 	r.tasks = []Task{
-		{Name: "anomaly_detection", Every: cfg.AnomalyEvery, Lease: 10 * time.Minute, Run: func(ctx context.Context, cursor int64) (int64, error) {
+		{Name: AnomalyDetection, Every: cfg.AnomalyEvery, Lease: 10 * time.Minute, Lag: s.AuditLag, Run: func(ctx context.Context, cursor int64) (int64, error) {
+			// Batch after batch until the trail is examined; the cursor
+			// of every completed batch is kept even if a later one fails.
 			for {
-				next, _, err := s.DetectAnomalies(ctx, cfg.Rules, cursor, 5000)
+				next, _, err := s.DetectAnomalies(ctx, cfg.Rules, cursor, anomalyBatch)
 				if err != nil || next == cursor {
-					return next, err
+					return cursor, err
 				}
 				cursor = next
 			}
 		}},
-		{Name: "audit_retention", Every: cfg.RetentionEvery, Lease: time.Hour, Run: func(ctx context.Context, cursor int64) (int64, error) {
+		{Name: AuditRetention, Every: cfg.RetentionEvery, Lease: time.Hour, Run: func(ctx context.Context, cursor int64) (int64, error) {
 			_, err := s.ApplyAuditRetention(ctx, cfg.AuditRetention)
 			return cursor, err
 		}},
@@ -84,7 +100,7 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 			Run: func(ctx context.Context, cursor int64) (int64, error) { return cursor, cfg.PublishAuditHeads(ctx) }})
 	}
 	if cfg.Mail.Enabled() {
-		r.tasks = append(r.tasks, Task{Name: "mail", Every: 30 * time.Second, Lease: 5 * time.Minute, Run: func(ctx context.Context, cursor int64) (int64, error) {
+		r.tasks = append(r.tasks, Task{Name: Mail, Every: 30 * time.Second, Lease: 5 * time.Minute, Run: func(ctx context.Context, cursor int64) (int64, error) {
 			pending, err := s.PendingNotifications(ctx, 100)
 			if err != nil {
 				return cursor, err
@@ -101,10 +117,31 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 	return r
 }
 
-// RunDue runs every task that is due and not held by another instance.
+// Names lists the runner's jobs.
+func (r *Runner) Names() []string {
+	out := make([]string, len(r.tasks))
+	for i, t := range r.tasks {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// Tick is how often Loop should look for due jobs: as often as the most
+// frequent job runs, and at least every 30 seconds.
+func (r *Runner) Tick() time.Duration {
+	tick := 30 * time.Second
+	for _, t := range r.tasks {
+		tick = min(tick, t.Every)
+	}
+	return tick
+}
+
+// RunDue runs every task that is due and not held by another instance. A
+// task's failure is recorded with the job and logged; RunDue itself fails
+// only when the jobs table cannot be used.
 func (r *Runner) RunDue(ctx context.Context) error {
 	for _, t := range r.tasks {
-		if err := r.store.EnsureJob(ctx, t.Name); err != nil {
+		if err := r.store.EnsureJob(ctx, t.Name, t.Every); err != nil {
 			return err
 		}
 		job, ok, err := r.store.LeaseJob(ctx, t.Name, r.instance, t.Lease)
@@ -114,13 +151,33 @@ func (r *Runner) RunDue(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		cursor, runErr := t.Run(ctx, job.CursorID)
-		if runErr != nil {
-			r.log.Error("job failed", "job", t.Name, "error_type", "job")
-		}
-		if err := r.store.FinishJob(ctx, t.Name, r.instance, t.Every, cursor, runErr); err != nil {
+		if err := r.run(ctx, t, job); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// run runs one leased task and records its outcome.
+func (r *Runner) run(ctx context.Context, t Task, job store.Job) error {
+	cursor, runErr := t.Run(ctx, job.CursorID)
+	run := store.JobRun{Next: t.Every, Cursor: max(cursor, job.CursorID), Error: db.DescribeError(runErr)}
+	if t.Lag != nil {
+		if lag, err := t.Lag(ctx, run.Cursor); err == nil {
+			run.Lag = &lag
+		} else {
+			r.log.Warn("job lag not measured", "job", t.Name, "error", db.DescribeError(err))
+		}
+	}
+	failures, held, err := r.store.FinishJob(ctx, t.Name, r.instance, run)
+	if err != nil {
+		return err
+	}
+	switch {
+	case runErr != nil:
+		r.log.Error("job failed", "job", t.Name, "error", run.Error, "consecutive_failures", failures, "cursor", run.Cursor)
+	case !held:
+		r.log.Warn("job outlived its lease: another instance may have run it too", "job", t.Name, "lease", t.Lease.String())
 	}
 	return nil
 }
@@ -131,7 +188,7 @@ func (r *Runner) Loop(ctx context.Context, tick time.Duration) {
 	defer t.Stop()
 	for {
 		if err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
-			r.log.Error("jobs", "error_type", "database")
+			r.log.Error("jobs cannot run", "error", db.DescribeError(err))
 		}
 		select {
 		case <-ctx.Done():

@@ -31,7 +31,7 @@ func TestJobsRunOnceAcrossInstancesAndResumeFromTheirCursor(t *testing.T) {
 		one, two := jobs.New(a, jobs.Config{}, log), jobs.New(b, jobs.Config{}, log)
 
 		// Two instances: a leased job is not taken by the other.
-		if err := a.EnsureJob(ctx, "anomaly_detection"); err != nil {
+		if err := a.EnsureJob(ctx, "anomaly_detection", time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok, err := a.LeaseJob(ctx, "anomaly_detection", "instance-a", time.Minute); !ok || err != nil {

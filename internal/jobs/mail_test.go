@@ -15,6 +15,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/mail"
 	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/monitoring"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
@@ -104,7 +105,7 @@ func TestReportedAnomalyIsMailedToTheMunicipalitysMainUsers(t *testing.T) {
 		for range 5 { // Espoo's worker keeps trying Helsinki's client
 			_, _ = s.ClientByID(ctx, espoo, c.ID)
 		}
-		if _, _, err := s.DetectAnomalies(ctx, store.DefaultAnomalyRules, 0, 1000); err != nil {
+		if _, _, err := s.DetectAnomalies(ctx, monitoring.DefaultAnomalyRules, 0, 1000); err != nil {
 			t.Fatal(err)
 		}
 		list, _ := s.Anomalies(ctx, op, "new")

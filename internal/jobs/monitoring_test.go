@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -203,4 +204,335 @@ func TestMonitoringSurvivesRepeatedSignInsAndRevokedGrants(t *testing.T) {
 			}
 		}
 	})
+}
+
+// view is one client page view (one store call, one client.read).
+func (e *monitoringEnv) view(a store.Actor, request string, clientID string) {
+	e.t.Helper()
+	a.Meta.RequestID = request
+	if _, err := e.s.ClientView(e.ctx, a, clientID); err != nil {
+		e.t.Fatalf("%s views a client: %v", a.Principal.Email, err)
+	}
+}
+
+// refresh reloads the actor's grants, as the next request does.
+func (e *monitoringEnv) refresh(a store.Actor) store.Actor {
+	e.t.Helper()
+	p, err := e.s.PrincipalByAccountID(e.ctx, a.Principal.AccountID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	a.Principal = p
+	return a
+}
+
+// job is the anomaly job's status (zero before its first run).
+func (e *monitoringEnv) job() store.JobStatus {
+	e.t.Helper()
+	list, err := e.s.JobStatuses(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, j := range list {
+		if j.Name == jobs.AnomalyDetection {
+			return j
+		}
+	}
+	return store.JobStatus{}
+}
+
+// runMonitoring runs the due jobs a minute after the last step and checks
+// that the anomaly job ran, succeeded and examined the whole trail: its
+// cursor advanced, and at the end of its run no audit event was left after
+// it (the retention job that runs next writes one of its own).
+func (e *monitoringEnv) runMonitoring() {
+	e.t.Helper()
+	e.advance(time.Minute)
+	before := e.job().Cursor
+	e.runJobs()
+	j := e.job()
+	switch {
+	case j.LastRunAt == nil || !j.LastRunAt.Equal(e.clock()):
+		e.t.Fatalf("the anomaly job did not run at %s: %+v", e.clock(), j)
+	case j.ConsecutiveFailures != 0 || j.LastSuccessAt == nil || !j.LastSuccessAt.Equal(e.clock()):
+		e.t.Fatalf("the anomaly job failed: %+v %s", j, e.logs)
+	case j.Cursor <= before || j.Lag == nil || j.Lag.Events != 0:
+		e.t.Fatalf("the cursor went from %d to %d, lag %+v", before, j.Cursor, j.Lag)
+	}
+}
+
+// seen is what a log monitor sees: "rule account-email" of every anomaly,
+// sorted.
+func seen(list []store.Anomaly) []string {
+	var out []string
+	for _, a := range list {
+		out = append(out, a.Rule+" "+a.ActorEmail)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestLogMonitoringFindsEveryRuleThroughTheJobLoop walks a week (and a
+// summer) of realistic work through the real job loop, one run a minute
+// after each step, and checks what a log monitor sees: every rule fires for
+// the account that did it, once, and nobody else is reported. Accounts sign
+// in again and again, reads are page views, a
+// burst of reads and one of reads without work span two runs, a denied
+// reader tries five times, a worker works at night and on a Saturday, one
+// search shows 35 clients, an account signs in after a summer away, one
+// grant is used on its last day and one after its revocation.
+func TestLogMonitoringFindsEveryRuleThroughTheJobLoop(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newMonitoringEnv(t, tg, time.Time{}, jobs.Config{})
+		e.at(2026, time.March, 9, 8, 0) // Monday morning in Finland
+		lastDay := model.Date{Year: 2026, Month: time.March, Day: 10}
+		for _, email := range []string{"worker", "reader", "night", "searcher", "dormant", "leaving", "temp"} {
+			e.staff(email + "@hel.example")
+		}
+		e.grant("worker@hel.example", "091", "worker", nil)
+		e.grant("reader@hel.example", "091", "viewer", nil)
+		e.grant("night@hel.example", "091", "worker", nil)
+		e.grant("searcher@hel.example", "091", "viewer", nil)
+		e.grant("dormant@hel.example", "091", "viewer", nil)
+		e.grant("leaving@hel.example", "091", "viewer", &lastDay)
+		tempGrant := e.grant("temp@hel.example", "091", "viewer", nil)
+		if _, err := e.s.CreateAccount(e.ctx, store.OperatorActor(), store.NewAccount{Email: "snoop@esp.example", Name: "Snoop",
+			OrganisationID: "municipality:049", Password: testPassword}); err != nil {
+			t.Fatal(err)
+		}
+		e.grant("snoop@esp.example", "049", "worker", nil)
+		e.runMonitoring()
+
+		// Monday 09:00: the worker registers 35 clients and reads them all.
+		e.at(2026, time.March, 9, 9, 0)
+		worker := e.signIn("worker@hel.example")
+		var clients []model.Client
+		for i := range 35 {
+			clients = append(clients, e.register(worker, "091", i, "Virtanen"))
+		}
+		for i, c := range clients[:25] {
+			e.view(worker, fmt.Sprintf("w-%d", i), c.ID)
+		}
+		e.runMonitoring()
+		e.at(2026, time.March, 9, 9, 5)
+		e.signIn("dormant@hel.example")
+		e.runMonitoring()
+
+		// 10:00 a search shows all 35 Virtanens.
+		e.at(2026, time.March, 9, 10, 0)
+		searcher := e.signIn("searcher@hel.example")
+		if found, err := e.s.SearchClients(e.ctx, request(searcher, "s-1"), "virtanen"); err != nil || len(found) != 35 {
+			t.Fatalf("search: %d clients, %v", len(found), err)
+		}
+		e.runMonitoring()
+
+		// 10:10 a viewer opens 30 client pages, a run, then 25 more: 55
+		// page views within ten minutes, and 30 clients without work.
+		e.at(2026, time.March, 9, 10, 10)
+		reader := e.signIn("reader@hel.example")
+		for i, c := range clients[:30] {
+			e.view(reader, fmt.Sprintf("r-%d", i), c.ID)
+		}
+		e.runMonitoring()
+		for i, c := range clients[:25] {
+			e.view(reader, fmt.Sprintf("r-again-%d", i), c.ID)
+		}
+		e.runMonitoring()
+
+		// 10:30 Espoo's worker tries Helsinki's clients five times.
+		e.at(2026, time.March, 9, 10, 30)
+		snoop := e.signIn("snoop@esp.example")
+		for i := range 5 {
+			if _, err := e.s.ClientByID(e.ctx, request(snoop, fmt.Sprintf("x-%d", i)), clients[i].ID); err == nil {
+				t.Fatal("another municipality's worker read a client")
+			}
+			e.advance(30 * time.Second)
+		}
+		e.runMonitoring()
+
+		// Tuesday: the same people sign in again; a grant is used on its
+		// last day, another one after it was revoked.
+		e.at(2026, time.March, 10, 8, 30)
+		worker = e.signIn("worker@hel.example")
+		e.view(worker, "w-tue", clients[0].ID)
+		e.runMonitoring()
+		e.at(2026, time.March, 10, 12, 0)
+		temp := e.signIn("temp@hel.example")
+		e.view(temp, "t-1", clients[2].ID)
+		e.advance(5 * time.Minute)
+		if err := e.s.RevokeGrant(e.ctx, store.OperatorActor(), tempGrant); err != nil {
+			t.Fatal(err)
+		}
+		e.advance(5 * time.Minute)
+		if _, err := e.s.ClientByID(e.ctx, request(e.refresh(temp), "t-2"), clients[2].ID); err == nil {
+			t.Fatal("a revoked grant still reads")
+		}
+		e.runMonitoring()
+
+		e.at(2026, time.March, 10, 15, 0)
+		leaving := e.signIn("leaving@hel.example")
+		e.view(leaving, "l-1", clients[1].ID)
+		e.runMonitoring()
+
+		// Tuesday 23:30 and Saturday 11:00: work at night and at a weekend.
+		e.at(2026, time.March, 10, 23, 30)
+		night := e.signIn("night@hel.example")
+		e.view(night, "n-1", clients[3].ID)
+		phone := "040 1234567"
+		if _, err := e.s.UpdateClient(e.ctx, request(night, "n-2"), clients[3].ID, model.ClientPatch{Phone: model.Set(&phone)}); err != nil {
+			t.Fatal(err)
+		}
+		e.runMonitoring()
+		e.at(2026, time.March, 14, 11, 0)
+		night = e.signIn("night@hel.example")
+		e.view(night, "n-3", clients[3].ID)
+		e.runMonitoring()
+
+		// June: the dormant account signs in after 101 days.
+		e.at(2026, time.June, 18, 10, 0)
+		e.signIn("dormant@hel.example")
+		e.runMonitoring()
+
+		want := []string{
+			"dormant_sign_in dormant@hel.example",
+			"grant_edge leaving@hel.example",
+			"grant_edge temp@hel.example",
+			"large_search searcher@hel.example",
+			"many_reads reader@hel.example",
+			"reads_without_work reader@hel.example",
+			"repeated_denied snoop@esp.example",
+			"unusual_hours night@hel.example",
+			"unusual_hours night@hel.example",
+		}
+		got := e.anomalies()
+		if !slices.Equal(seen(got), want) {
+			t.Errorf("a log monitor sees\n  %s\nwant\n  %s", strings.Join(seen(got), "\n  "), strings.Join(want, "\n  "))
+		}
+		for _, a := range got {
+			switch a.Rule {
+			case "many_reads":
+				// 55 page views.
+				if a.SummaryArgs[0] != "55" || a.Severity != "high" || len(a.EventIDs) != 55 {
+					t.Errorf("many_reads: %v, severity %s, %d events", a.SummaryArgs, a.Severity, len(a.EventIDs))
+				}
+			case "reads_without_work":
+				if a.SummaryArgs[0] != "30" {
+					t.Errorf("reads_without_work: %v", a.SummaryArgs)
+				}
+			case "grant_edge":
+				if wantSeverity := map[string]string{"leaving@hel.example": "low", "temp@hel.example": "medium"}[a.ActorEmail]; a.Severity != wantSeverity || *a.Municipality != "091" {
+					t.Errorf("grant_edge of %s: %s", a.ActorEmail, a.Severity)
+				}
+			case "dormant_sign_in":
+				if a.SummaryArgs[0] != "101" {
+					t.Errorf("dormant_sign_in: %v", a.SummaryArgs)
+				}
+			case "large_search":
+				if a.SummaryArgs[0] != "35" {
+					t.Errorf("large_search: %v", a.SummaryArgs)
+				}
+			}
+		}
+		if strings.Contains(e.logs.String(), "level=ERROR") {
+			t.Errorf("errors logged:\n%s", e.logs)
+		}
+	})
+}
+
+// TestFailingJobIsNeverSilent: when the anomaly job fails, every run says so
+// in the log with a description of the error; the job keeps its last error,
+// its failures in a row and how far behind it is; after MaxFailures runs
+// readiness names it; and once the cause is gone the next run examines the
+// events it missed. Nothing personal reaches the log or the job's record.
+func TestFailingJobIsNeverSilent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newMonitoringEnv(t, tg, time.Time{}, jobs.Config{})
+		e.at(2026, time.March, 10, 23, 0) // Tuesday night
+		e.staff("night@hel.example")
+		e.grant("night@hel.example", "091", "worker", nil)
+		night := e.signIn("night@hel.example")
+		c := e.register(night, "091", 7, "Virtanen")
+		raw := tg.Raw(t)
+		if _, err := raw.Exec(`ALTER TABLE anomalies RENAME TO anomalies_away`); err != nil {
+			t.Fatal(err)
+		}
+		wantError := map[string]string{"sqlite": "SQLite error 1 SQLITE_ERROR", "postgres": "PostgreSQL error SQLSTATE 42P01"}[tg.Name]
+		health := jobs.Health{MaxFailures: 3, Jobs: []string{jobs.AnomalyDetection}}
+		for run := 1; run <= 3; run++ {
+			e.advance(time.Minute)
+			e.runJobs()
+			j := e.job()
+			if j.ConsecutiveFailures != run || j.LastError == nil || *j.LastError != wantError || j.LastSuccessAt != nil || j.Cursor != 0 {
+				t.Fatalf("after failed run %d: %+v (error %v)", run, j, deref(j.LastError))
+			}
+			if j.Lag == nil || j.Lag.Events == 0 {
+				t.Errorf("a failing job shows no lag: %+v", j.Lag)
+			}
+			failing, _ := health.Unhealthy([]store.JobStatus{j}, e.clock())
+			if got := len(failing) == 1; got != (run == 3) {
+				t.Errorf("after %d failed runs readiness names %v", run, failing)
+			}
+		}
+		logs := e.logs.String()
+		if n := strings.Count(logs, `msg="job failed" job=anomaly_detection error="`+wantError+`"`); n != 3 {
+			t.Errorf("%d log lines name the failure, want 3:\n%s", n, logs)
+		}
+		for _, personal := range []string{"Virtanen", "Asiakas", *c.PersonalIdentityCode, "night@hel.example"} {
+			if strings.Contains(logs, personal) {
+				t.Errorf("the log holds %q:\n%s", personal, logs)
+			}
+		}
+
+		// Repaired: the next run examines the night's work.
+		if _, err := raw.Exec(`ALTER TABLE anomalies_away RENAME TO anomalies`); err != nil {
+			t.Fatal(err)
+		}
+		e.runMonitoring()
+		j := e.job()
+		if j.LastError == nil || *j.LastError != wantError || j.LastErrorAt == nil || j.LastErrorAt.Equal(*j.LastSuccessAt) {
+			t.Errorf("the last error is not kept after the recovery: %+v", j)
+		}
+		if got := rules(e.anomalies()); !slices.Equal(got, []string{"unusual_hours"}) {
+			t.Errorf("after the repair the job found %v", got)
+		}
+	})
+}
+
+// TestJobErrorsNeverQuoteData: a row whose value breaks the job (here an
+// audit event's result count that holds a name and an identity code, on
+// SQLite, which stores any value in any column) makes the job fail, and
+// neither the log nor the job's record quotes the value.
+func TestJobErrorsNeverQuoteData(t *testing.T) {
+	tg := testdb.Targets(t)[0]
+	e := newMonitoringEnv(t, tg, time.Time{}, jobs.Config{})
+	e.at(2026, time.March, 10, 10, 0)
+	e.staff("worker@hel.example")
+	e.grant("worker@hel.example", "091", "worker", nil)
+	w := e.signIn("worker@hel.example")
+	c := e.register(w, "091", 3, "Virtanen")
+	if _, err := e.s.SearchClients(e.ctx, request(w, "s"), "virtanen"); err != nil {
+		t.Fatal(err)
+	}
+	secret := "Virtanen " + *c.PersonalIdentityCode
+	if _, err := tg.Raw(t).Exec(`UPDATE audit_events SET result_count = $1 WHERE action = 'client.search'`, secret); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Minute)
+	e.runJobs()
+	j := e.job()
+	want := `cannot scan column 9 "result_count": the value does not convert (*errors.errorString)`
+	if j.LastError == nil || *j.LastError != want {
+		t.Errorf("last error %q, want %q", deref(j.LastError), want)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "job failed") || strings.Contains(logs, "Virtanen") || strings.Contains(logs, *c.PersonalIdentityCode) {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/store"
@@ -72,6 +73,9 @@ type Server struct {
 	// ErrorPage, when set, renders the error page of web routes (the web
 	// package sets it); otherwise a plain-text page is shown.
 	ErrorPage func(w http.ResponseWriter, r *http.Request, status int)
+	// JobHealth says when a background job is failing or stuck (GET
+	// /readyz, the jobs page); zero fields take jobs.DefaultHealth.
+	JobHealth jobs.Health
 }
 
 // New builds a server without routes; Mount adds them.

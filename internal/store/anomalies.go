@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,40 +13,8 @@ import (
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
+	"github.com/kotodigi/kotodigi/internal/monitoring"
 )
-
-// AnomalyRules are the thresholds of log monitoring (documented in the README).
-type AnomalyRules struct {
-	// ManyReads: more than ManyReads client reads by one account within ManyReadsWindow.
-	ManyReads       int
-	ManyReadsWindow time.Duration
-	// ReadsWithoutWork: reads of more than this many distinct clients in one
-	// run with whom the account has no recorded work (create, update, case record).
-	ReadsWithoutWork int
-	// Unusual hours in Finland: activity from UnusualFrom to UnusualTo o'clock, and at weekends.
-	UnusualFrom, UnusualTo int
-	// RepeatedDenied: at least this many denied attempts by one account within DeniedWindow.
-	RepeatedDenied int
-	DeniedWindow   time.Duration
-	// LargeSearch: a search that returned at least this many clients.
-	LargeSearch int
-	// DormantSignIn: a sign-in after this long without one.
-	DormantSignIn time.Duration
-	// GrantEdge: use of a grant within this long before its end, or attempts
-	// within this long after it ended or was revoked.
-	GrantEdge time.Duration
-}
-
-// DefaultAnomalyRules are the documented defaults.
-var DefaultAnomalyRules = AnomalyRules{
-	ManyReads: 50, ManyReadsWindow: 10 * time.Minute,
-	ReadsWithoutWork: 20,
-	UnusualFrom:      22, UnusualTo: 6,
-	RepeatedDenied: 5, DeniedWindow: 15 * time.Minute,
-	LargeSearch:   30,
-	DormantSignIn: 90 * 24 * time.Hour,
-	GrantEdge:     24 * time.Hour,
-}
 
 // Anomaly is a finding of log monitoring.
 type Anomaly struct {
@@ -74,200 +40,167 @@ type Anomaly struct {
 	EventIDs      []int64    `json:"evidence_event_ids"`
 }
 
-type evEvent struct {
-	id      int64
-	at      time.Time
-	account int64
-	email   string
-	grant   int64
-	action  string
-	outcome string
-	client  string
-	muni    string
-	count   int
-	detail  string
-	request string
-}
-
-type found struct {
-	rule, severity, dedup, summary, email, muni string
-	account                                     int64
-	events                                      []int64
-	// key and args: the summary for the catalogue (anomaly.summary.<key>).
-	key  string
-	args []string
-}
-
-// minutes renders a rule's window for a summary.
-func minutes(d time.Duration) string { return strconv.FormatFloat(d.Minutes(), 'f', -1, 64) }
-
 // DetectAnomalies examines the audit events after cursor (at most batch of
-// them) and records anomalies by the rules. It returns the new cursor. It is
-// idempotent: an anomaly is recorded once per rule, account and time bucket.
-func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor int64, batch int) (int64, int, error) {
-	var events []evEvent
+// them) by the rules of log monitoring and records what they find. The
+// rules decide (package monitoring); the store reads what they ask for and
+// writes the findings. It returns the new cursor and the number of new
+// anomalies. It is idempotent: an anomaly is recorded once per dedup key.
+func (s *Store) DetectAnomalies(ctx context.Context, rules monitoring.AnomalyRules, cursor int64, batch int) (int64, int, error) {
+	var events []monitoring.Event
+	var facts monitoring.Facts
 	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, at, COALESCE(actor_account_id, 0), actor_email, COALESCE(grant_id, 0), action, outcome,
-			COALESCE(CAST(client_id AS text), ''), COALESCE(municipality_code, ''), COALESCE(result_count, 0), detail, request_id
-			FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2`, cursor, batch)
-		if err != nil {
+		if err := tx.SetScope(ctx, db.AllMunicipalities); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var e evEvent
-			var client string
-			if err := rows.Scan(&e.id, &e.at, &e.account, &e.email, &e.grant, &e.action, &e.outcome, &client, &e.muni, &e.count, &e.detail, &e.request); err != nil {
-				return err
-			}
-			e.client = client
-			e.at = e.at.UTC()
-			events = append(events, e)
+		var err error
+		events, err = monitoringEvents(ctx, tx, `id > $1 ORDER BY id LIMIT $2`, cursor, batch)
+		if err != nil || len(events) == 0 {
+			return err
 		}
-		return rows.Err()
+		facts, err = monitoringFacts(ctx, tx, rules.Ask(events), events, cursor)
+		return err
 	})
 	if err != nil || len(events) == 0 {
 		return cursor, 0, err
 	}
-	next := events[len(events)-1].id
-	var finds []found
-	personal := func(a string) bool { return authz.Action(a).PersonalData() }
-	// Windowed counts per account.
-	type key struct {
-		account int64
-		bucket  int64
-	}
-	reads := map[key][]evEvent{}
-	denied := map[key][]evEvent{}
-	readClients := map[int64]map[string][]evEvent{}
-	for _, e := range events {
-		if e.account == 0 {
-			continue
-		}
-		local := e.at.In(Finland)
-		h := local.Hour()
-		if personal(e.action) && e.outcome == audit.Allowed &&
-			(h >= rules.UnusualFrom || h < rules.UnusualTo || local.Weekday() == time.Saturday || local.Weekday() == time.Sunday) {
-			day := local.Format("2006-01-02")
-			finds = append(finds, found{rule: "unusual_hours", severity: "low", dedup: fmt.Sprintf("unusual_hours:%d:%s", e.account, day),
-				summary: "activity with personal data at " + local.Format("Mon 15:04"), key: "unusual_hours", args: []string{local.Format("2006-01-02 15:04")}, email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
-		}
-		if e.action == string(authz.ClientRead) && e.outcome == audit.Allowed {
-			// A page that shows a client reads it more than once (data,
-			// history): count one read per client per request.
-			k := key{e.account, e.at.UnixNano() / int64(rules.ManyReadsWindow)}
-			dup := e.request != "" && slices.ContainsFunc(reads[k], func(o evEvent) bool { return o.request == e.request && o.client == e.client })
-			if !dup {
-				reads[k] = append(reads[k], e)
-			}
-			if readClients[e.account] == nil {
-				readClients[e.account] = map[string][]evEvent{}
-			}
-			readClients[e.account][e.client] = append(readClients[e.account][e.client], e)
-		}
-		if e.outcome == audit.Denied && e.action != string(authz.AuthSignIn) {
-			k := key{e.account, e.at.UnixNano() / int64(rules.DeniedWindow)}
-			denied[k] = append(denied[k], e)
-		}
-		if e.action == string(authz.ClientSearch) && e.count >= rules.LargeSearch {
-			finds = append(finds, found{rule: "large_search", severity: "medium", dedup: fmt.Sprintf("large_search:%d", e.id),
-				summary: fmt.Sprintf("a search returned %d clients", e.count), key: "large_search", args: []string{strconv.Itoa(e.count)}, email: e.email, muni: "", account: e.account, events: []int64{e.id}})
-		}
-	}
-	for k, es := range reads {
-		if len(es) > rules.ManyReads {
-			finds = append(finds, found{rule: "many_reads", severity: "high", dedup: fmt.Sprintf("many_reads:%d:%d", k.account, k.bucket),
-				summary: fmt.Sprintf("%d client reads within %s", len(es), rules.ManyReadsWindow), key: "many_reads", args: []string{strconv.Itoa(len(es)), minutes(rules.ManyReadsWindow)}, email: es[0].email, muni: es[0].muni, account: k.account, events: ids(es)})
-		}
-	}
-	for k, es := range denied {
-		if len(es) >= rules.RepeatedDenied {
-			finds = append(finds, found{rule: "repeated_denied", severity: "medium", dedup: fmt.Sprintf("repeated_denied:%d:%d", k.account, k.bucket),
-				summary: fmt.Sprintf("%d denied attempts within %s", len(es), rules.DeniedWindow), key: "repeated_denied", args: []string{strconv.Itoa(len(es)), minutes(rules.DeniedWindow)}, email: es[0].email, muni: firstMuni(es), account: k.account, events: ids(es)})
-		}
-	}
-	// Reads without recorded work, sign-ins of dormant accounts and grant edges need the database.
-	err = s.db.InReadTx(ctx, func(tx *db.Tx) error {
-		if err := tx.SetScope(ctx, db.AllMunicipalities); err != nil {
-			return err
-		}
-		for account, byClient := range readClients {
-			var without []evEvent
-			for client, es := range byClient {
-				// The condition matches the partial index audit_events_work.
-				var worked bool
-				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE actor_account_id = $1 AND client_id = $2 AND outcome = 'allowed'
-					AND action NOT IN ('client.read', 'client.search', 'timeline.read', 'audit.read',
-						'plan.read', 'assessment.read', 'service.read'))`, account, client).Scan(&worked); err != nil {
-					return err
-				}
-				if !worked {
-					without = append(without, es[0])
-				}
-			}
-			if len(without) > rules.ReadsWithoutWork {
-				finds = append(finds, found{rule: "reads_without_work", severity: "high", dedup: fmt.Sprintf("reads_without_work:%d:%d", account, without[0].id),
-					summary: fmt.Sprintf("reads of %d clients with no recorded work by the account", len(without)), key: "reads_without_work", args: []string{strconv.Itoa(len(without))}, email: without[0].email,
-					muni: without[0].muni, account: account, events: ids(without)})
-			}
-		}
-		grantEnds := map[int64]model.NullDate{}
-		for _, e := range events {
-			switch {
-			case e.action == "auth.sign_in" && e.outcome == audit.Allowed && e.account != 0:
-				// The column itself, not MAX(at): SQLite gives an aggregate
-				// no declared type, so it would come back as text.
-				var prev sql.NullTime
-				if err := tx.QueryRow(ctx, `SELECT at FROM audit_events WHERE actor_account_id = $1 AND action = 'auth.sign_in' AND outcome = 'allowed' AND id < $2
-					ORDER BY at DESC LIMIT 1`, e.account, e.id).Scan(&prev); err != nil && !isNoRows(err) {
-					return err
-				}
-				if prev.Valid && e.at.Sub(prev.Time) > rules.DormantSignIn {
-					finds = append(finds, found{rule: "dormant_sign_in", severity: "medium", dedup: fmt.Sprintf("dormant_sign_in:%d", e.id),
-						summary: fmt.Sprintf("sign-in after %d days without one", int(e.at.Sub(prev.Time).Hours()/24)), key: "dormant_sign_in", args: []string{strconv.Itoa(int(e.at.Sub(prev.Time).Hours() / 24))}, email: e.email, account: e.account, events: []int64{e.id}})
-				}
-			case e.grant != 0 && e.outcome == audit.Allowed && personal(e.action):
-				// One lookup per grant, not per event (a batch can hold
-				// tens of thousands of reads under few grants).
-				until, seen := grantEnds[e.grant]
-				if !seen {
-					if err := tx.QueryRow(ctx, `SELECT valid_until FROM grants WHERE id = $1`, e.grant).Scan(&until); err != nil && !isNoRows(err) {
-						return err
-					}
-					grantEnds[e.grant] = until
-				}
-				if until.Valid && until.Date.AddDate(0, 0, 1).Time().Sub(e.at) < rules.GrantEdge {
-					finds = append(finds, found{rule: "grant_edge", severity: "low", dedup: fmt.Sprintf("grant_edge:%d:%d", e.account, e.grant),
-						summary: "use of a grant just before its end", key: "grant_edge", email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
-				}
-			case e.outcome == audit.Denied && e.account != 0 && e.muni != "" && personal(e.action):
-				var ended sql.NullTime
-				if err := tx.QueryRow(ctx, `SELECT revoked_at FROM grants WHERE account_id = $1 AND municipality_code = $2 AND revoked_at IS NOT NULL
-					ORDER BY revoked_at DESC LIMIT 1`, e.account, e.muni).Scan(&ended); err != nil && !isNoRows(err) {
-					return err
-				}
-				if ended.Valid && e.at.After(ended.Time) && e.at.Sub(ended.Time) < rules.GrantEdge {
-					finds = append(finds, found{rule: "grant_edge", severity: "medium", dedup: fmt.Sprintf("grant_after_end:%d:%s", e.account, e.muni),
-						summary: "attempts to use access just after the grant ended", key: "grant_after_end", email: e.email, muni: e.muni, account: e.account, events: []int64{e.id}})
-				}
-			}
-		}
-		return nil
-	})
+	recorded, err := s.recordAnomalies(ctx, rules.Detect(events, facts))
 	if err != nil {
 		return cursor, 0, err
 	}
+	return events[len(events)-1].ID, recorded, nil
+}
+
+// monitoringEvents reads audit events as log monitoring sees them; where
+// is the condition and order after "WHERE".
+func monitoringEvents(ctx context.Context, tx *db.Tx, where string, args ...any) ([]monitoring.Event, error) {
+	rows, err := tx.Query(ctx, `SELECT id, at, actor_account_id, actor_email, grant_id, action, outcome, client_id, municipality_code,
+		result_count, request_id FROM audit_events WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []monitoring.Event
+	for rows.Next() {
+		var e monitoring.Event
+		var account, grant, count sql.NullInt64
+		var action, outcome string
+		var client, muni sql.NullString
+		if err := rows.Scan(&e.ID, &e.At, &account, &e.Email, &grant, &action, &outcome, &client, &muni, &count, &e.Request); err != nil {
+			return nil, err
+		}
+		e.At = e.At.UTC()
+		e.Account, e.Grant, e.ResultCount = account.Int64, grant.Int64, int(count.Int64)
+		e.Action, e.Denied = authz.Action(action), outcome == audit.Denied
+		e.Client, e.Municipality = client.String, muni.String
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// monitoringFacts answers the rules' questions about a batch: the accounts'
+// earlier events (up to the cursor), their recorded work on the clients
+// they read, their previous sign-ins and their grants.
+func monitoringFacts(ctx context.Context, tx *db.Tx, q monitoring.Questions, batch []monitoring.Event, cursor int64) (monitoring.Facts, error) {
+	f := monitoring.Facts{Worked: map[monitoring.AccountClient]bool{}, PreviousSignIn: map[int64]time.Time{}, Grants: map[int64][]monitoring.Grant{}}
+	for _, account := range q.Earlier {
+		es, err := monitoringEvents(ctx, tx, `actor_account_id = $1 AND at >= $2 AND id <= $3 ORDER BY id`, account, q.Since, cursor)
+		if err != nil {
+			return f, err
+		}
+		f.Earlier = append(f.Earlier, es...)
+	}
+	for _, p := range monitoring.WorkAsked(f.Earlier, batch) {
+		// The condition matches the partial index audit_events_work.
+		var worked bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE actor_account_id = $1 AND client_id = $2
+			AND outcome = 'allowed' AND action IN (`+workActions+`))`, p.Account, p.Client).Scan(&worked); err != nil {
+			return f, err
+		}
+		f.Worked[p] = worked
+	}
+	for _, account := range q.SignIns {
+		prev, err := previousSignIn(ctx, tx, account, cursor)
+		if err != nil {
+			return f, err
+		}
+		f.PreviousSignIn[account] = prev
+	}
+	for _, account := range q.Grants {
+		gs, err := grantsForMonitoring(ctx, tx, account)
+		if err != nil {
+			return f, err
+		}
+		f.Grants[account] = gs
+	}
+	return f, nil
+}
+
+// workActions is the SQL list of the actions that are work on a client
+// (authz Work), sorted: the partial index audit_events_work names the same
+// list in the same order (migration 00014), which its test checks.
+var workActions = sqlList(monitoring.WorkActions())
+
+func sqlList(actions []authz.Action) string {
+	quoted := make([]string, len(actions))
+	for i, a := range actions {
+		quoted[i] = "'" + strings.ReplaceAll(string(a), "'", "''") + "'"
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// previousSignIn is the account's last sign-in up to the cursor, or its
+// creation when it has none. The times are selected as columns, never as
+// MAX(at): SQLite returns an aggregate as text, not as a time.
+func previousSignIn(ctx context.Context, tx *db.Tx, account, cursor int64) (time.Time, error) {
+	var at time.Time
+	err := tx.QueryRow(ctx, `SELECT at FROM audit_events WHERE actor_account_id = $1 AND action = $2 AND outcome = 'allowed' AND id <= $3
+		ORDER BY at DESC LIMIT 1`, account, string(authz.AuthSignIn), cursor).Scan(&at)
+	if isNoRows(err) {
+		err = tx.QueryRow(ctx, `SELECT created_at FROM accounts WHERE id = $1`, account).Scan(&at)
+	}
+	return at.UTC(), err
+}
+
+// grantsForMonitoring lists every grant of the account, ended ones too.
+func grantsForMonitoring(ctx context.Context, tx *db.Tx, account int64) ([]monitoring.Grant, error) {
+	rows, err := tx.Query(ctx, `SELECT id, municipality_code, valid_until, revoked_at FROM grants WHERE account_id = $1 ORDER BY id`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []monitoring.Grant
+	for rows.Next() {
+		var g monitoring.Grant
+		var until model.NullDate
+		var revoked sql.NullTime
+		if err := rows.Scan(&g.ID, &g.Municipality, &until, &revoked); err != nil {
+			return nil, err
+		}
+		g.Until, g.Revoked = until.Ptr(), timePtr(revoked)
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// recordAnomalies writes the findings with their evidence; a finding whose
+// dedup key is already recorded is skipped. It returns how many were new.
+func (s *Store) recordAnomalies(ctx context.Context, finds []monitoring.Finding) (int, error) {
 	recorded := 0
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		recorded = 0
+		now := s.Now()
 		for _, f := range finds {
-			var id int64
-			args, err := json.Marshal(f.args)
+			args, err := json.Marshal(f.Args)
 			if err != nil {
 				return err
 			}
+			if f.Args == nil {
+				args = []byte("[]")
+			}
+			var id int64
 			err = tx.QueryRow(ctx, `INSERT INTO anomalies (rule, severity, account_id, actor_email, municipality_code, dedup_key, summary, summary_key, summary_args, detected_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-				f.rule, f.severity, nullInt64(f.account), f.email, nullIfEmpty(f.muni), f.dedup, f.summary, f.key, string(args), s.Now()).Scan(&id)
+				f.Rule, f.Severity, nullInt64(f.Account), f.Email, nullIfEmpty(f.Municipality), f.Dedup, f.Summary, f.Key, string(args), now).Scan(&id)
 			if isNoRows(err) {
 				continue
 			}
@@ -275,7 +208,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 				return err
 			}
 			recorded++
-			for _, ev := range f.events {
+			for _, ev := range f.Events {
 				if _, err := tx.Exec(ctx, `INSERT INTO anomaly_events (anomaly_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, ev); err != nil {
 					return err
 				}
@@ -283,24 +216,7 @@ func (s *Store) DetectAnomalies(ctx context.Context, rules AnomalyRules, cursor 
 		}
 		return nil
 	})
-	return next, recorded, err
-}
-
-func ids(es []evEvent) []int64 {
-	out := make([]int64, len(es))
-	for i, e := range es {
-		out[i] = e.id
-	}
-	return out
-}
-
-func firstMuni(es []evEvent) string {
-	for _, e := range es {
-		if e.muni != "" {
-			return e.muni
-		}
-	}
-	return ""
+	return recorded, err
 }
 
 func nullInt64(v int64) any {
@@ -384,26 +300,42 @@ func (s *Store) anomalies(ctx context.Context, actor Actor, status string, id in
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for i := range out {
-			erows, err := tx.Query(ctx, `SELECT event_id FROM anomaly_events WHERE anomaly_id = $1 ORDER BY event_id`, out[i].ID)
-			if err != nil {
-				return err
-			}
-			for erows.Next() {
-				var id int64
-				if err := erows.Scan(&id); err != nil {
-					erows.Close()
-					return err
-				}
-				out[i].EventIDs = append(out[i].EventIDs, id)
-			}
-			erows.Close()
+		if err := anomalyEvidence(ctx, tx, out); err != nil {
+			return err
 		}
 		n := len(out)
 		ev.ResultCount = &n
 		return s.record(ctx, tx, ev)
 	})
 	return out, err
+}
+
+// anomalyEvidence fills in the evidence events of each anomaly.
+func anomalyEvidence(ctx context.Context, tx *db.Tx, list []Anomaly) error {
+	for i := range list {
+		rows, err := tx.Query(ctx, `SELECT event_id FROM anomaly_events WHERE anomaly_id = $1 ORDER BY event_id`, list[i].ID)
+		if err != nil {
+			return err
+		}
+		if list[i].EventIDs, err = scanInt64s(rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanInt64s reads a one-column result of numbers (ids) and closes rows.
+func scanInt64s(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 func timePtr(t sql.NullTime) *time.Time {

@@ -12,11 +12,11 @@ import (
 	"log/slog"
 	"strconv"
 	"time"
-	_ "time/tzdata" // Europe/Helsinki on machines without zoneinfo
 
 	"github.com/kotodigi/kotodigi/internal/accessreview"
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/calendar"
 	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/model"
@@ -24,15 +24,7 @@ import (
 )
 
 // Finland is the time zone in which dates (today, validity) are judged.
-var Finland = mustLoadLocation("Europe/Helsinki")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var Finland = calendar.Finland
 
 // Options configure a Store.
 type Options struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/monitoring"
 	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
@@ -293,7 +294,7 @@ func TestKehaAdminAppointsAndRemovesMainUsers(t *testing.T) {
 
 // adminGetPages are the administration and monitoring pages of every role.
 var adminGetPages = []string{"/admin/staff", "/admin/grants", "/admin/grants/revoke-dormant", "/admin/anomalies", "/admin/anomalies/1",
-	"/admin/main-users", "/monitoring/anomalies", "/monitoring/anomalies/1", "/monitoring/response-times", "/monitoring/audit"}
+	"/admin/main-users", "/monitoring/anomalies", "/monitoring/anomalies/1", "/monitoring/response-times", "/monitoring/audit", "/monitoring/jobs"}
 
 func TestEachRoleGetsForbiddenOnOtherRolesPages(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
@@ -301,8 +302,8 @@ func TestEachRoleGetsForbiddenOnOtherRolesPages(t *testing.T) {
 		own := map[string][]string{
 			helsinkiWorker: nil,
 			helsinkiMain:   {"/admin/staff", "/admin/grants", "/admin/grants/revoke-dormant", "/admin/anomalies", "/admin/anomalies/1"},
-			kehaAdmin:      {"/admin/main-users"},
-			logMonitor:     {"/monitoring/anomalies", "/monitoring/anomalies/1", "/monitoring/response-times", "/monitoring/audit"},
+			kehaAdmin:      {"/admin/main-users", "/monitoring/jobs"},
+			logMonitor:     {"/monitoring/anomalies", "/monitoring/anomalies/1", "/monitoring/response-times", "/monitoring/audit", "/monitoring/jobs"},
 		}
 		for who, allowed := range own {
 			b := e.signedIn(who)
@@ -361,10 +362,10 @@ func TestAnomalyIsReportedInvestigatedAndAccessRevoked(t *testing.T) {
 		path := w.register(clientForm(identityCode(963), "Nadia", "Rahman"))
 		// A viewer tries to change the client again and again.
 		v := e.signedIn(helsinkiViewer)
-		for range store.DefaultAnomalyRules.RepeatedDenied {
+		for range monitoring.DefaultAnomalyRules.RepeatedDenied {
 			wantStatus(t, "viewer's edit", v.submit("/", path+"/edit", clientForm(identityCode(963), "Nadia", "Changed")), http.StatusForbidden)
 		}
-		if _, _, err := e.store.DetectAnomalies(ctx, store.DefaultAnomalyRules, 0, 10000); err != nil {
+		if _, _, err := e.store.DetectAnomalies(ctx, monitoring.DefaultAnomalyRules, 0, 10000); err != nil {
 			t.Fatal(err)
 		}
 		rule := "Toistuvat estetyt yritykset"
@@ -384,8 +385,8 @@ func TestAnomalyIsReportedInvestigatedAndAccessRevoked(t *testing.T) {
 		wantStatus(t, "monitor's anomaly page", detail, http.StatusOK)
 		mustContain(t, "monitor's anomaly page", detail.body, "<title>Poikkeama "+id+" – Koto-digi</title>", rule, helsinkiViewer,
 			"Asiakkaan tietojen muutos", "<strong>Estetty</strong>", `name="report" value="true"`, `name="report" value="false"`, `<textarea id="note"`)
-		if n := strings.Count(detail.body, "<td>Asiakkaan tietojen muutos</td>"); n != store.DefaultAnomalyRules.RepeatedDenied {
-			t.Errorf("%d evidence events shown, want %d", n, store.DefaultAnomalyRules.RepeatedDenied)
+		if n := strings.Count(detail.body, "<td>Asiakkaan tietojen muutos</td>"); n != monitoring.DefaultAnomalyRules.RepeatedDenied {
+			t.Errorf("%d evidence events shown, want %d", n, monitoring.DefaultAnomalyRules.RepeatedDenied)
 		}
 
 		// Not reported yet: the municipality does not see it.
@@ -572,10 +573,10 @@ func TestAdministrationPagesAreAccessible(t *testing.T) {
 		w := e.signedIn(helsinkiWorker)
 		path := w.register(clientForm(identityCode(966), "Amal", "Yasin"))
 		v := e.signedIn(helsinkiViewer)
-		for range store.DefaultAnomalyRules.RepeatedDenied {
+		for range monitoring.DefaultAnomalyRules.RepeatedDenied {
 			v.submit("/", path+"/edit", clientForm(identityCode(966), "Amal", "X"))
 		}
-		if _, _, err := e.store.DetectAnomalies(ctx, store.DefaultAnomalyRules, 0, 10000); err != nil {
+		if _, _, err := e.store.DetectAnomalies(ctx, monitoring.DefaultAnomalyRules, 0, 10000); err != nil {
 			t.Fatal(err)
 		}
 		pages := map[string]string{}

@@ -24,7 +24,7 @@ type Page struct {
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
 	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
-	// "monitoring_anomalies", "response_times", "audit").
+	// "monitoring_anomalies", "response_times", "audit", "jobs").
 	Nav       string
 	SignedIn  bool
 	UserName  string
@@ -39,6 +39,8 @@ type Page struct {
 	CanAppoint bool
 	// CanMonitor: a log monitor's anomalies, response times and audit log.
 	CanMonitor bool
+	// CanJobs: KEHA-keskus' background jobs page (admins and log monitors).
+	CanJobs bool
 	// CanWorklist: a worker's or viewer's worklist of statutory deadlines.
 	CanWorklist bool
 	// CanStatistics: a statistician's statistics of the area.
@@ -107,6 +109,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
+		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
 		p.CanStatistics = pr.Allowed(authz.StatisticsRead, "").Allowed
 	}

@@ -105,13 +105,14 @@ func Routes(srv *server.Server) []server.Route {
 		only(page("GET", "/monitoring/response-times", authz.AnomalyRead, "Log monitor: municipalities' response times", h.responseTimes), authz.LogMonitor),
 		only(page("GET", "/monitoring/audit", authz.AuditRead, "Log monitor: newest audit events and the search form", h.auditLog), authz.LogMonitor),
 		only(page("POST", "/monitoring/audit", authz.AuditRead, "Log monitor: search the audit log (filters in the body)", h.searchAuditLog), authz.LogMonitor),
+		page("GET", "/monitoring/jobs", authz.JobRead, "KEHA-keskus: background jobs' last run, last error, failures and lag", h.monitoringJobs),
 	}
 }
 
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"statistics", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist"}
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},
