@@ -39,7 +39,7 @@ func (t *Tx) InsertRows(ctx context.Context, table string, columns []string, row
 		return t.insertUnnest(ctx, table, names, types, rows)
 	}
 	// SQLite binds at most 32766 parameters a statement.
-	per := max(1, 30000/len(columns))
+	per := max(1, 8000/len(columns))
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]
 		var q strings.Builder
@@ -54,7 +54,9 @@ func (t *Tx) InsertRows(ctx context.Context, table string, columns []string, row
 				if j > 0 {
 					q.WriteString(", ")
 				}
-				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+				// Plain "?": SQLite looks every "$N" up by name, which
+				// is quadratic in the number of parameters.
+				q.WriteByte('?')
 			}
 			q.WriteByte(')')
 			args = append(args, r...)
@@ -122,4 +124,22 @@ func textOf(v any) (*string, error) {
 		return nil, fmt.Errorf("cannot write a %T", v)
 	}
 	return &s, nil
+}
+
+// Params is a list of n parameters from number from on: "$4, $5, …", or on
+// SQLite "?4, ?5, …" (numbered directly: SQLite looks "$N" up by name, which
+// is quadratic in long lists). Numbers before from must be "$1" … in order.
+func (t *Tx) Params(from, n int) string {
+	var sb strings.Builder
+	mark := "$"
+	if t.Dialect == SQLite {
+		mark = "?"
+	}
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(mark + strconv.Itoa(from+i))
+	}
+	return sb.String()
 }

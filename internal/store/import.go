@@ -274,7 +274,7 @@ func (b *importBatch) skipImported(ctx context.Context, rows []ImportRow) error 
 		ids[i] = r.SourceID
 	}
 	seen := map[string]bool{}
-	list, args := inList(3, ids)
+	list, args := inList(b.tx, 3, ids)
 	err := queryEach(ctx, b.tx, `SELECT source_id FROM `+table+` WHERE `+muniCol+` = $1 AND source_system = $2 AND source_id IN (`+list+`)`,
 		append([]any{b.run.Municipality, b.run.SourceSystem}, args...), func(r *sql.Rows) error {
 			var id string
@@ -292,21 +292,17 @@ func (b *importBatch) skipImported(ctx context.Context, rows []ImportRow) error 
 	return err
 }
 
-// inList is "$from, $from+1, …" for values, and the values as arguments.
-func inList(from int, values []string) (string, []any) {
+// inList is the parameters of tx for values from number from on (NULL for
+// none), and the values as arguments.
+func inList(tx *db.Tx, from int, values []string) (string, []any) {
 	if len(values) == 0 {
 		return "NULL", nil
 	}
-	var sb strings.Builder
 	args := make([]any, len(values))
 	for i, v := range values {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("$" + strconv.Itoa(from+i))
 		args[i] = v
 	}
-	return sb.String(), args
+	return tx.Params(from, len(values)), args
 }
 
 // RecordImportRun writes the one audit event of a whole import run with its

@@ -33,7 +33,7 @@ func (b *importBatch) linkClients(ctx context.Context, rows []ImportRow) (map[st
 		}
 	}
 	bySource := map[string]*importedClient{}
-	list, args := inList(3, ids)
+	list, args := inList(b.tx, 3, ids)
 	err := queryEach(ctx, b.tx, `SELECT c.source_id, c.id, c.municipality_code, c.first_permit_date, c.jobseeker,
 		EXISTS (SELECT 1 FROM assessments a WHERE a.client_id = c.id AND a.eligibility_exception IS NOT NULL)
 		FROM clients c WHERE c.municipality_code = $1 AND c.source_system = $2 AND c.source_id IN (`+list+`)`,
@@ -114,7 +114,7 @@ func (b *importBatch) checkPlans(ctx context.Context, rows []ImportRow, clients 
 		ids = append(ids, c.ID)
 		c.Plans = append(c.Plans, b.run.plans[c.ID]...)
 	}
-	list, args := inList(1, ids)
+	list, args := inList(b.tx, 1, ids)
 	if err := queryEach(ctx, b.tx, `SELECT p.client_id, p.start_date, p.end_date FROM plans p WHERE p.client_id IN (`+list+`)`, args,
 		func(r *sql.Rows) error {
 			var id string
@@ -166,7 +166,7 @@ func (b *importBatch) checkReviews(ctx context.Context, rows []ImportRow) error 
 		start      model.Date
 	}
 	plans := map[string]plan{}
-	list, args := inList(3, ids)
+	list, args := inList(b.tx, 3, ids)
 	if err := queryEach(ctx, b.tx, `SELECT p.source_id, p.id, p.client_id, p.start_date FROM plans p
 		WHERE p.source_municipality = $1 AND p.source_system = $2 AND p.source_id IN (`+list+`)`,
 		append([]any{b.run.Municipality, b.run.SourceSystem}, args...), func(r *sql.Rows) error {

@@ -75,8 +75,8 @@ func (b *importBatch) checkClients(ctx context.Context, rows []ImportRow) error 
 		return nil
 	}
 	held := map[string]string{}
-	picList, picArgs := inList(1, pics)
-	umaList, umaArgs := inList(1+len(pics), umas)
+	picList, picArgs := inList(b.tx, 1, pics)
+	umaList, umaArgs := inList(b.tx, 1+len(pics), umas)
 	err := b.national(ctx, func() error {
 		return queryEach(ctx, b.tx, `SELECT personal_identity_code, uma_number, municipality_code FROM clients
 			WHERE personal_identity_code IN (`+picList+`) OR uma_number IN (`+umaList+`)`, append(picArgs, umaArgs...), func(r *sql.Rows) error {
