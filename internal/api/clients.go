@@ -110,6 +110,16 @@ func decodeClientPatch(data []byte) (model.ClientPatch, error) {
 			err = member(raw, &p.RightToWork)
 		case "jobseeker":
 			err = member(raw, &p.Jobseeker)
+		case "sex":
+			err = nullableMember(raw, &p.Sex, json.Unmarshal)
+		case "citizenships":
+			err = citizenshipsMember(raw, &p.Citizenships)
+		case "mother_tongue":
+			err = nullableMember(raw, &p.MotherTongue, json.Unmarshal)
+		case "arrival_date":
+			err = nullableMember(raw, &p.ArrivalDate, json.Unmarshal)
+		case "client_group":
+			err = nullableMember(raw, &p.ClientGroup, json.Unmarshal)
 		default:
 			v.Add(name, model.FieldUnknownField)
 			continue
@@ -147,6 +157,17 @@ func nullableMember[T any](raw json.RawMessage, o *model.Optional[*T], decode fu
 	}
 	v := new(T)
 	if err := decode(raw, v); err != nil {
+		return err
+	}
+	*o = model.Set(v)
+	return nil
+}
+
+// citizenshipsMember decodes the list of citizenships: null (like an empty
+// list) means not told.
+func citizenshipsMember(raw json.RawMessage, o *model.Optional[[]string]) error {
+	var v []string
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return err
 	}
 	*o = model.Set(v)

@@ -311,6 +311,8 @@ func TestOpenAPIEnumerations(t *testing.T) {
 		"#/components/schemas/Service/properties/attendance/enum":                    model.Attendances,
 		"#/components/schemas/ServiceInput/properties/attendance/enum":               model.Attendances,
 		"#/components/schemas/AssessmentInput/properties/eligibility_exception/enum": {model.EligibilityTraffickingVictim},
+		"#/components/schemas/Sex/enum":                                              model.Sexes,
+		"#/components/schemas/ClientGroup/enum":                                      model.ClientGroups,
 		"#/components/schemas/WorklistItem/properties/kind/enum": {casepolicy.PlanPreparation, casepolicy.ServiceGuidance,
 			casepolicy.ReviewDue, casepolicy.PlanEnding, casepolicy.EligibilityClosing},
 	} {

@@ -195,6 +195,12 @@ func TestRegisterClient(t *testing.T) {
 
 	clientPath := regexp.MustCompile(`^/clients/[0-9a-f-]{36}\?done=registered$`)
 	b.step("correcting the end date", chromedp.SetValue(chromedp.CSS("#residence_basis-valid_until"), today.AddDate(2, 0, 0).Format(time.DateOnly)))
+	// Background data: a citizenship from the list, the mother tongue typed by its name.
+	b.step("filling in background data",
+		chromedp.SetValue(chromedp.CSS("#citizenships"), "SY"),
+		typeInto("#mother_tongue", "arabia"),
+		chromedp.SetValue(chromedp.CSS("#client_group"), "quota_refugee"),
+	)
 	for {
 		resp := b.load("registration", click(`main form.form button[type="submit"]`))
 		if resp.Status == 409 && individual < 999 { // taken: try the next code
@@ -221,6 +227,11 @@ func TestRegisterClient(t *testing.T) {
 	}
 	if !strings.Contains(page["details"], code) {
 		t.Errorf("client page lacks the identity code %s:\n%s", code, page["details"])
+	}
+	for _, want := range []string{"Syyria", "arabia", msg("fi", "client_group.quota_refugee")} {
+		if !strings.Contains(page["details"], want) {
+			t.Errorf("client page lacks the background data %q:\n%s", want, page["details"])
+		}
 	}
 }
 

@@ -43,12 +43,6 @@ var Accounts = []Account{
 	{Email: "stats@tem.demo", Name: "Tilda Tilastoija", Org: "tem", Roles: []authz.Role{authz.Statistician}},
 }
 
-var (
-	firstNames = []string{"Amina", "Mohammed", "Olena", "Thị Lan", "Ahmed", "Fatima", "Dmytro", "Sofía", "Jürgen", "Aisha", "Nguyễn Văn", "Oksana", "Yusuf", "Mariam", "Sergei", "Ana María"}
-	lastNames  = []string{"Yusuf", "Hassan", "Kovalenko", "Nguyễn", "Ali", "Abdi", "Shevchenko", "García", "Müller", "Omar", "Trần", "Bondarenko", "Ahmadi", "Rahimi", "Petrov", "López"}
-	bases      = []string{"residence_permit", "temporary_protection", "eu_registration", "residence_card", "pending_application", "residence_permit"}
-)
-
 // Load creates the demo data unless it is there already (idempotent).
 func Load(ctx context.Context, s *store.Store) error {
 	if _, err := s.AccountIDByEmail(ctx, Accounts[0].Email); err == nil {
@@ -92,14 +86,12 @@ func Load(ctx context.Context, s *store.Store) error {
 			}
 			until := today.AddDate(1+rng.IntN(3), rng.IntN(12), 0)
 			first := today.AddDate(-rng.IntN(3), -rng.IntN(12), 0)
-			basis := bases[rng.IntN(len(bases))]
-			rb := &model.ResidenceBasis{Type: basis, ValidUntil: &until, FirstPermitDate: &first}
 			in := model.ClientFields{
 				Municipality: m.muni, PersonalIdentityCode: &pic,
-				FirstNames: firstNames[rng.IntN(len(firstNames))], LastName: lastNames[rng.IntN(len(lastNames))],
-				ResidenceBasis: rb, ServiceLanguage: m.lang, RightToWork: "Oikeus ansiotyöhön ilman rajoituksia",
-				Jobseeker: rng.IntN(4) == 0,
+				ResidenceBasis:  &model.ResidenceBasis{ValidUntil: &until, FirstPermitDate: &first},
+				ServiceLanguage: m.lang, RightToWork: "Oikeus ansiotyöhön ilman rajoituksia", Jobseeker: rng.IntN(4) == 0,
 			}
+			background(rng, &in, model.DateOf(dob), today, i)
 			if i%3 == 0 {
 				email := fmt.Sprintf("asiakas%d@example.invalid", individual)
 				in.Email = &email

@@ -32,8 +32,8 @@ var Kinds = map[string]Kind{
 		Required: []string{"source_id", "first_names", "last_name", "residence_basis_type", "service_language"},
 		AnyOf:    []string{"personal_identity_code", "uma_number"},
 		Optional: []string{"date_of_birth", "residence_valid_until", "email", "phone", "right_to_work", "first_permit_date", "jobseeker",
-			"residence_permanent", "registration_date"},
-		Dates: []string{"date_of_birth", "residence_valid_until", "first_permit_date", "registration_date"},
+			"residence_permanent", "registration_date", "sex", "citizenships", "mother_tongue", "arrival_date", "client_group"},
+		Dates: []string{"date_of_birth", "residence_valid_until", "first_permit_date", "registration_date", "arrival_date"},
 		Bools: []string{"jobseeker", "residence_permanent"}},
 	store.KindAssessments: {Name: store.KindAssessments,
 		Required: []string{"source_id", "client_source_id", "date"},
@@ -255,7 +255,9 @@ func (c *Columns) Convert(rec Record) (row store.ImportRow, warnings []string, e
 func (c *Columns) client(r *rowReader, row *store.ImportRow) {
 	f := model.ClientFields{PersonalIdentityCode: r.opt("personal_identity_code"), UMANumber: r.opt("uma_number"),
 		FirstNames: r.get("first_names"), LastName: r.get("last_name"), DateOfBirth: r.dateValue("date_of_birth"),
-		ServiceLanguage: r.get("service_language"), Email: r.opt("email"), Phone: r.opt("phone"), RightToWork: r.get("right_to_work")}
+		ServiceLanguage: r.get("service_language"), Email: r.opt("email"), Phone: r.opt("phone"), RightToWork: r.get("right_to_work"),
+		Sex: r.opt("sex"), Citizenships: model.ParseCitizenships(r.get("citizenships")), MotherTongue: r.opt("mother_tongue"),
+		ArrivalDate: r.dateValue("arrival_date"), ClientGroup: r.opt("client_group")}
 	if t := r.get("residence_basis_type"); t != "" {
 		rb := &model.ResidenceBasis{Type: t, ValidUntil: r.dateValue("residence_valid_until"), FirstPermitDate: r.dateValue("first_permit_date")}
 		if p := r.boolean("residence_permanent"); p != nil {

@@ -47,6 +47,13 @@ type ClientFields struct {
 	Phone                *string         `json:"phone"`
 	RightToWork          string          `json:"right_to_work"`
 	Jobseeker            bool            `json:"jobseeker"`
+	// Background data for statistics (background.go); nil is not told.
+	// Sex is derived from the identity code when there is one.
+	Sex          *string  `json:"sex"`
+	Citizenships []string `json:"citizenships"` // ISO 3166-1 alpha-2, the primary first
+	MotherTongue *string  `json:"mother_tongue"`
+	ArrivalDate  *Date    `json:"arrival_date"`
+	ClientGroup  *string  `json:"client_group"`
 }
 
 // Client is a registered integration client.
@@ -125,10 +132,25 @@ type ClientPatch struct {
 	Phone                Optional[*string]
 	RightToWork          Optional[string]
 	Jobseeker            Optional[bool]
+	Sex                  Optional[*string]
+	Citizenships         Optional[[]string]
+	MotherTongue         Optional[*string]
+	ArrivalDate          Optional[*Date]
+	ClientGroup          Optional[*string]
 }
 
-// Apply returns f with the patch's members set.
+// Apply returns f with the patch's members set. A new identity code brings
+// its own date of birth and sex: unless the patch sets them too, they are
+// cleared here, and Normalize derives them from the code.
 func (p ClientPatch) Apply(f ClientFields) ClientFields {
+	if p.PersonalIdentityCode.Set && p.PersonalIdentityCode.Value != nil {
+		if !p.DateOfBirth.Set {
+			f.DateOfBirth = nil
+		}
+		if !p.Sex.Set {
+			f.Sex = nil
+		}
+	}
 	p.Municipality.apply(&f.Municipality)
 	p.PersonalIdentityCode.apply(&f.PersonalIdentityCode)
 	p.UMANumber.apply(&f.UMANumber)
@@ -141,6 +163,11 @@ func (p ClientPatch) Apply(f ClientFields) ClientFields {
 	p.Phone.apply(&f.Phone)
 	p.RightToWork.apply(&f.RightToWork)
 	p.Jobseeker.apply(&f.Jobseeker)
+	p.Sex.apply(&f.Sex)
+	p.Citizenships.apply(&f.Citizenships)
+	p.MotherTongue.apply(&f.MotherTongue)
+	p.ArrivalDate.apply(&f.ArrivalDate)
+	p.ClientGroup.apply(&f.ClientGroup)
 	return f
 }
 
@@ -154,8 +181,8 @@ func InvalidValueCode(err error) string {
 }
 
 // Normalize validates f against the rules R1–R5 and returns the normalised
-// fields (trimmed, identity code upper-cased, date of birth derived from the
-// identity code). today is the current date in Finland.
+// fields (trimmed, identity code upper-cased, date of birth and sex derived
+// from the identity code, background data checked against the code lists). today is the current date in Finland.
 func (f ClientFields) Normalize(today Date) (ClientFields, error) {
 	var v Validation
 	n := f
@@ -168,6 +195,7 @@ func (f ClientFields) Normalize(today Date) (ClientFields, error) {
 
 	n.PersonalIdentityCode = trimOptional(f.PersonalIdentityCode)
 	n.UMANumber = trimOptional(f.UMANumber)
+	var parsed *PersonalIdentityCode
 	if n.PersonalIdentityCode == nil && n.UMANumber == nil {
 		v.Add("personal_identity_code", FieldRequired)
 		v.Add("uma_number", FieldRequired)
@@ -179,6 +207,7 @@ func (f ClientFields) Normalize(today Date) (ClientFields, error) {
 		} else {
 			code := pic.Code
 			n.PersonalIdentityCode = &code
+			parsed = &pic
 			dob := DateOf(pic.DateOfBirth)
 			if f.DateOfBirth != nil && *f.DateOfBirth != dob {
 				v.Add("date_of_birth", FieldDateOfBirthMismatch)
@@ -241,6 +270,7 @@ func (f ClientFields) Normalize(today Date) (ClientFields, error) {
 	} else if HasControlChars(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(n.RightToWork)) {
 		v.Add("right_to_work", FieldInvalidCharacters)
 	}
+	normalizeBackground(&v, &n, parsed, today)
 	if err := v.Err(); err != nil {
 		return f, err
 	}

@@ -41,6 +41,12 @@ const (
 	FieldInvalidType            = "invalid_type"
 	FieldInvalidChoice          = "invalid_choice"
 	FieldNotAllowed             = "not_allowed"
+	// Background data (background.go).
+	FieldUnknownCountry           = "unknown_country"
+	FieldUnknownLanguage          = "unknown_language"
+	FieldSexMismatch              = "sex_mismatch"
+	FieldStatelessWithCitizenship = "stateless_with_citizenship"
+	FieldBeforeDateOfBirth        = "before_date_of_birth"
 )
 
 // FieldError is one problem with one input field. Field is the JSON name

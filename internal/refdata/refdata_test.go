@@ -224,7 +224,7 @@ func fixture(t *testing.T, file string, edit func(string) string) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
 	entries, err := fs.Glob(files, "data/*.csv")
-	if err != nil || len(entries) != 6 {
+	if err != nil || len(entries) != 8 {
 		t.Fatalf("embedded files: %v, %v", entries, err)
 	}
 	for _, name := range entries {

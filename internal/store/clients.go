@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/kotodigi/kotodigi/internal/audit"
@@ -18,19 +19,21 @@ import (
 // clientColumns is the column list that scanClient reads.
 const clientColumns = `c.id, c.municipality_code, c.personal_identity_code, c.uma_number, c.first_names, c.last_name,
 	c.date_of_birth, c.residence_type, c.residence_valid_until, c.first_permit_date, c.residence_permanent,
-	c.service_language, c.email, c.phone, c.right_to_work, c.jobseeker, c.created_at, c.updated_at`
+	c.service_language, c.email, c.phone, c.right_to_work, c.jobseeker, c.created_at, c.updated_at,
+	c.sex, c.citizenships, c.mother_tongue, c.arrival_date, c.client_group`
 
 type rowScanner interface{ Scan(...any) error }
 
 func scanClient(r rowScanner, extra ...any) (model.Client, error) {
 	var c model.Client
-	var pic, uma, email, phone sql.NullString
-	var until, first model.NullDate
+	var pic, uma, email, phone, sex, citizenships, tongue, group sql.NullString
+	var until, first, arrival model.NullDate
 	var permanent, jobseeker bool
 	var dob model.Date
 	var typ string
 	dest := append([]any{&c.ID, &c.Municipality, &pic, &uma, &c.FirstNames, &c.LastName, &dob, &typ, &until, &first, &permanent,
-		&c.ServiceLanguage, &email, &phone, &c.RightToWork, &jobseeker, &c.CreatedAt, &c.UpdatedAt}, extra...)
+		&c.ServiceLanguage, &email, &phone, &c.RightToWork, &jobseeker, &c.CreatedAt, &c.UpdatedAt,
+		&sex, &citizenships, &tongue, &arrival, &group}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return c, err
 	}
@@ -41,6 +44,8 @@ func scanClient(r rowScanner, extra ...any) (model.Client, error) {
 	c.DateOfBirth = &dob
 	c.ResidenceBasis = &model.ResidenceBasis{Type: typ, ValidUntil: until.Ptr(), FirstPermitDate: first.Ptr(), Permanent: permanent}
 	c.Jobseeker = jobseeker
+	c.Sex, c.MotherTongue, c.ArrivalDate, c.ClientGroup = ptr(sex), ptr(tongue), arrival.Ptr(), ptr(group)
+	c.Citizenships = model.ParseCitizenships(citizenships.String)
 	c.CreatedAt = c.CreatedAt.UTC()
 	c.UpdatedAt = c.UpdatedAt.UTC()
 	return c, nil
@@ -51,6 +56,16 @@ func ptr(s sql.NullString) *string {
 		return nil
 	}
 	v := s.String
+	return &v
+}
+
+// citizenshipsColumn is the stored form of a list of citizenships: the codes
+// separated by single spaces, the primary one first; NULL for none.
+func citizenshipsColumn(codes []string) *string {
+	if len(codes) == 0 {
+		return nil
+	}
+	v := strings.Join(codes, " ")
 	return &v
 }
 
@@ -127,22 +142,7 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		}
 		id := uuid.NewString()
 		now := s.Now()
-		var sys, sid any
-		if prov.System != "" {
-			sys, sid = prov.System, prov.SourceID
-		}
-		var rb model.ResidenceBasis
-		if n.ResidenceBasis != nil {
-			rb = *n.ResidenceBasis
-		}
-		res, err := tx.Exec(ctx, `INSERT INTO clients (id, municipality_code, personal_identity_code, uma_number, first_names, last_name,
-			name_search, date_of_birth, residence_type, residence_valid_until, first_permit_date, residence_permanent, service_language,
-			email, phone, right_to_work, jobseeker, source_system, source_id, created_at, updated_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21)
-			ON CONFLICT DO NOTHING`,
-			id, n.Municipality, nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.FirstNames, n.LastName,
-			searchName(n.FirstNames, n.LastName), *n.DateOfBirth, rb.Type, model.NullDateOf(rb.ValidUntil), model.NullDateOf(rb.FirstPermitDate),
-			rb.Permanent, n.ServiceLanguage, nullable(n.Email), nullable(n.Phone), n.RightToWork, n.Jobseeker, sys, sid, now, actor.accountID())
+		res, err := insertClient(ctx, tx, id, n, prov, now, actor.accountID())
 		if err != nil {
 			return err
 		}
@@ -166,6 +166,31 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		return nil
 	})
 	return out, err
+}
+
+// insertClient inserts a normalised client; nothing happens when its identity
+// (or its import row) is taken already.
+func insertClient(ctx context.Context, tx *db.Tx, id string, n model.ClientFields, prov Provenance, now time.Time, account any) (sql.Result, error) {
+	var sys, sid any
+	if prov.System != "" {
+		sys, sid = prov.System, prov.SourceID
+	}
+	var rb model.ResidenceBasis
+	if n.ResidenceBasis != nil {
+		rb = *n.ResidenceBasis
+	}
+	return tx.Exec(ctx, `INSERT INTO clients (id, municipality_code, personal_identity_code, uma_number, first_names, last_name,
+		name_search, date_of_birth, residence_type, residence_valid_until, first_permit_date, residence_permanent, service_language,
+		email, phone, right_to_work, jobseeker, source_system, source_id, created_at, updated_at, created_by,
+		sex, citizenships, mother_tongue, arrival_date, client_group)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21,
+		$22, $23, $24, $25, $26)
+		ON CONFLICT DO NOTHING`,
+		id, n.Municipality, nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.FirstNames, n.LastName,
+		searchName(n.FirstNames, n.LastName), *n.DateOfBirth, rb.Type, model.NullDateOf(rb.ValidUntil), model.NullDateOf(rb.FirstPermitDate),
+		rb.Permanent, n.ServiceLanguage, nullable(n.Email), nullable(n.Phone), n.RightToWork, n.Jobseeker, sys, sid, now, account,
+		nullable(n.Sex), nullable(citizenshipsColumn(n.Citizenships)), nullable(n.MotherTongue), model.NullDateOf(n.ArrivalDate),
+		nullable(n.ClientGroup))
 }
 
 // refuseDuplicate records a registration refused because someone holds the
@@ -383,10 +408,13 @@ func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch 
 		rb := *n.ResidenceBasis
 		if _, err := tx.Exec(ctx, `UPDATE clients SET personal_identity_code = $2, uma_number = $3, first_names = $4, last_name = $5,
 			name_search = $6, date_of_birth = $7, residence_type = $8, residence_valid_until = $9, first_permit_date = $10,
-			residence_permanent = $11, service_language = $12, email = $13, phone = $14, right_to_work = $15, jobseeker = $16, updated_at = $17
+			residence_permanent = $11, service_language = $12, email = $13, phone = $14, right_to_work = $15, jobseeker = $16, updated_at = $17,
+			sex = $18, citizenships = $19, mother_tongue = $20, arrival_date = $21, client_group = $22
 			WHERE id = $1`, cur.ID, nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.FirstNames, n.LastName,
 			searchName(n.FirstNames, n.LastName), *n.DateOfBirth, rb.Type, model.NullDateOf(rb.ValidUntil), model.NullDateOf(rb.FirstPermitDate),
-			rb.Permanent, n.ServiceLanguage, nullable(n.Email), nullable(n.Phone), n.RightToWork, n.Jobseeker, now); err != nil {
+			rb.Permanent, n.ServiceLanguage, nullable(n.Email), nullable(n.Phone), n.RightToWork, n.Jobseeker, now,
+			nullable(n.Sex), nullable(citizenshipsColumn(n.Citizenships)), nullable(n.MotherTongue), model.NullDateOf(n.ArrivalDate),
+			nullable(n.ClientGroup)); err != nil {
 			if _, dup := db.IsUniqueViolation(err); dup {
 				return duplicateError("")
 			}
@@ -450,6 +478,11 @@ func diffClient(a, b model.ClientFields) []fieldChange {
 	add("phone", a.Phone, b.Phone)
 	add("right_to_work", &a.RightToWork, &b.RightToWork)
 	add("jobseeker", str(strconv.FormatBool(a.Jobseeker)), str(strconv.FormatBool(b.Jobseeker)))
+	add("sex", a.Sex, b.Sex)
+	add("citizenships", citizenshipsColumn(a.Citizenships), citizenshipsColumn(b.Citizenships))
+	add("mother_tongue", a.MotherTongue, b.MotherTongue)
+	add("arrival_date", date(a.ArrivalDate), date(b.ArrivalDate))
+	add("client_group", a.ClientGroup, b.ClientGroup)
 	return out
 }
 

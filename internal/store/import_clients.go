@@ -141,7 +141,8 @@ var importClientColumns = []string{"id uuid", "municipality_code text", "persona
 	"first_names text", "last_name text", "name_search text", "date_of_birth date", "residence_type text",
 	"residence_valid_until date", "first_permit_date date", "residence_permanent boolean", "service_language text",
 	"email text", "phone text", "right_to_work text", "jobseeker boolean", "source_system text", "source_id text",
-	"import_run text", "created_at timestamptz", "updated_at timestamptz", "created_by bigint"}
+	"import_run text", "created_at timestamptz", "updated_at timestamptz", "created_by bigint",
+	"sex text", "citizenships text", "mother_tongue text", "arrival_date date", "client_group text"}
 
 // storeClients inserts the clients that passed, with their jobseeker
 // status, in two statements.
@@ -162,7 +163,9 @@ func (b *importBatch) storeClients(ctx context.Context, rows []ImportRow) (int, 
 		clients = append(clients, []any{id, n.Municipality, nullable(n.PersonalIdentityCode), nullable(n.UMANumber), n.FirstNames, n.LastName,
 			searchName(n.FirstNames, n.LastName), *n.DateOfBirth, rb.Type, model.NullDateOf(rb.ValidUntil), model.NullDateOf(rb.FirstPermitDate),
 			rb.Permanent, n.ServiceLanguage, nullable(n.Email), nullable(n.Phone), n.RightToWork, n.Jobseeker, b.run.SourceSystem,
-			r.SourceID, b.run.ID, created, created, b.actor.accountID()})
+			r.SourceID, b.run.ID, created, created, b.actor.accountID(),
+			nullable(n.Sex), nullable(citizenshipsColumn(n.Citizenships)), nullable(n.MotherTongue), model.NullDateOf(n.ArrivalDate),
+			nullable(n.ClientGroup)})
 		statuses = append(statuses, []any{id, n.Jobseeker, created, b.actor.accountID()})
 		b.clients = append(b.clients, id)
 	}

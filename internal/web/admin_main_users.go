@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/collate"
-	"golang.org/x/text/language"
-
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
@@ -85,14 +82,7 @@ func (h *handler) mainUsersForm(r *http.Request, muni string) mainUsersPage {
 // municipalityOptions are all municipalities, in the alphabetical order of
 // the language.
 func (h *handler) municipalityOptions(lang string) []option {
-	tag := language.Finnish
-	switch lang {
-	case "sv":
-		tag = language.Swedish
-	case "en":
-		tag = language.English
-	}
-	coll := collate.New(tag)
+	coll := collator(lang)
 	var out []option
 	for _, m := range h.srv.Store().RefData().Municipalities {
 		out = append(out, option{Value: m.Code, Label: h.municipalityLabel(m.Code, lang)})

@@ -28,7 +28,7 @@ func (h *handler) editForm(w http.ResponseWriter, r *http.Request) {
 		h.srv.Fail(w, r, model.ErrForbidden)
 		return
 	}
-	h.renderClientForm(w, r, http.StatusOK, h.editPage(r, c.ID, c.Municipality, clientFormValues(c.ClientFields)))
+	h.renderClientForm(w, r, http.StatusOK, h.editPage(r, c.ID, c.Municipality, clientFormValues(c.ClientFields, req.Lang)))
 }
 
 // edit applies the form as a patch and goes back to the client page.
@@ -51,7 +51,7 @@ func (h *handler) edit(w http.ResponseWriter, r *http.Request) {
 }
 
 // clientFormValues fills the form from a stored client.
-func clientFormValues(c model.ClientFields) formState {
+func clientFormValues(c model.ClientFields, lang string) formState {
 	s := newFormState()
 	date := func(d *model.Date) string {
 		if d == nil {
@@ -82,5 +82,6 @@ func clientFormValues(c model.ClientFields) formState {
 	s.values[fPhone] = deref(c.Phone)
 	s.values[fRightToWork] = c.RightToWork
 	s.values[fJobseeker] = boolean(c.Jobseeker)
+	backgroundValues(s, c, lang)
 	return s
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/model"
@@ -39,7 +40,8 @@ type fieldSpec struct {
 
 // clientFieldOrder is the order of the form, and so of the error summary.
 var clientFieldOrder = []string{fMunicipality, fIdentityCode, fUMANumber, fFirstNames, fLastName, fDateOfBirth,
-	fResidenceType, fValidUntil, fPermanent, fFirstPermitDate, fServiceLanguage, fEmail, fPhone, fRightToWork, fJobseeker}
+	fResidenceType, fValidUntil, fPermanent, fFirstPermitDate, fServiceLanguage, fEmail, fPhone, fRightToWork, fJobseeker,
+	fSex, fCitizenship1, fCitizenship2, fCitizenship3, fMotherTongue, fArrivalDate, fClientGroup}
 
 var clientFieldSpecs = map[string]fieldSpec{
 	fMunicipality:    {Kind: "select", Required: true},
@@ -57,6 +59,13 @@ var clientFieldSpecs = map[string]fieldSpec{
 	fPhone:           {Kind: "tel", Optional: true},
 	fRightToWork:     {Kind: "textarea", Optional: true},
 	fJobseeker:       {Kind: "checkbox"},
+	fSex:             {Kind: "select", Optional: true},
+	fCitizenship1:    {Kind: "select"}, // optional: the legend of the group says so
+	fCitizenship2:    {Kind: "select"},
+	fCitizenship3:    {Kind: "select"},
+	fMotherTongue:    {Kind: "text", Optional: true},
+	fArrivalDate:     {Kind: "date", Optional: true},
+	fClientGroup:     {Kind: "select", Optional: true},
 }
 
 // formField is everything the template needs to draw one input, translated.
@@ -159,7 +168,8 @@ func (s formState) date(name string, errs *[]model.FieldError) *model.Date {
 }
 
 // clientFields turns the form into the store's input. Dates that are not
-// dates are returned as field errors (the store never sees them).
+// dates, and a mother tongue that names no language, are returned as field
+// errors (the store never sees them).
 func (s formState) clientFields() (model.ClientFields, []model.FieldError) {
 	var errs []model.FieldError
 	f := model.ClientFields{
@@ -184,6 +194,7 @@ func (s formState) clientFields() (model.ClientFields, []model.FieldError) {
 	if rb.Type != "" || rb.ValidUntil != nil || rb.Permanent || rb.FirstPermitDate != nil {
 		f.ResidenceBasis = &rb
 	}
+	s.backgroundFields(&f, &errs)
 	return f, errs
 }
 
@@ -196,7 +207,7 @@ func (s formState) patch(f model.ClientFields) model.ClientPatch {
 	if f.PersonalIdentityCode != nil {
 		dob = nil
 	}
-	return model.ClientPatch{
+	p := model.ClientPatch{
 		PersonalIdentityCode: model.Set(f.PersonalIdentityCode),
 		UMANumber:            model.Set(f.UMANumber),
 		FirstNames:           model.Set(f.FirstNames),
@@ -209,6 +220,8 @@ func (s formState) patch(f model.ClientFields) model.ClientPatch {
 		RightToWork:          model.Set(f.RightToWork),
 		Jobseeker:            model.Set(f.Jobseeker),
 	}
+	backgroundPatch(&p, f)
+	return p
 }
 
 // formFieldOf maps a store field error to the input it is about.
@@ -288,6 +301,16 @@ type clientFormPage struct {
 	h                 *handler
 }
 
+// SexDerived is the sex that the identity code in the form encodes, shown
+// instead of a choice; "" without a valid code.
+func (p clientFormPage) SexDerived() string { return p.derivedSex() }
+
+// SexDerivedLabel is SexDerived, translated.
+func (p clientFormPage) SexDerivedLabel() string { return p.h.sexLabel(p.Lang, p.derivedSex()) }
+
+// LanguageSuggestions are the suggestions of the mother tongue input.
+func (p clientFormPage) LanguageSuggestions() []string { return p.h.bg.languages[p.Lang] }
+
 // F describes one field of the form for the template.
 func (p clientFormPage) F(name string) formField {
 	spec := clientFieldSpecs[name]
@@ -302,6 +325,15 @@ func (p clientFormPage) F(name string) formField {
 	}
 	f.Error = strings.Join(p.errors[name], " ")
 	switch name {
+	case fCitizenship1, fCitizenship2, fCitizenship3:
+		f.Label = p.T("label.citizenships_" + strconv.Itoa(slices.Index(citizenshipFields, name)+1))
+		f.Placeholder = p.T("form.not_told")
+		f.Options = p.h.backgroundOptions(name, p.Lang, f.Value)
+	case fSex, fClientGroup:
+		f.Placeholder = p.T("form.not_told")
+		f.Options = p.h.backgroundOptions(name, p.Lang, f.Value)
+	case fMotherTongue:
+		f.List = languageListID
 	case fMunicipality:
 		for _, code := range p.municipalities {
 			f.Options = append(f.Options, option{Value: code, Label: p.h.municipalityLabel(code, p.Lang), Selected: code == f.Value})

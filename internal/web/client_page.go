@@ -143,6 +143,15 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 	add(fPhone, deref(c.Phone))
 	add(fRightToWork, c.RightToWork)
 	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
+	sex := h.sexLabel(lang, deref(c.Sex))
+	if sex != "" && c.PersonalIdentityCode != nil {
+		sex = page.T("client.from_identity_code", sex)
+	}
+	add(fSex, sex)
+	add("citizenships", h.citizenshipsLabel(lang, c.Citizenships))
+	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
+	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
+	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
 	add("registered_at", formatTime(lang, c.CreatedAt))
 	add("updated_at", formatTime(lang, c.UpdatedAt))
 	for _, ch := range history {
@@ -156,6 +165,9 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 func (h *handler) historyValue(lang, field string, v *string) string {
 	if v == nil {
 		return ""
+	}
+	if shown, ok := h.backgroundValue(lang, field, *v); ok {
+		return shown
 	}
 	switch field {
 	case fResidenceType:

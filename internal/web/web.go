@@ -35,6 +35,8 @@ type handler struct {
 	// crossOrigin protects the public POST routes (sign-in, language), which
 	// the session middleware does not see.
 	crossOrigin *http.CrossOriginProtection
+	// bg are the translated choices of the clients' background data.
+	bg *backgroundLists
 }
 
 // Routes returns the web UI's route table and installs the error page.
@@ -116,7 +118,7 @@ var pageTemplates = []string{"statistics", "login", "home", "search", "client_fo
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},
-		static: map[string]staticFile{}, crossOrigin: http.NewCrossOriginProtection()}
+		static: map[string]staticFile{}, crossOrigin: http.NewCrossOriginProtection(), bg: newBackgroundLists()}
 	base := template.Must(template.New("layout.html").ParseFS(files, "templates/layout.html", "templates/partials/*.html"))
 	for _, name := range pageTemplates {
 		t := template.Must(base.Clone())
