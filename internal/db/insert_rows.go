@@ -16,8 +16,8 @@ import (
 // all rows go in one statement, each column as one array
 // (INSERT … SELECT FROM unnest(…)), which row-level security checks like any
 // INSERT (COPY FROM is not allowed on such tables); on SQLite in multi-row
-// INSERT statements. Values may be nil, string, bool, integers, time.Time or
-// a driver.Valuer (dates). A unique violation fails the whole statement.
+// INSERT statements. Values may be nil, string, bool, integers, float64,
+// time.Time or a driver.Valuer (dates). A unique violation fails the whole statement.
 func (t *Tx) InsertRows(ctx context.Context, table string, columns []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -118,6 +118,8 @@ func textOf(v any) (*string, error) {
 		s = strconv.Itoa(x)
 	case int64:
 		s = strconv.FormatInt(x, 10)
+	case float64:
+		s = strconv.FormatFloat(x, 'g', -1, 64)
 	case time.Time:
 		s = x.UTC().Format(time.RFC3339Nano)
 	default:

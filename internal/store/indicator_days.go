@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/db"
@@ -52,23 +51,13 @@ func (s *Store) fillIndicatorDays(ctx context.Context, tx *db.Tx, last indicator
 	if _, err := tx.Exec(ctx, `DELETE FROM indicator_days`); err != nil {
 		return err
 	}
-	const batch = 400
-	for d := first; d.Before(end); {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO indicator_days (day, business_day, preparation_due, guidance_due) VALUES `)
-		var args []any
-		for i := 0; i < batch && d.Before(end); i, d = i+1, d.AddDate(0, 0, 1) {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			n := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
-			b, pr, g := dueDates(p, d)
-			args = append(args, d, b, pr, g)
-		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return err
-		}
+	var rows [][]any
+	for d := first; d.Before(end); d = d.AddDate(0, 0, 1) {
+		b, pr, g := dueDates(p, d)
+		rows = append(rows, []any{d, b, pr, g})
+	}
+	if err := tx.InsertRows(ctx, "indicator_days", []string{"day date", "business_day date", "preparation_due date", "guidance_due date"}, rows); err != nil {
+		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO indicator_settings (name, value) VALUES ('days', $1)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, want)
