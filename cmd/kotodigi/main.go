@@ -275,6 +275,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dormantAfter := fs.Duration("dormant-after", envDuration("KOTODIGI_DORMANT_AFTER", 90*24*time.Hour), "an account without sign-in this long is dormant in the access review (env KOTODIGI_DORMANT_AFTER)")
 	fs.DurationVar(&jc.StatisticsEvery, "statistics-interval", envDuration("KOTODIGI_STATISTICS_INTERVAL", jobs.DefaultStatisticsEvery), "how often the indicators are refreshed; figures lag the data by up to this much (env KOTODIGI_STATISTICS_INTERVAL)")
 	threshold := thresholdFlag(fs)
+	openData := fs.Bool("open-data", env("KOTODIGI_OPEN_DATA", "false") == "true", "publish the indicators of the country, regions and wellbeing counties without sign-in at /api/v1/open/indicators (env KOTODIGI_OPEN_DATA=true|false)")
 	readyFailures := fs.String("ready-max-failures", env("KOTODIGI_READY_MAX_FAILURES", strconv.Itoa(jobs.DefaultHealth.MaxFailures)),
 		"GET /readyz answers 503 when a background job has failed this many runs in a row (env KOTODIGI_READY_MAX_FAILURES)")
 	readyStale := fs.String("ready-stale-after", env("KOTODIGI_READY_STALE_AFTER", jobs.DefaultHealth.StaleAfter.String()),
@@ -330,7 +331,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
 		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB, AuditKey: key,
-		Indicators: store.IndicatorOptions{Threshold: *threshold}})
+		Indicators: store.IndicatorOptions{Threshold: *threshold, OpenData: *openData}})
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,13 @@ func OpenAPIDocument() []byte { return openAPIDocument }
 // API holds the handlers.
 type API struct {
 	srv *server.Server
+	// open caches open-data answers and limits their rate (open_data.go).
+	open *openData
 }
 
 // Routes returns the API's route table.
 func Routes(srv *server.Server) []server.Route {
-	a := &API{srv: srv}
+	a := &API{srv: srv, open: newOpenData()}
 	pub := func(method, pattern, summary string, h http.HandlerFunc) server.Route {
 		return server.Route{Method: method, Pattern: pattern, Action: authz.Public, Auth: server.AuthNone, Summary: summary, Handler: h}
 	}
@@ -36,6 +38,8 @@ func Routes(srv *server.Server) []server.Route {
 		pub("GET", "/healthz", "Health check", a.health),
 		pub("GET", "/readyz", "Readiness: the database answers and no background job is failing or stuck", a.ready),
 		pub("GET", "/api/openapi.json", "The OpenAPI 3.1 document", a.openAPI),
+		pub("GET", "/api/v1/open/indicators", "Open data (when switched on): the indicator catalogue", a.openIndicators),
+		pub("GET", "/api/v1/open/indicators/{id}/data", "Open data (when switched on): figures of the country, regions and wellbeing counties", a.openIndicatorData),
 		r("GET", "/api/v1/me", authz.AccountRead, "The caller, with roles and active grants", a.me),
 		r("POST", "/api/v1/clients", authz.ClientCreate, "Register a client", a.createClient),
 		r("GET", "/api/v1/clients/{id}", authz.ClientRead, "Read a client", a.getClient),

@@ -111,6 +111,8 @@ func TestAuditCompleteness(t *testing.T) {
 			{"DELETE /api/v1/main-users/{id}", "admin@keha.example", "/api/v1/main-users/" + itoa(newID), nil, 204, []string{"main_user.remove/allowed"}},
 			{"GET /api/v1/statistics/clients", "stats@tem.example", "/api/v1/statistics/clients?group_by=region", nil, 200, nil},
 			{"GET /api/v1/indicators", "stats@tem.example", "/api/v1/indicators", nil, 200, nil},
+			{"GET /api/v1/open/indicators", "", "/api/v1/open/indicators", nil, 404, nil}, // open data is off
+			{"GET /api/v1/open/indicators/{id}/data", "", "/api/v1/open/indicators/clients_registered/data?area=region&period=year&from=2026-01-01&to=2026-12-31", nil, 404, nil},
 			{"GET /api/v1/indicators", w, "/api/v1/indicators", nil, 403, nil},
 			{"GET /api/v1/indicators/{id}/data", "stats@tem.example", "/api/v1/indicators/clients_registered/data?area=region&period=year&from=2026-01-01&to=2026-12-31", nil, 200, []string{"indicator.read/allowed"}},
 			{"GET /api/v1/indicators/{id}/data", m, "/api/v1/indicators/plans_started/data?area=municipality&period=month&from=2026-01-01&to=2026-12-31&by=sex", nil, 200, []string{"indicator.read/allowed"}},

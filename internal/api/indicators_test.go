@@ -7,15 +7,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kotodigi/kotodigi/internal/api"
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/casepolicy"
+	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/server"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 	"github.com/xuri/excelize/v2"
@@ -114,17 +119,18 @@ func expect(t *testing.T, what string, cells map[string]kmCell, pairs ...string)
 // clock is left at 2026-04-20.
 //
 //	091 Helsinki: H1–H4 registered 12 Jan, H5 10 Feb (no first-permit date)
-//	092 Vantaa:   V1 12 Jan, V2 10 Feb, V2 transferred to 049 Espoo 10 Apr
+//	092 Vantaa:   V1 12 Jan, V2 10 Feb (Somali and Finnish citizen, family
+//	              member), V2 transferred to 049 Espoo 10 Apr
 func kmWorld(t *testing.T, e *env, clock *testClock) map[string]string {
 	t.Helper()
 	hel, van := "worker@hel.example", "worker@vantaa.example"
 	ids := map[string]string{}
-	reg := func(name, who, muni string, n int, firstPermit string) {
+	reg := func(name, who, muni string, n int, firstPermit string, background ...any) {
 		rb := map[string]any{"type": "residence_permit", "valid_until": "2029-06-30"}
 		if firstPermit != "" {
 			rb["first_permit_date"] = firstPermit
 		}
-		st, c := e.do(who, "POST", "/api/v1/clients", with(client(syntheticPIC(n)), "municipality", muni, "residence_basis", rb))
+		st, c := e.do(who, "POST", "/api/v1/clients", with(with(client(syntheticPIC(n)), "municipality", muni, "residence_basis", rb), background...))
 		if st != 201 {
 			t.Fatalf("register %s: %d %v", name, st, c)
 		}
@@ -148,7 +154,7 @@ func kmWorld(t *testing.T, e *env, clock *testClock) map[string]string {
 	post(hel, "H1", "assessments", assessment("2026-01-20"))
 	clock.set("2026-02-10")
 	reg("H5", hel, "091", 5, "")
-	reg("V2", van, "092", 6, "2026-01-20")
+	reg("V2", van, "092", 6, "2026-01-20", "citizenships", []string{"SO", "FI"}, "client_group", "family_member")
 	post(hel, "H1", "plans", plan("2026-02-01", "2026-07-31", "planned_review_date", "2026-04-30"))
 	post(hel, "H2", "assessments", assessment("2026-02-03"))
 	post(hel, "H3", "assessments", assessment("2026-02-05"))
@@ -215,7 +221,9 @@ func TestIndicatorFigures(t *testing.T) {
 		expect(t, "registered by language", e.figures(tem, "clients_registered", q("country", "year", jan, jan, "by", "service_language")),
 			"FI 2026 fi=7", "FI 2026 sv=0")
 		expect(t, "registered by client group", e.figures(tem, "clients_registered", q("country", "year", jan, jan, "by", "client_group")),
-			"FI 2026 unknown=7", "FI 2026 work=0")
+			"FI 2026 unknown=6", "FI 2026 family_member=1", "FI 2026 work=0")
+		expect(t, "registered by citizenship", e.figures(tem, "clients_registered", q("country", "year", jan, jan, "by", "citizenship_group")),
+			"FI 2026 unknown=6", "FI 2026 africa=1", "FI 2026 eu_eea=0")
 
 		expect(t, "assessments", e.figures(tem, "assessments_completed", q("wellbeing_county", "month", jan, apr)),
 			"90 2026-01=1", "90 2026-02=3", "90 2026-03=1", "04 2026-02=1", "04 2026-03=0")
@@ -252,6 +260,13 @@ func TestIndicatorFigures(t *testing.T) {
 		// for Vantaa until its transfer and for Espoo after it.
 		expect(t, "jobseekers", e.figures(tem, "jobseeker_share", q("municipality", "month", jan, apr)),
 			"091 2026-01=0", "091 2026-02=0", "091 2026-03=0.2", "092 2026-03=0", "049 2026-03=-", "049 2026-04=0")
+
+		// Overdue deadlines by the worklist's rules: H3's and H5's plans were
+		// due 7 April (after Easter) and 13 April.
+		expect(t, "overdue", e.figures(tem, "deadlines_overdue", q("municipality", "month", "2026-03-01", apr)),
+			"091 2026-03=0", "091 2026-04=2", "092 2026-04=0")
+		expect(t, "overdue by kind", e.figures(tem, "deadlines_overdue", q("municipality", "month", apr, apr, "by", "deadline_kind")),
+			"091 2026-04 plan_preparation=2", "091 2026-04 review_due=0")
 
 		// More work, then a second refresh: the figures change exactly as
 		// the new records say, and no earlier figure changes with a transfer.
@@ -294,6 +309,25 @@ func TestIndicatorFigures(t *testing.T) {
 			"091 2026-03=0.2", "091 2026-06=0.2", "092 2026-05=0", "092 2026-06=0")
 		expect(t, "plans in force after", e.figures(tem, "plans_in_force", q("municipality", "quarter", "2026-04-01", "2026-09-30")),
 			"091 2026-Q2=2", "091 2026-Q3=2", "092 2026-Q3=1")
+		// H1's second assessment's plan was due 4 May; H3 moved to Vantaa on
+		// 2 June with its overdue plan; V1's review was due 1 June.
+		overdue := e.figures(tem, "deadlines_overdue", q("municipality", "month", "2026-05-01", "2026-07-31"))
+		expect(t, "overdue after", overdue, "091 2026-05=3", "091 2026-06=2", "092 2026-06=2", "092 2026-07=2")
+		expect(t, "overdue by kind after", e.figures(tem, "deadlines_overdue", q("municipality", "month", "2026-07-01", "2026-07-31", "by", "deadline_kind")),
+			"092 2026-07 review_due=1", "092 2026-07 plan_preparation=1", "091 2026-07 plan_preparation=2")
+		// The running month is the worklist of today.
+		for muni, who := range map[string]string{"091": hel, "092": "worker@vantaa.example"} {
+			_, wl := e.do(who, "GET", "/api/v1/worklist?municipality="+muni, nil)
+			n := 0
+			for _, it := range wl["items"].([]any) {
+				if it.(map[string]any)["overdue"] == true {
+					n++
+				}
+			}
+			if c := overdue[muni+" 2026-07"]; c.value == nil || *c.value != float64(n) {
+				t.Errorf("%s: %s overdue deadlines in the indicator, %d in the worklist", muni, c, n)
+			}
+		}
 	})
 }
 
@@ -820,7 +854,7 @@ func TestIndicatorAPIConforms(t *testing.T) {
 		}
 		const list, data = "/api/v1/indicators", "/api/v1/indicators/{id}/data"
 		items := check("stats@tem.example", list, list, 200)["items"].([]any)
-		if len(items) != 14 { // every indicator but clients_closed (no closing data yet)
+		if len(items) != 15 { // every indicator but clients_closed (no closing data yet)
 			t.Errorf("%d indicators listed", len(items))
 		}
 		base := "/api/v1/indicators/plans_started/data?area=region&period=quarter&from=2026-01-01&to=2026-06-30"
@@ -836,6 +870,86 @@ func TestIndicatorAPIConforms(t *testing.T) {
 		p = check("stats@tem.example", data, "/api/v1/indicators/plans_started/data?area=region&period=year&from=2026-01-01&to=2025-01-01&by=service_type", 422)
 		if p["code"] != "validation_failed" || !contains(fieldCodes(p), "to:date_order") || !contains(fieldCodes(p), "by:invalid_choice") {
 			t.Errorf("to before from, and a breakdown the indicator lacks: %v", p)
+		}
+	})
+}
+
+// TestOpenData: off by default; on, the country, regions and counties
+// without sign-in, exactly as the ministry sees them, cached by snapshot,
+// rate-limited and not audited.
+func TestOpenData(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
+		kmStatistician(t, e, "stats@tem.example", "tem")
+		if st, _ := e.do("", "GET", "/api/v1/open/indicators", nil); st != 404 {
+			t.Errorf("open data answers when off: %d", st)
+		}
+		ctx := context.Background()
+		s, err := store.Open(ctx, tg.URL, store.Options{Clock: clock.Now, Indicators: store.IndicatorOptions{OpenData: true, OpenDataRate: 4}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		srv := server.New(server.Config{}, s, locale.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		srv.Mount(api.Routes(srv))
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		kmWorld(t, e, clock)
+		if _, err := e.s.RefreshIndicators(ctx, store.OperatorActor()); err != nil {
+			t.Fatal(err)
+		}
+		get := func(path, etag string) (*http.Response, []byte) {
+			t.Helper()
+			req, _ := http.NewRequest("GET", ts.URL+path, nil)
+			if etag != "" {
+				req.Header.Set("If-None-Match", etag)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			return resp, raw
+		}
+		if resp, raw := get("/api/v1/open/indicators", ""); resp.StatusCode != 200 || !strings.Contains(string(raw), `"plans_in_force"`) {
+			t.Fatalf("open catalogue: %d %s", resp.StatusCode, raw)
+		}
+		query := "area=region&period=month&from=2026-01-01&to=2026-04-30"
+		resp, raw := get("/api/v1/open/indicators/clients_registered/data?"+query, "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Cache-Control"), "public") || resp.Header.Get("ETag") == "" {
+			t.Fatalf("open figures: %d %v %s", resp.StatusCode, resp.Header, raw)
+		}
+		var got struct{ Cells []map[string]any }
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		ministry := e.figures("stats@tem.example", "clients_registered", query)
+		if len(got.Cells) != len(ministry) || len(got.Cells) != 19*4 {
+			t.Errorf("open data has %d cells, the ministry %d", len(got.Cells), len(ministry))
+		}
+		for _, c := range got.Cells {
+			k := c["area"].(string) + " " + c["period"].(string)
+			open := kmCell{suppressed: c["suppressed"].(bool)}
+			if v, ok := c["value"].(float64); ok {
+				open.value = &v
+			}
+			if open.String() != ministry[k].String() {
+				t.Errorf("open %s = %s, the ministry sees %s", k, open, ministry[k])
+			}
+		}
+		if again, _ := get("/api/v1/open/indicators/clients_registered/data?"+query, resp.Header.Get("ETag")); again.StatusCode != 304 {
+			t.Errorf("If-None-Match with the current ETag: %d", again.StatusCode)
+		}
+		if r, _ := get("/api/v1/open/indicators/clients_registered/data?area=municipality&period=year&from=2026-01-01&to=2026-01-01", ""); r.StatusCode != 422 {
+			t.Errorf("municipalities as open data: %d", r.StatusCode)
+		}
+		if r, _ := get("/api/v1/open/indicators/clients_registered/data?"+query+"&format=csv", ""); r.StatusCode != 429 {
+			t.Errorf("the fifth request of a minute: %d", r.StatusCode)
+		}
+		events, err := e.s.AuditEvents(ctx, store.OperatorActor(), store.AuditFilter{Action: "indicator.read", Limit: 100})
+		if err != nil || len(events) != 1 { // the ministry's figures() call
+			t.Errorf("audit events of indicator reads: %d %v", len(events), err)
 		}
 	})
 }

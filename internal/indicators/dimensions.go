@@ -17,13 +17,14 @@ const (
 	DimServiceType      = "service_type"
 	DimCEFRLevel        = "cefr_level"
 	DimClosureReason    = "closure_reason"
+	DimDeadlineKind     = "deadline_kind"
 )
 
 var dimensionIDs = []string{DimSex, DimAgeGroup, DimCitizenshipGroup, DimServiceLanguage, DimClientGroup,
-	DimServiceType, DimCEFRLevel, DimClosureReason}
+	DimServiceType, DimCEFRLevel, DimClosureReason, DimDeadlineKind}
 
 // NumDims is the number of dimensions.
-const NumDims = 8
+const NumDims = 9
 
 // Limits that keep the roll-up's keys small.
 const (

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kotodigi/kotodigi/internal/casepolicy"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/refdata"
 )
@@ -32,6 +33,7 @@ func TestCatalogueMatchesTheModel(t *testing.T) {
 		DimSex:             {"female", "male", Unknown},
 		DimAgeGroup:        {"0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"},
 		DimClosureReason:   {"integration_period_ended", "moved_abroad", "moved_to_unknown", "deceased", "other"},
+		DimDeadlineKind:    {casepolicy.PlanPreparation, casepolicy.ServiceGuidance, casepolicy.ReviewDue},
 		DimClientGroup: {"international_protection", "quota_refugee", "family_member", "work", "study", "temporary_protection",
 			"trafficking_victim", "eu_eea", "other", Unknown},
 	} {

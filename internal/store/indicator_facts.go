@@ -168,6 +168,9 @@ func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
 			inMonth("c.closed_date") + f.join + factGroupBy
 		open = " WHERE (c.closed_date IS NULL OR c.closed_date > m.ref_day)"
 	}
+	q["deadlines_overdue"] = "WITH " + spellsCTE + ", " + overdueItems + " " + count("COALESCE(s.municipality, c.municipality_code)", "i.kind") +
+		" FROM items i JOIN clients c ON c.id = i.client_id JOIN " + stockMonths + ` m ON i.due < m.ref_day
+			AND (i.superseded IS NULL OR i.superseded > m.ref_day) AND (i.met IS NULL OR i.met > m.ref_day)` + spellAt + f.join + factGroupBy
 	q["jobseeker_share"] = "WITH " + spellsCTE + `, js AS (SELECT client_id, jobseeker, valid_from,
 			LEAD(valid_from) OVER (PARTITION BY client_id ORDER BY valid_from, id) AS until FROM jobseeker_statuses) ` +
 		f.selectList("COALESCE(s.municipality, c.municipality_code)", "''", "0", "SUM(CASE WHEN js.jobseeker THEN 1 ELSE 0 END)", "COUNT(*)") +
@@ -175,6 +178,34 @@ func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
 		" m ON js.valid_from < m.ref_at AND (js.until IS NULL OR js.until >= m.ref_at)" + spellAt + f.join + open + factGroupBy
 	return q
 }
+
+// overdueItems lists every statutory deadline the worklist's rules
+// (casepolicy.Policy.Deadlines) can raise, with its due date (from
+// indicator_days) and the dates that end it: superseded by a later record
+// (an assessment by a later assessment, a plan's deadlines by a later plan),
+// met (a plan started on or after the assessment; a service on or after the
+// plan's start; a review). At day E the deadline is overdue when due < E and
+// neither has happened by E — the worklist's view as at E.
+const overdueItems = `items AS (
+	SELECT a.client_id, 'plan_preparation' AS kind,
+		CASE WHEN a.planned_plan_date IS NULL THEN dd.preparation_due ELSE pd.business_day END AS due,
+		(SELECT MIN(b.date) FROM assessments b WHERE b.client_id = a.client_id
+			AND (b.date > a.date OR (b.date = a.date AND b.id > a.id))) AS superseded,
+		(SELECT MIN(p.start_date) FROM plans p WHERE p.client_id = a.client_id AND p.start_date >= a.date) AS met
+	FROM assessments a JOIN indicator_days dd ON dd.day = a.date LEFT JOIN indicator_days pd ON pd.day = a.planned_plan_date
+	WHERE a.plan_needed IS NULL OR a.plan_needed
+	UNION ALL
+	SELECT p.client_id, 'service_guidance', gd.guidance_due,
+		(SELECT MIN(q.start_date) FROM plans q WHERE q.client_id = p.client_id
+			AND (q.start_date > p.start_date OR (q.start_date = p.start_date AND q.id > p.id))),
+		(SELECT MIN(v.date) FROM services v WHERE v.client_id = p.client_id AND v.date >= p.start_date)
+	FROM plans p JOIN indicator_days gd ON gd.day = p.start_date
+	UNION ALL
+	SELECT p.client_id, 'review_due', rd.business_day,
+		(SELECT MIN(q.start_date) FROM plans q WHERE q.client_id = p.client_id
+			AND (q.start_date > p.start_date OR (q.start_date = p.start_date AND q.id > p.id))),
+		(SELECT MIN(r.date) FROM plan_reviews r WHERE r.plan_id = p.id)
+	FROM plans p JOIN indicator_days rd ON rd.day = p.planned_review_date)`
 
 // testDate is the final language test's own date, as a date.
 func testDate(d db.Dialect) string {
@@ -189,6 +220,7 @@ var extraDim = map[string]int{
 	"services_started":     indicators.DimIndex(indicators.DimServiceType),
 	"language_test_levels": indicators.DimIndex(indicators.DimCEFRLevel),
 	"clients_closed":       indicators.DimIndex(indicators.DimClosureReason),
+	"deadlines_overdue":    indicators.DimIndex(indicators.DimDeadlineKind),
 }
 
 // readFacts runs one indicator's query and appends its rows as facts.

@@ -28,13 +28,8 @@ type RefreshResult struct {
 // off must not make every snapshot cover them).
 const maxHistoryYears = 20
 
-// cellBatch is how many cells one INSERT writes (12 parameters each, well
-// below both engines' limits); cellBatchesPerTx how many statements one
-// write transaction holds, so that SQLite's one writer is free in between.
-const (
-	cellBatch        = 500
-	cellBatchesPerTx = 10
-)
+// cellsPerTx is how many cells one write transaction stores.
+const cellsPerTx = 5000
 
 // RefreshIndicators brings every indicator up to date: it computes the
 // fine-grained aggregates from one consistent read of the registry, rolls
@@ -100,10 +95,13 @@ func (s *Store) indicatorThreshold() int {
 	return indicators.DefaultThreshold
 }
 
-// prepareIndicatorTables fills the month table up to month last and the
-// citizenship group table (both idempotent; their rows never change).
+// prepareIndicatorTables fills the month table up to month last, the
+// citizenship group table and the due dates of every day (idempotent).
 func (s *Store) prepareIndicatorTables(ctx context.Context, last indicators.Month) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.fillIndicatorDays(ctx, tx, last); err != nil {
+			return err
+		}
 		var have sql.NullInt64
 		if err := tx.QueryRow(ctx, `SELECT MAX(month) FROM indicator_months`).Scan(&have); err != nil {
 			return err
@@ -196,44 +194,26 @@ func firstDataMonth(ctx context.Context, tx *db.Tx, last indicators.Month) (indi
 	return max(first, last-12*maxHistoryYears), nil
 }
 
-// writeCells stores a snapshot's cells in batches, several write
-// transactions in turn (the snapshot is invisible until published).
+// cellColumns are the columns writeCells fills.
+var cellColumns = []string{"snapshot_id bigint", "indicator text", "area_level text", "period_level text", "breakdown text",
+	"period text", "area text", "category text", "value double precision", "n bigint", "suppressed boolean", "owner text"}
+
+// writeCells stores a snapshot's cells, cellsPerTx in each write
+// transaction, so that SQLite's one writer is free in between (the snapshot
+// is invisible until published).
 func (s *Store) writeCells(ctx context.Context, snapshot int64, cells []indicators.Cell) error {
-	for start := 0; start < len(cells); start += cellBatch * cellBatchesPerTx {
-		end := min(start+cellBatch*cellBatchesPerTx, len(cells))
-		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			for b := start; b < end; b += cellBatch {
-				chunk := cells[b:min(b+cellBatch, end)]
-				var q strings.Builder
-				q.WriteString(`INSERT INTO indicator_cells (snapshot_id, indicator, area_level, period_level, breakdown, period, area,
-					category, value, n, suppressed, owner) VALUES `)
-				args := make([]any, 0, len(chunk)*12)
-				for i, c := range chunk {
-					if i > 0 {
-						q.WriteString(", ")
-					}
-					q.WriteString("(")
-					for j := range 12 {
-						if j > 0 {
-							q.WriteString(", ")
-						}
-						q.WriteString("$" + itoa(int64(i*12+j+1)))
-					}
-					q.WriteString(")")
-					var owner any
-					if c.Owner != "" {
-						owner = c.Owner
-					}
-					args = append(args, snapshot, c.Indicator, c.AreaLevel, c.PeriodLevel, c.Breakdown, c.Period, c.Area,
-						c.Category, c.Value, c.N, c.Suppressed, owner)
-				}
-				if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-					return err
-				}
+	for start := 0; start < len(cells); start += cellsPerTx {
+		chunk := cells[start:min(start+cellsPerTx, len(cells))]
+		rows := make([][]any, len(chunk))
+		for i, c := range chunk {
+			var owner any
+			if c.Owner != "" {
+				owner = c.Owner
 			}
-			return nil
-		})
-		if err != nil {
+			rows[i] = []any{snapshot, c.Indicator, c.AreaLevel, c.PeriodLevel, c.Breakdown, c.Period, c.Area, c.Category,
+				c.Value, c.N, c.Suppressed, owner}
+		}
+		if err := s.db.InTx(ctx, func(tx *db.Tx) error { return tx.InsertRows(ctx, "indicator_cells", cellColumns, rows) }); err != nil {
 			return err
 		}
 	}

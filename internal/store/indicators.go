@@ -20,6 +20,23 @@ type IndicatorOptions struct {
 	// Threshold-1 and medians and shares over fewer cases are suppressed
 	// (default indicators.DefaultThreshold, 5).
 	Threshold int
+	// OpenData publishes the country, region and wellbeing-county levels
+	// without sign-in (--open-data).
+	OpenData bool
+	// OpenDataRate is how many open-data requests one address may make a
+	// minute (default 120).
+	OpenDataRate int
+}
+
+// OpenData reports whether open data is switched on.
+func (s *Store) OpenData() bool { return s.opts.Indicators.OpenData }
+
+// OpenDataRate is how many open-data requests one address may make a minute.
+func (s *Store) OpenDataRate() int {
+	if r := s.opts.Indicators.OpenDataRate; r > 0 {
+		return r
+	}
+	return 120
 }
 
 // knowledge holds what the indicators need besides the database: the
