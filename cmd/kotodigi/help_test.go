@@ -11,7 +11,7 @@ import (
 func TestEveryCommandHasHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"serve", "-h"}, {"migrate", "--help"}, {"user", "add", "--help"}, {"grant", "add", "-h"},
-		{"token", "create", "--help"}, {"audit", "verify", "--help"}, {"audit", "heads", "--help"}, {"import", "--help"},
+		{"token", "create", "--help"}, {"audit", "verify", "--help"}, {"audit", "heads", "--help"}, {"import", "--help"}, {"statistics", "refresh", "--help"},
 	} {
 		out, errOut, err := cli(t, "", args...)
 		name := strings.Join(args[:len(args)-1], " ")

@@ -14,6 +14,7 @@ import (
 // client" file, an account whose e-mail address starts like a formula is
 // text for a spreadsheet (a leading apostrophe), as in the API's file.
 func TestAccessesCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel() // its own databases; runs beside the other tests of this kind
 	const formulaEmail = "=cmd|'/ccalc'!a0@hel.example"
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := newAdminEnv(t, tg)
