@@ -47,6 +47,7 @@ commands:
   audit verify       check the audit trail's hash chains and seals (read-only) [--heads FILE|DIR ...]
   audit heads        print the chains' heads as JSON (signed with the audit key), to keep outside the database
   import             data migration: --municipality CODE [--dry-run] FILE.csv
+  statistics refresh bring every indicator up to date now
 
 every command takes --db (KOTODIGI_DB, default kotodigi.db) and, on PostgreSQL, --migrate-db
 (KOTODIGI_MIGRATE_DB: the schema owner, for migrations only); run "kotodigi COMMAND -h" for its flags
@@ -120,7 +121,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit") && len(rest) > 0 {
+	if (cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -151,6 +152,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return auditHeads(ctx, rest, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, stdout, stderr)
+	case "statistics refresh":
+		return statisticsRefresh(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -216,6 +219,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	casePolicy := fs.String("case-policy", env("KOTODIGI_CASE_POLICY", ""), "statutory deadline settings, e.g. plan_preparation_months=2,service_guidance_months=6 (env KOTODIGI_CASE_POLICY; see README)")
 	anomalyRules := fs.String("anomaly-rules", env("KOTODIGI_ANOMALY_RULES", ""), "log monitoring thresholds, e.g. many_reads=50,many_reads_window=10m (env KOTODIGI_ANOMALY_RULES; see README)")
 	dormantAfter := fs.Duration("dormant-after", envDuration("KOTODIGI_DORMANT_AFTER", 90*24*time.Hour), "an account without sign-in this long is dormant in the access review (env KOTODIGI_DORMANT_AFTER)")
+	fs.DurationVar(&jc.StatisticsEvery, "statistics-interval", envDuration("KOTODIGI_STATISTICS_INTERVAL", jobs.DefaultStatisticsEvery), "how often the indicators are refreshed; figures lag the data by up to this much (env KOTODIGI_STATISTICS_INTERVAL)")
+	threshold := thresholdFlag(fs)
 	readyFailures := fs.String("ready-max-failures", env("KOTODIGI_READY_MAX_FAILURES", strconv.Itoa(jobs.DefaultHealth.MaxFailures)),
 		"GET /readyz answers 503 when a background job has failed this many runs in a row (env KOTODIGI_READY_MAX_FAILURES)")
 	readyStale := fs.String("ready-stale-after", env("KOTODIGI_READY_STALE_AFTER", jobs.DefaultHealth.StaleAfter.String()),
@@ -251,13 +256,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if jc.Rules, err = config.AnomalyRules(*anomalyRules); err != nil {
 		return fmt.Errorf("--anomaly-rules: %w", err)
 	}
+	if *threshold < 2 {
+		return errors.New("--statistics-threshold must be at least 2")
+	}
+	if jc.StatisticsEvery < time.Minute {
+		return errors.New("--statistics-interval must be at least 1m")
+	}
 	health, err := readiness(*readyFailures, *readyStale)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
-		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB, AuditKey: key})
+		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB, AuditKey: key,
+		Indicators: store.IndicatorOptions{Threshold: *threshold}})
 	if err != nil {
 		return err
 	}

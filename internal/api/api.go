@@ -54,6 +54,8 @@ func Routes(srv *server.Server) []server.Route {
 		r("DELETE", "/api/v1/main-users/{id}", authz.MainUserRemove, "Remove a main user", a.removeMainUser),
 		r("GET", "/api/v1/audit-events", authz.AuditRead, "Audit events", a.auditEvents),
 		r("GET", "/api/v1/statistics/clients", authz.StatisticsRead, "Registered clients per group in the caller's area, small cells suppressed", a.clientStatistics),
+		r("GET", "/api/v1/indicators", authz.IndicatorRead, "The indicator catalogue: definitions, units, breakdowns", a.listIndicators),
+		r("GET", "/api/v1/indicators/{id}/data", authz.IndicatorRead, "An indicator's figures by area, period and breakdown, suppressed for the caller (JSON, CSV, XLSX or JSON-stat)", a.getIndicatorData),
 		r("GET", "/api/v1/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data (JSON, or CSV with format=csv)", a.clientAccesses),
 		r("GET", "/api/v1/anomalies", authz.AnomalyRead, "Anomalies found by log monitoring", a.listAnomalies),
 		r("POST", "/api/v1/anomalies/{id}/review", authz.AnomalyReport, "Report an anomaly to its municipality, or dismiss it", a.reviewAnomaly),

@@ -61,6 +61,9 @@ const (
 	AnomalyReport      Action = "anomaly.report"
 	AnomalyInvestigate Action = "anomaly.investigate"
 	StatisticsRead     Action = "statistics.read"
+	// IndicatorRead: indicator figures (knowledge management); audited as a
+	// non-personal read.
+	IndicatorRead Action = "indicator.read"
 	// Case records.
 	AssessmentCreate Action = "assessment.create"
 	AssessmentRead   Action = "assessment.read"
@@ -82,6 +85,8 @@ const (
 	ClientImport   Action = "client.import"
 	ImportRun      Action = "import.run"
 	AuditRetention Action = "audit.retention"
+	// StatisticsRefresh: a new snapshot of the indicators was published.
+	StatisticsRefresh Action = "statistics.refresh"
 )
 
 // Scope says against what an action is checked.
@@ -142,6 +147,7 @@ var Rules = map[Action]Rule{
 	AuditVerify:        {Scope: ScopeNational, OrgRoles: []Role{LogMonitor}},
 	AuditRead:          {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	StatisticsRead:     {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
+	IndicatorRead:      {Scope: ScopeNational, OrgRoles: []Role{Statistician, MainUser}},
 	AssessmentCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
 	AssessmentRead:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	PlanCreate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
@@ -159,6 +165,7 @@ var Rules = map[Action]Rule{
 	ClientImport:       {Scope: ScopeSystem, PersonalData: true, Work: true},
 	ImportRun:          {Scope: ScopeSystem, PersonalData: true},
 	AuditRetention:     {Scope: ScopeSystem},
+	StatisticsRefresh:  {Scope: ScopeSystem},
 }
 
 // Actions returns every action, sorted by name.

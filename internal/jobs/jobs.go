@@ -59,12 +59,17 @@ type Config struct {
 	AuditRetention time.Duration // default 5 years
 	// Mail sends queued notifications when SMTP is configured.
 	Mail *mail.Sender
+	// StatisticsEvery is how often the indicators are refreshed (default 15 min).
+	StatisticsEvery time.Duration
 	// PublishAuditHeads, when set, publishes the audit trail's signed heads
 	// every AuditHeadsEvery (default 1 h).
 	PublishAuditHeads func(ctx context.Context) error
 	AuditHeadsEvery   time.Duration
 }
 
+// DefaultStatisticsEvery is the default interval of the indicator refresh:
+// figures lag the data by at most this much (plus the refresh's own time).
+const DefaultStatisticsEvery = 15 * time.Minute
 // anomalyBatch is how many audit events one detection step examines.
 const anomalyBatch = 5000
 
@@ -81,6 +86,9 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 	}
 	if cfg.AuditRetention == 0 {
 		cfg.AuditRetention = store.DefaultAuditRetention
+	}
+	if cfg.StatisticsEvery == 0 {
+		cfg.StatisticsEvery = DefaultStatisticsEvery
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -100,6 +108,10 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 		}},
 		{Name: AuditRetention, Every: cfg.RetentionEvery, Lease: time.Hour, Run: func(ctx context.Context, cursor int64) (int64, error) {
 			_, err := s.ApplyAuditRetention(ctx, cfg.AuditRetention)
+			return cursor, err
+		}},
+		{Name: "statistics_refresh", Every: cfg.StatisticsEvery, Lease: time.Hour, Run: func(ctx context.Context, cursor int64) (int64, error) {
+			_, err := s.RefreshIndicators(ctx, store.Actor{Operator: "job"})
 			return cursor, err
 		}},
 	}

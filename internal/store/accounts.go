@@ -290,7 +290,7 @@ func checkAccountRoles(kind string, roles []authz.Role) error {
 					Fields: []model.FieldError{{Field: "roles", Code: "role_needs_keha"}}}
 			}
 		case authz.Statistician:
-			if kind == "service_provider" || kind == "wellbeing_county" {
+			if kind == "service_provider" {
 				return &model.Error{Code: model.CodeValidationFailed, Fields: []model.FieldError{{Field: "roles", Code: model.FieldNotAllowed}}}
 			}
 		default:

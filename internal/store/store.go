@@ -46,6 +46,8 @@ type Options struct {
 	Access accessreview.Policy
 	// Cases sets the limits and deadlines of case records (casepolicy.Default where zero).
 	Cases casepolicy.Policy
+	// Indicators configures knowledge management (indicators.go).
+	Indicators IndicatorOptions
 	// MigrateDB, when set, is the database URL (the schema owner) that Open
 	// migrates through; it is used for nothing else (see Open).
 	MigrateDB string
@@ -64,6 +66,8 @@ type Store struct {
 	// principals caches API-token principals while change notifications are
 	// received (WatchPrincipals).
 	principals principalCache
+	// km holds the indicator catalogue and areas (indicators.go).
+	km knowledge
 }
 
 // New returns a Store over an open, migrated database.

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/kotodigi/kotodigi/internal/db"
+	"github.com/kotodigi/kotodigi/internal/indicators"
+	"github.com/kotodigi/kotodigi/internal/model"
+)
+
+// The fine-grained aggregates of the indicators: one GROUP BY query per
+// indicator, the same SQL on both engines (the two expressions that differ
+// are in dialectDays and dialectJSON). Every query returns the columns
+//
+//	month, municipality, sex, age_group, citizenship_group, service_language,
+//	client_group, extra, days, count, den
+//
+// grouped by all but the last two; extra is the indicator's own breakdown
+// (service type, CEFR level, closing reason) or ''. Parameters: $1 and $2
+// the first and last month (indicator_months.month), $3 the data date and
+// $4 the refresh instant.
+//
+// Attribution to municipalities: an event recorded on a case record counts
+// for the municipality that recorded it (the record's municipality_code); a
+// registration for the municipality that registered the client (before any
+// transfer); a stock at the end of a period for the municipality responsible
+// at that moment (transfer history). So a transfer never changes the past.
+
+// factColumns: the client's categories (c = clients, m = the month).
+type factColumns struct {
+	sex, age, citizenship, clientGroup string
+	// join adds the citizenship group table when citizenships are recorded.
+	join string
+}
+
+// factCategories builds the category expressions from the columns that exist.
+func factCategories(has func(column string) bool) factColumns {
+	sex := `CASE WHEN c.personal_identity_code IS NULL THEN 'unknown'
+		WHEN CAST(substr(c.personal_identity_code, 8, 3) AS integer) % 2 = 1 THEN 'male' ELSE 'female' END`
+	if has("sex") {
+		sex = "COALESCE(c.sex, " + sex + ")"
+	}
+	var age strings.Builder
+	age.WriteString("CASE WHEN c.date_of_birth IS NULL THEN 'unknown'")
+	lower := "0"
+	for _, b := range indicators.AgeBoundaries {
+		bs := itoa(int64(b))
+		age.WriteString(" WHEN c.date_of_birth >= m.age" + bs + "_born_before THEN '" + lower + "-" + itoa(int64(b-1)) + "'")
+		lower = bs
+	}
+	age.WriteString(" ELSE '" + lower + "+' END")
+	f := factColumns{sex: sex, age: age.String(), citizenship: "'unknown'", clientGroup: "'unknown'"}
+	if has("citizenships") {
+		f.citizenship = "COALESCE(g.citizenship_group, 'unknown')"
+		f.join = " LEFT JOIN indicator_citizenship_groups g ON g.code = upper(substr(c.citizenships, 1, 2))"
+	}
+	if has("client_group") {
+		f.clientGroup = "COALESCE(c.client_group, 'unknown')"
+	}
+	return f
+}
+
+// selectList returns the common select list for municipality expression muni,
+// extra and days expressions and the value columns.
+func (f factColumns) selectList(muni, extra, days, count, den string) string {
+	return "SELECT m.month, " + muni + ", " + f.sex + ", " + f.age + ", " + f.citizenship + ", c.service_language, " +
+		f.clientGroup + ", " + extra + ", " + days + ", " + count + ", " + den
+}
+
+const factGroupBy = " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+
+// Months: a flow joins the month its date (or instant) falls in; a stock the
+// months at whose end (or at the refresh, for the running month) it holds.
+const (
+	monthsInRange = ` m.month BETWEEN $1 AND $2`
+	stockMonths   = `(SELECT mm.*, CASE WHEN mm.last_day > $3 THEN $3 ELSE mm.last_day END AS ref_day,
+		CASE WHEN mm.ends_at > $4 THEN $4 ELSE mm.ends_at END AS ref_at
+		FROM indicator_months mm WHERE mm.month BETWEEN $1 AND $2)`
+	// spells: the municipality responsible for a transferred client from
+	// since (NULL: registration) until the next transfer (NULL: now).
+	spellsCTE = `spells AS (
+		SELECT t.client_id, t.to_municipality AS municipality, t.transferred_at AS since,
+			LEAD(t.transferred_at) OVER (PARTITION BY t.client_id ORDER BY t.transferred_at, t.id) AS until
+		FROM client_transfers t
+		UNION ALL
+		SELECT t.client_id, t.from_municipality, NULL, t.transferred_at FROM client_transfers t
+		WHERE NOT EXISTS (SELECT 1 FROM client_transfers u WHERE u.client_id = t.client_id
+			AND (u.transferred_at < t.transferred_at OR (u.transferred_at = t.transferred_at AND u.id < t.id))))`
+	spellAt = ` LEFT JOIN spells s ON s.client_id = c.id AND (s.since IS NULL OR s.since < m.ref_at) AND (s.until IS NULL OR s.until >= m.ref_at)`
+)
+
+func inMonth(date string) string {
+	return " JOIN indicator_months m ON " + date + " >= m.first_day AND " + date + " < m.next_first_day AND" + monthsInRange
+}
+
+func atInstant(ts string) string {
+	return " JOIN indicator_months m ON " + ts + " >= m.starts_at AND " + ts + " < m.ends_at AND" + monthsInRange
+}
+
+// dialectDays is the number of days from date a to date b (marked dialect place).
+func dialectDays(d db.Dialect, a, b string) string {
+	if d == db.Postgres {
+		return "(" + b + " - " + a + ")"
+	}
+	return "CAST(julianday(" + b + ") - julianday(" + a + ") AS integer)"
+}
+
+// dialectJSON is the text of member key of a JSON column (marked dialect place).
+func dialectJSON(d db.Dialect, column, key string) string {
+	if d == db.Postgres {
+		return "(" + column + "->>'" + key + "')"
+	}
+	return "json_extract(" + column + ", '$." + key + "')"
+}
+
+// factQueries returns the SQL of every indicator whose data exists.
+func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
+	f := factCategories(has)
+	count := func(muni, extra string) string { return f.selectList(muni, extra, "0", "COUNT(*)", "0") }
+	q := map[string]string{
+		"clients_registered": "WITH " + spellsCTE + " " + count("COALESCE(s.municipality, c.municipality_code)", "''") +
+			" FROM clients c" + atInstant("c.created_at") + " LEFT JOIN spells s ON s.client_id = c.id AND s.since IS NULL" + f.join + factGroupBy,
+		"assessments_completed": count("a.municipality_code", "''") + " FROM assessments a JOIN clients c ON c.id = a.client_id" +
+			inMonth("a.date") + f.join + factGroupBy,
+		"plans_started": count("p.municipality_code", "''") + " FROM plans p JOIN clients c ON c.id = p.client_id" +
+			inMonth("p.start_date") + f.join + factGroupBy,
+		"services_started": count("v.municipality_code", "v.service_type") + " FROM services v JOIN clients c ON c.id = v.client_id" +
+			inMonth("v.date") + f.join + factGroupBy,
+		"days_permit_to_assessment": f.selectList("a.municipality_code", "''", dialectDays(d, "c.first_permit_date", "a.date"), "COUNT(*)", "0") +
+			" FROM assessments a JOIN clients c ON c.id = a.client_id" + inMonth("a.date") + f.join +
+			` WHERE c.first_permit_date IS NOT NULL AND NOT EXISTS (SELECT 1 FROM assessments b WHERE b.client_id = a.client_id
+				AND (b.date < a.date OR (b.date = a.date AND b.id < a.id)))` + factGroupBy,
+		"plans_in_force": "WITH " + spellsCTE + " " + count("COALESCE(s.municipality, c.municipality_code)", "''") +
+			" FROM plans p JOIN clients c ON c.id = p.client_id JOIN " + stockMonths + " m ON p.start_date <= m.ref_day AND p.end_date >= m.ref_day" +
+			spellAt + f.join + factGroupBy,
+		"plans_reviewed_on_time": f.selectList("p.municipality_code", "''", "0",
+			"SUM(CASE WHEN r.first_review <= p.planned_review_date THEN 1 ELSE 0 END)", "COUNT(*)") +
+			" FROM plans p JOIN clients c ON c.id = p.client_id" + inMonth("p.planned_review_date") +
+			" LEFT JOIN (SELECT plan_id, MIN(date) AS first_review FROM plan_reviews GROUP BY plan_id) r ON r.plan_id = p.id" + f.join +
+			" WHERE p.planned_review_date < $3" + factGroupBy,
+		"days_assessment_to_plan": f.selectList("x.municipality_code", "''", dialectDays(d, "x.assessed", "x.start_date"), "COUNT(*)", "0") +
+			` FROM (SELECT p.id, p.client_id, p.municipality_code, p.start_date,
+				(SELECT MAX(a.date) FROM assessments a WHERE a.client_id = p.client_id AND a.date <= p.start_date) AS assessed
+				FROM plans p) x JOIN clients c ON c.id = x.client_id` + inMonth("x.start_date") + f.join +
+			` WHERE x.assessed IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plans q WHERE q.client_id = x.client_id AND q.start_date >= x.assessed
+				AND (q.start_date < x.start_date OR (q.start_date = x.start_date AND q.id < x.id)))` + factGroupBy,
+		"days_plan_to_first_service": f.selectList("x.municipality_code", "''", dialectDays(d, "x.start_date", "x.served"), "COUNT(*)", "0") +
+			` FROM (SELECT p.client_id, p.municipality_code, p.start_date,
+				(SELECT MIN(v.date) FROM services v WHERE v.client_id = p.client_id AND v.date >= p.start_date AND v.date <= p.end_date) AS served
+				FROM plans p) x JOIN clients c ON c.id = x.client_id` + inMonth("x.served") + f.join + factGroupBy,
+		"civic_orientation_completed": count("v.municipality_code", "''") + " FROM services v JOIN clients c ON c.id = v.client_id" +
+			inMonth("v.end_date") + f.join + " WHERE v.service_type = 'civic_orientation' AND v.attendance = 'attended'" + factGroupBy,
+		"language_test_levels": count("v.municipality_code", "v.level") + ` FROM (SELECT client_id, municipality_code, ` +
+			dialectJSON(d, "final_language_test", "level") + ` AS level, COALESCE(` + testDate(d) + `, end_date, date) AS test_day
+				FROM services WHERE service_type = 'integration_training' AND final_language_test IS NOT NULL) v
+			JOIN clients c ON c.id = v.client_id` + inMonth("v.test_day") + f.join + factGroupBy,
+		"clients_transferred_in": count("t.to_municipality", "''") + " FROM client_transfers t JOIN clients c ON c.id = t.client_id" +
+			atInstant("t.transferred_at") + f.join + factGroupBy,
+		"clients_transferred_out": count("t.from_municipality", "''") + " FROM client_transfers t JOIN clients c ON c.id = t.client_id" +
+			atInstant("t.transferred_at") + f.join + factGroupBy,
+	}
+	open := ""
+	if has("closed_date") && has("closed_reason") {
+		q["clients_closed"] = count("c.municipality_code", "COALESCE(c.closed_reason, 'other')") + " FROM clients c" +
+			inMonth("c.closed_date") + f.join + factGroupBy
+		open = " WHERE (c.closed_date IS NULL OR c.closed_date > m.ref_day)"
+	}
+	q["jobseeker_share"] = "WITH " + spellsCTE + `, js AS (SELECT client_id, jobseeker, valid_from,
+			LEAD(valid_from) OVER (PARTITION BY client_id ORDER BY valid_from, id) AS until FROM jobseeker_statuses) ` +
+		f.selectList("COALESCE(s.municipality, c.municipality_code)", "''", "0", "SUM(CASE WHEN js.jobseeker THEN 1 ELSE 0 END)", "COUNT(*)") +
+		" FROM js JOIN clients c ON c.id = js.client_id JOIN " + stockMonths +
+		" m ON js.valid_from < m.ref_at AND (js.until IS NULL OR js.until >= m.ref_at)" + spellAt + f.join + open + factGroupBy
+	return q
+}
+
+// testDate is the final language test's own date, as a date.
+func testDate(d db.Dialect) string {
+	if d == db.Postgres {
+		return "CAST(" + dialectJSON(d, "final_language_test", "date") + " AS date)"
+	}
+	return dialectJSON(d, "final_language_test", "date")
+}
+
+// extraDim is the dimension of each indicator's extra column.
+var extraDim = map[string]int{
+	"services_started":     indicators.DimIndex(indicators.DimServiceType),
+	"language_test_levels": indicators.DimIndex(indicators.DimCEFRLevel),
+	"clients_closed":       indicators.DimIndex(indicators.DimClosureReason),
+}
+
+// readFacts runs one indicator's query and appends its rows as facts.
+func readFacts(ctx context.Context, tx *db.Tx, id, query string, args []any, out []indicators.Fact) ([]indicators.Fact, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	dim, hasExtra := extraDim[id]
+	for rows.Next() {
+		f := indicators.Fact{Indicator: id}
+		var month int64
+		var cats [6]sql.NullString
+		var days sql.NullInt64
+		if err := rows.Scan(&month, &f.Municipality, &cats[0], &cats[1], &cats[2], &cats[3], &cats[4], &cats[5], &days, &f.Count, &f.Den); err != nil {
+			return out, err
+		}
+		f.Month, f.Days = indicators.Month(month), int(days.Int64)
+		for i := range 5 {
+			f.Cat[i] = cats[i].String
+			if !cats[i].Valid {
+				f.Cat[i] = indicators.Unknown
+			}
+		}
+		if hasExtra {
+			f.Cat[dim] = cats[5].String
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// monthRow is one row of indicator_months.
+func monthRow(m indicators.Month) []any {
+	next := (m + 1).FirstDay()
+	row := []any{int64(m), m.Label(), m.FirstDay(), m.LastDay(), next, finnishMidnight(m.FirstDay()), finnishMidnight(next)}
+	for _, b := range indicators.AgeBoundaries {
+		row = append(row, next.AddDate(-b, 0, 0))
+	}
+	return row
+}
+
+// finnishMidnight is 00:00 of day d in Finland, in UTC.
+func finnishMidnight(d model.Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, Finland).UTC()
+}
