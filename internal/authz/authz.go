@@ -75,6 +75,9 @@ const (
 	ClientTransfer   Action = "client.transfer"
 	TimelineRead     Action = "timeline.read"
 	WorklistRead     Action = "worklist.read"
+	// ImportManage: a municipality's main user imports the data of an
+	// earlier system in the web UI (upload, dry-run report, confirm, result).
+	ImportManage Action = "import.manage"
 	// JobRead: the background jobs' status page (KEHA-keskus).
 	JobRead Action = "job.read"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
@@ -164,6 +167,7 @@ var Rules = map[Action]Rule{
 	TokenCreate:        {Scope: ScopeSystem},
 	ClientImport:       {Scope: ScopeSystem, PersonalData: true, Work: true},
 	ImportRun:          {Scope: ScopeSystem, PersonalData: true},
+	ImportManage:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
 	AuditRetention:     {Scope: ScopeSystem},
 	StatisticsRefresh:  {Scope: ScopeSystem},
 }

@@ -84,6 +84,9 @@ func TestDeadlines(t *testing.T) {
 			"2026-11-25", []string{"plan_ending@2026-12-21", "review_due@2026-12-10", "service_guidance@2026-07-01!"}},
 		"service given, plan reviewed": {Case{ClientID: "c", LastService: dp("2026-02-01"),
 			Plans: []Plan{{ID: "p", Start: d("2026-01-01"), End: d("2027-06-30"), PlannedReviewDate: dp("2026-06-01"), Reviewed: true}}}, "2026-11-25", nil},
+		"residence basis expired": {Case{ClientID: "c", ResidenceValidUntil: dp("2026-10-30"), Plans: []Plan{{ID: "p", Start: d("2026-01-01"), End: d("2027-06-30")}}, LastService: dp("2026-02-01")},
+			"2026-11-25", []string{"residence_basis_update@2026-11-02!"}},
+		"residence basis valid today": {Case{ClientID: "c", ResidenceValidUntil: dp("2026-11-25"), FirstPermit: dp("2025-01-01")}, "2026-11-25", nil},
 		"a plan since the assessment": {Case{ClientID: "c", LastService: dp("2026-10-01"), LatestAssessment: &Assessment{ID: "a", Date: d("2026-09-01")},
 			Plans: []Plan{{ID: "p", Start: d("2026-09-15"), End: d("2027-06-30")}}}, "2026-11-25", nil},
 	} {

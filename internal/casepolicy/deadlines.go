@@ -24,6 +24,10 @@ const (
 	// EligibilityClosing: a client without a plan whose eligibility window
 	// (EligibilityYears from the first permit) closes within EligibilityWarnDays.
 	EligibilityClosing = "eligibility_window_closing"
+	// ResidenceUpdate: the client's recorded residence basis has expired
+	// (a client migrated with --accept-expired-residence, or a basis that
+	// ended since); due the day after it ended.
+	ResidenceUpdate = "residence_basis_update"
 )
 
 // Case is what the deadlines of one client depend on. RecordedBy members
@@ -32,6 +36,8 @@ type Case struct {
 	ClientID     string
 	FirstPermit  *model.Date
 	RegisteredBy int64
+	// ResidenceValidUntil is the end of the recorded residence basis, if any.
+	ResidenceValidUntil *model.Date
 	// LatestAssessment is the client's latest assessment, if any.
 	LatestAssessment *Assessment
 	// Plans are the client's plans by start date.
@@ -82,6 +88,9 @@ func (p Policy) Deadlines(c Case, today model.Date) []Deadline {
 		out = append(out, Deadline{ClientID: c.ClientID, Kind: kind, Due: due, Overdue: today.After(due), RecordID: recordID, RecordedBy: recordedBy})
 	}
 	within := func(from, to model.Date) bool { return !today.Before(from) && !today.After(to) }
+	if u := c.ResidenceValidUntil; u != nil && u.Before(today) {
+		add(ResidenceUpdate, c.ClientID, c.RegisteredBy, u.AddDate(0, 0, 1))
+	}
 	if a := c.LatestAssessment; a != nil && (a.PlanNeeded == nil || *a.PlanNeeded) &&
 		!slices.ContainsFunc(c.Plans, func(pl Plan) bool { return !pl.Start.Before(a.Date) }) {
 		due := a.Date.AddDate(0, p.PlanPreparationMonths, 0)

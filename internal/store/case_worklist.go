@@ -96,15 +96,15 @@ func worklistCases(ctx context.Context, tx *db.Tx, muni string, me int64, today 
 	args := []any{muni, me, today}
 	var cases []*casepolicy.Case
 	byID, names := map[string]*casepolicy.Case{}, map[string]string{}
-	if err := queryEach(ctx, tx, `SELECT c.id, c.first_permit_date, c.created_by, c.last_name, c.first_names FROM clients c WHERE `+scope+` ORDER BY c.id`, args, func(r *sql.Rows) error {
+	if err := queryEach(ctx, tx, `SELECT c.id, c.first_permit_date, c.created_by, c.last_name, c.first_names, c.residence_valid_until FROM clients c WHERE `+scope+` ORDER BY c.id`, args, func(r *sql.Rows) error {
 		var c casepolicy.Case
-		var first model.NullDate
+		var first, until model.NullDate
 		var by sql.NullInt64
 		var last, firstNames string
-		if err := r.Scan(&c.ClientID, &first, &by, &last, &firstNames); err != nil {
+		if err := r.Scan(&c.ClientID, &first, &by, &last, &firstNames, &until); err != nil {
 			return err
 		}
-		c.FirstPermit, c.RegisteredBy = first.Ptr(), by.Int64
+		c.FirstPermit, c.RegisteredBy, c.ResidenceValidUntil = first.Ptr(), by.Int64, until.Ptr()
 		names[c.ClientID] = last + ", " + firstNames
 		cases = append(cases, &c)
 		byID[c.ClientID] = &c

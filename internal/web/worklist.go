@@ -103,6 +103,10 @@ func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
 			if may(authz.ServiceCreate) {
 				row.ActionHref, row.ActionLabel = client+"/services/new", page.T("worklist.action.service")
 			}
+		case casepolicy.ResidenceUpdate:
+			if may(authz.ClientUpdate) {
+				row.ActionHref, row.ActionLabel = client+"/edit", page.T("worklist.action.residence")
+			}
 		case casepolicy.ReviewDue, casepolicy.PlanEnding:
 			row.ActionHref, row.ActionLabel = plan, page.T("worklist.action.open_plan")
 		case casepolicy.EligibilityClosing:
