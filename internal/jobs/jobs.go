@@ -70,6 +70,7 @@ type Config struct {
 // DefaultStatisticsEvery is the default interval of the indicator refresh:
 // figures lag the data by at most this much (plus the refresh's own time).
 const DefaultStatisticsEvery = 15 * time.Minute
+
 // anomalyBatch is how many audit events one detection step examines.
 const anomalyBatch = 5000
 
