@@ -46,6 +46,8 @@ func Routes(srv *server.Server) []server.Route {
 		r("PATCH", "/api/v1/clients/{id}", authz.ClientUpdate, "Change a client's fields", a.patchClient),
 		r("GET", "/api/v1/clients/{id}/history", authz.ClientRead, "Who changed which field of a client, and when", a.clientHistory),
 		r("POST", "/api/v1/clients/search", authz.ClientSearch, "Search clients", a.searchClients),
+		r("POST", "/api/v1/clients/lookup", authz.ClientLookup, "Main user: find the municipality's client by full identity code or UMA number (no case data)", a.lookupClient),
+		r("GET", "/api/v1/clients/{id}/subject-access-report", authz.ClientSubjectAccessReport, "Main user: everything stored about the person and who has processed it (GDPR art. 15)", a.subjectAccessReport),
 		r("POST", "/api/v1/grants", authz.GrantCreate, "Grant access on behalf of a municipality", a.createGrant),
 		r("DELETE", "/api/v1/grants/{id}", authz.GrantRevoke, "Revoke a grant", a.revokeGrant),
 		r("PATCH", "/api/v1/grants/{id}", authz.GrantUpdate, "Change a grant's role, task or end date", a.updateGrant),

@@ -80,6 +80,20 @@ const (
 	ImportManage Action = "import.manage"
 	// JobRead: the background jobs' status page (KEHA-keskus).
 	JobRead Action = "job.read"
+	// ClientLookup: a main user finds a client of the municipality by full
+	// identity code or UMA number, for "who has seen this client's data" and
+	// the subject access report; it shows who the person is, no case data.
+	ClientLookup Action = "client.lookup"
+	// ClientSubjectAccessReport: everything stored about a client and who
+	// has processed it (GDPR art. 15), for the responsible municipality's
+	// main user.
+	ClientSubjectAccessReport Action = "client.subject_access_report"
+	// ClientLegalHold: set or clear a legal hold that stops retention from
+	// removing a client.
+	ClientLegalHold Action = "client.legal_hold"
+	// RetentionRead: the retention dry run (what a run would remove, counts
+	// only), for KEHA-keskus.
+	RetentionRead Action = "retention.read"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
 	// line and background jobs record them.
 	AuthSignIn     Action = "auth.sign_in"
@@ -90,6 +104,9 @@ const (
 	AuditRetention Action = "audit.retention"
 	// StatisticsRefresh: a new snapshot of the indicators was published.
 	StatisticsRefresh Action = "statistics.refresh"
+	// RetentionRun: the retention job (or `kotodigi retention`) removed what
+	// had passed its retention period, or listed it in a dry run.
+	RetentionRun Action = "retention.run"
 )
 
 // Scope says against what an action is checked.
@@ -162,14 +179,21 @@ var Rules = map[Action]Rule{
 	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	JobRead:            {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin, LogMonitor}},
-	AuthSignIn:         {Scope: ScopeSystem},
-	AuthSignOut:        {Scope: ScopeSystem},
-	TokenCreate:        {Scope: ScopeSystem},
-	ClientImport:       {Scope: ScopeSystem, PersonalData: true, Work: true},
-	ImportRun:          {Scope: ScopeSystem, PersonalData: true},
-	ImportManage:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
-	AuditRetention:     {Scope: ScopeSystem},
-	StatisticsRefresh:  {Scope: ScopeSystem},
+	ClientLookup:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
+	// The report and the legal hold: the responsible municipality's main
+	// user; a legal hold also KEHA-keskus' admin (retention is national).
+	ClientSubjectAccessReport: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
+	ClientLegalHold:           {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}, PersonalData: true},
+	RetentionRead:             {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
+	RetentionRun:              {Scope: ScopeSystem},
+	AuthSignIn:                {Scope: ScopeSystem},
+	AuthSignOut:               {Scope: ScopeSystem},
+	TokenCreate:               {Scope: ScopeSystem},
+	ClientImport:              {Scope: ScopeSystem, PersonalData: true, Work: true},
+	ImportRun:                 {Scope: ScopeSystem, PersonalData: true},
+	ImportManage:              {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	AuditRetention:            {Scope: ScopeSystem},
+	StatisticsRefresh:         {Scope: ScopeSystem},
 }
 
 // Actions returns every action, sorted by name.

@@ -117,43 +117,7 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		}
 		page.JobseekerHistory = append(page.JobseekerHistory, row)
 	}
-	add := func(name, value string) {
-		page.Fields = append(page.Fields, detail{Label: page.T("label." + name), Value: value, Empty: value == ""})
-	}
-	rb := c.ResidenceBasis
-	if rb == nil {
-		rb = &model.ResidenceBasis{}
-	}
-	add(fMunicipality, h.municipalityLabel(c.Municipality, lang))
-	add(fIdentityCode, deref(c.PersonalIdentityCode))
-	add(fUMANumber, deref(c.UMANumber))
-	add(fFirstNames, c.FirstNames)
-	add(fLastName, c.LastName)
-	add(fDateOfBirth, formatDate(lang, c.DateOfBirth))
-	add(fResidenceType, h.residenceLabel(lang, rb.Type))
-	validUntil := formatDate(lang, rb.ValidUntil)
-	if validUntil == "" && (rb.Permanent || rb.Type == "citizenship") {
-		validUntil = page.T("client.no_end_date")
-	}
-	add(fValidUntil, validUntil)
-	add(fPermanent, h.yesNo(lang, rb.Permanent))
-	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
-	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
-	add(fEmail, deref(c.Email))
-	add(fPhone, deref(c.Phone))
-	add(fRightToWork, c.RightToWork)
-	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
-	sex := h.sexLabel(lang, deref(c.Sex))
-	if sex != "" && c.PersonalIdentityCode != nil {
-		sex = page.T("client.from_identity_code", sex)
-	}
-	add(fSex, sex)
-	add("citizenships", h.citizenshipsLabel(lang, c.Citizenships))
-	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
-	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
-	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
-	add("registered_at", formatTime(lang, c.CreatedAt))
-	add("updated_at", formatTime(lang, c.UpdatedAt))
+	page.Fields = h.clientDetails(lang, c)
 	for _, ch := range history {
 		page.History = append(page.History, historyRow{Time: formatTime(lang, ch.At), Field: page.T("label." + ch.Field), Actor: ch.Actor,
 			Old: h.historyValue(lang, ch.Field, ch.OldValue), New: h.historyValue(lang, ch.Field, ch.NewValue)})
@@ -184,4 +148,48 @@ func (h *handler) historyValue(lang, field string, v *string) string {
 		return h.municipalityLabel(*v, lang)
 	}
 	return *v
+}
+
+// clientDetails lists a client's data as the client page shows it, in language lang.
+func (h *handler) clientDetails(lang string, c model.Client) []detail {
+	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
+	var fields []detail
+	add := func(name, value string) {
+		fields = append(fields, detail{Label: t("label." + name), Value: value, Empty: value == ""})
+	}
+	rb := c.ResidenceBasis
+	if rb == nil {
+		rb = &model.ResidenceBasis{}
+	}
+	add(fMunicipality, h.municipalityLabel(c.Municipality, lang))
+	add(fIdentityCode, deref(c.PersonalIdentityCode))
+	add(fUMANumber, deref(c.UMANumber))
+	add(fFirstNames, c.FirstNames)
+	add(fLastName, c.LastName)
+	add(fDateOfBirth, formatDate(lang, c.DateOfBirth))
+	add(fResidenceType, h.residenceLabel(lang, rb.Type))
+	validUntil := formatDate(lang, rb.ValidUntil)
+	if validUntil == "" && (rb.Permanent || rb.Type == "citizenship") {
+		validUntil = t("client.no_end_date")
+	}
+	add(fValidUntil, validUntil)
+	add(fPermanent, h.yesNo(lang, rb.Permanent))
+	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
+	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
+	add(fEmail, deref(c.Email))
+	add(fPhone, deref(c.Phone))
+	add(fRightToWork, c.RightToWork)
+	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
+	sex := h.sexLabel(lang, deref(c.Sex))
+	if sex != "" && c.PersonalIdentityCode != nil {
+		sex = t("client.from_identity_code", sex)
+	}
+	add(fSex, sex)
+	add("citizenships", h.citizenshipsLabel(lang, c.Citizenships))
+	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
+	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
+	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
+	add("registered_at", formatTime(lang, c.CreatedAt))
+	add("updated_at", formatTime(lang, c.UpdatedAt))
+	return fields
 }

@@ -45,6 +45,8 @@ type Page struct {
 	CanWorklist bool
 	// CanStatistics: a statistician's statistics of the area.
 	CanStatistics bool
+	// CanLookup: a main user's data requests (find the municipality's client).
+	CanLookup bool
 	// PrintDocument marks a page that is a document to print (the printed
 	// integration plan): printed, it leaves out the service's header too.
 	PrintDocument bool
@@ -112,6 +114,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
 		p.CanStatistics = pr.Allowed(authz.StatisticsRead, "").Allowed
+		_, p.CanLookup = ownMunicipality(pr, authz.ClientLookup)
 	}
 	return p
 }
@@ -243,7 +246,11 @@ func formatDecimal(lang string, f float64) string {
 // organisationNames names organisations by their ids ("municipality:091",
 // "wellbeing_county:90", "keha"), looking each up at most once a request.
 func (h *handler) organisationNames(r *http.Request) func(id string) string {
-	lang := server.From(r).Lang
+	return h.organisationNamesIn(r, server.From(r).Lang)
+}
+
+// organisationNamesIn names organisations in language lang.
+func (h *handler) organisationNamesIn(r *http.Request, lang string) func(id string) string {
 	ref := h.srv.Store().RefData()
 	memo := map[string]string{}
 	return func(id string) string {

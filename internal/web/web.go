@@ -82,6 +82,9 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/clients/{id}/transfer", authz.ClientTransfer, "Confirm transferring a client to another municipality", h.transferForm),
 		page("POST", "/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another municipality", h.transfer),
 		page("GET", "/worklist", authz.WorklistRead, "Worklist of statutory deadlines of a municipality's clients", h.worklist),
+		only(page("GET", "/admin/clients", authz.ClientLookup, "Main user: find the municipality's client by identity code or UMA number for a data request", h.lookupForm), authz.MainUser),
+		only(page("POST", "/admin/clients", authz.ClientLookup, "Main user: find the municipality's client (the code in the body, never in the URL)", h.lookup), authz.MainUser),
+		page("GET", "/clients/{id}/subject-access-report", authz.ClientSubjectAccessReport, "Main user: printable report of everything stored about the person (GDPR art. 15)", h.subjectAccessReport),
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
 		page("GET", "/statistics", authz.StatisticsRead, "Statistician: registered clients per group in the area, small cells protected", h.statistics),
@@ -114,7 +117,7 @@ func Routes(srv *server.Server) []server.Route {
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"statistics", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist", "jobs"}
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},

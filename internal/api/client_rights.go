@@ -1,0 +1,32 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/kotodigi/kotodigi/internal/server"
+)
+
+// lookupClient: a main user finds the municipality's client by full identity
+// code or UMA number (in the body, never in the URL), without case data.
+func (a *API) lookupClient(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Query string `json:"query"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	res, err := a.srv.Store().LookupClient(r.Context(), server.From(r).Actor, in.Query)
+	list(a, w, r, res, err)
+}
+
+// subjectAccessReport: everything stored about the person and who has
+// processed it (GDPR art. 15), for the responsible municipality's main user.
+func (a *API) subjectAccessReport(w http.ResponseWriter, r *http.Request) {
+	rep, err := a.srv.Store().SubjectAccessReport(r.Context(), server.From(r).Actor, r.PathValue("id"))
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, rep)
+}

@@ -1,0 +1,138 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/kotodigi/kotodigi/internal/store"
+	"github.com/kotodigi/kotodigi/internal/testdb"
+)
+
+// TestMainUserLooksUpClientForDataRequest: a main user finds the own
+// municipality's client by identity code or UMA number (no case data, no
+// client of another municipality, audited), and produces the subject access
+// report (CONTRACT.md § 3), which names organisations and no member of staff.
+func TestMainUserLooksUpClientForDataRequest(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		w, m := "worker@hel.example", "main@hel.example"
+		id := e.register(w, "091", "2026-03-01")
+		_, c := e.do(w, "GET", "/api/v1/clients/"+id, nil)
+		pic := c["personal_identity_code"].(string)
+		for path, body := range map[string]map[string]any{
+			"assessments": assessment("2026-10-01"), "plans": plan("2026-10-15", "2027-04-14"),
+			"services": service("language_course", "2026-11-01"),
+		} {
+			if st, got := e.do(w, "POST", "/api/v1/clients/"+id+"/"+path, body); st != 201 {
+				t.Fatalf("%s: %d %v", path, st, got)
+			}
+		}
+		st, other := e.do("worker@espoo.example", "POST", "/api/v1/clients", with(client("<delete>"), "personal_identity_code", "<delete>",
+			"uma_number", "1234-5678", "date_of_birth", "1991-02-03", "municipality", "049"))
+		if st != 201 {
+			t.Fatalf("Espoo's client: %d %v", st, other)
+		}
+
+		// The lookup: by identity code (any case), by UMA number; nothing of the case.
+		st, got := e.do(m, "POST", "/api/v1/clients/lookup", map[string]any{"query": " " + strings.ToLower(pic) + " "})
+		items, _ := got["items"].([]any)
+		if st != 200 || len(items) != 1 {
+			t.Fatalf("lookup by identity code: %d %v", st, got)
+		}
+		found := items[0].(map[string]any)
+		if found["id"] != id || found["last_name"] != "Yusuf" || found["date_of_birth"] == nil {
+			t.Errorf("lookup answer: %v", found)
+		}
+		for _, k := range []string{"personal_identity_code", "residence_basis", "right_to_work", "email", "phone", "jobseeker"} {
+			if _, ok := found[k]; ok {
+				t.Errorf("lookup shows %s", k)
+			}
+		}
+		if st, got := e.do(m, "POST", "/api/v1/clients/lookup", map[string]any{"query": "1234-5678"}); st != 200 || len(got["items"].([]any)) != 0 {
+			t.Errorf("another municipality's client by UMA number: %d %v", st, got)
+		}
+		if st, got := e.do(m, "POST", "/api/v1/clients/lookup", map[string]any{"query": "Yusuf, Amina"}); st != 422 || !contains(fieldCodes(got), "query:invalid_identity_code") {
+			t.Errorf("a name: %d %v", st, got)
+		}
+		for _, who := range []string{w, "monitor@keha.example", "worker@espoo.example"} {
+			if st, _ := e.do(who, "POST", "/api/v1/clients/lookup", map[string]any{"query": pic}); st != 403 {
+				t.Errorf("%s looks up: %d", who, st)
+			}
+		}
+		if st, _ := e.do(m, "GET", "/api/v1/clients/"+id, nil); st != 404 {
+			t.Errorf("the main user reads the client itself: %d", st)
+		}
+
+		// The report.
+		st, rep := e.do(m, "GET", "/api/v1/clients/"+id+"/subject-access-report", nil)
+		if st != 200 {
+			t.Fatalf("report: %d %v", st, rep)
+		}
+		if rc := rep["client"].(map[string]any); rc["personal_identity_code"] != pic || rc["id"] != id {
+			t.Errorf("report's client: %v", rc)
+		}
+		var kinds []string
+		for _, it := range rep["case_records"].([]any) {
+			r := it.(map[string]any)
+			kinds = append(kinds, r["kind"].(string))
+			if r[r["kind"].(string)] == nil {
+				t.Errorf("record without content: %v", r)
+			}
+		}
+		if strings.Join(kinds, ",") != "assessment,plan,service" {
+			t.Errorf("case records (by date): %v", kinds)
+		}
+		actions := map[string]bool{}
+		for _, it := range rep["accesses"].([]any) {
+			a := it.(map[string]any)
+			if len(a) != 3 || a["time"] == nil {
+				t.Errorf("access has other members than time, organisation and action: %v", a)
+			}
+			actions[a["organisation"].(string)+" "+a["action"].(string)] = true
+		}
+		for _, want := range []string{"municipality:091 client.create", "municipality:091 client.read", "municipality:091 assessment.create",
+			"municipality:091 client.lookup"} {
+			if !actions[want] {
+				t.Errorf("accesses lack %q: %v", want, actions)
+			}
+		}
+		raw, _ := json.Marshal(rep)
+		for _, staff := range []string{"worker@hel.example", "main@hel.example", "Test Person"} {
+			if strings.Contains(string(raw), staff) {
+				t.Errorf("the report names a member of staff: %s", staff)
+			}
+		}
+		for _, who := range []string{w, "viewer@hel.example", "monitor@keha.example", "worker@espoo.example"} {
+			if st, _ := e.do(who, "GET", "/api/v1/clients/"+id+"/subject-access-report", nil); st != 404 {
+				t.Errorf("%s produces the report: %d", who, st)
+			}
+		}
+		if st, _ := e.do(m, "GET", "/api/v1/clients/"+other["id"].(string)+"/subject-access-report", nil); st != 404 {
+			t.Errorf("report of another municipality's client: %d", st)
+		}
+
+		// Audited: the lookup and the report for this client; the attempt on
+		// Espoo's client as a denied lookup naming it.
+		st, ev := e.do(m, "GET", "/api/v1/audit-events?client_id="+id, nil)
+		if st != 200 {
+			t.Fatal(st)
+		}
+		seen := map[string]bool{}
+		for _, it := range ev["items"].([]any) {
+			a := it.(map[string]any)
+			seen[a["action"].(string)+" "+a["outcome"].(string)] = true
+		}
+		if !seen["client.lookup allowed"] || !seen["client.subject_access_report allowed"] {
+			t.Errorf("audit: %v", seen)
+		}
+		events, err := e.s.AuditEvents(context.Background(), store.OperatorActor(), store.AuditFilter{ClientID: other["id"].(string), Action: "client.lookup"})
+		if err != nil || len(events) != 1 || events[0].Outcome != "denied" || events[0].ActorEmail != m {
+			t.Errorf("the attempt on Espoo's client: %v %v", events, err)
+		}
+		if strings.Contains(e.logs.String(), pic) {
+			t.Error("the identity code is in the log")
+		}
+	})
+}
