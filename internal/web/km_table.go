@@ -22,9 +22,9 @@ const maxBars = 40
 // from the same file code (server.WriteIndicatorFile).
 type tableBuilderPage struct {
 	kmPage
-	Fields     []builderField
-	Errors     map[string]string
-	Summary    *errorSummary
+	Fields  []builderField
+	Errors  map[string]string
+	Summary *errorSummary
 	// Asked: the form was sent and the table is shown.
 	Asked bool
 	Block chartBlock
