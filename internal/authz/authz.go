@@ -64,6 +64,13 @@ const (
 	// IndicatorRead: indicator figures (knowledge management); audited as a
 	// non-personal read.
 	IndicatorRead Action = "indicator.read"
+	// DataQualityRead: the counts of a municipality's data-quality page
+	// (clients, assessments and services whose data keeps its figures
+	// incomplete); audited, no client named.
+	DataQualityRead Action = "data_quality.read"
+	// DataQualityClients: the municipality's own clients behind one count
+	// of the data-quality page (names: personal data).
+	DataQualityClients Action = "data_quality.clients"
 	// Case records.
 	AssessmentCreate Action = "assessment.create"
 	AssessmentRead   Action = "assessment.read"
@@ -168,6 +175,8 @@ var Rules = map[Action]Rule{
 	AuditRead:          {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	StatisticsRead:     {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
 	IndicatorRead:      {Scope: ScopeNational, OrgRoles: []Role{Statistician, MainUser}},
+	DataQualityRead:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	DataQualityClients: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
 	AssessmentCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
 	AssessmentRead:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	PlanCreate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},

@@ -24,7 +24,7 @@ type Page struct {
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
 	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
-	// "monitoring_anomalies", "response_times", "audit", "jobs").
+	// "monitoring_anomalies", "response_times", "audit", "jobs", "statistics", "data_quality").
 	Nav       string
 	SignedIn  bool
 	UserName  string
@@ -43,10 +43,13 @@ type Page struct {
 	CanJobs bool
 	// CanWorklist: a worker's or viewer's worklist of statutory deadlines.
 	CanWorklist bool
-	// CanStatistics: a statistician's statistics of the area.
+	// CanStatistics: knowledge management (dashboard, table builder,
+	// indicators) for statisticians and main users.
 	CanStatistics bool
 	// CanLookup: a main user's data requests (find the municipality's client).
 	CanLookup bool
+	// CanDataQuality: a main user's data quality of the municipality.
+	CanDataQuality bool
 	// PrintDocument marks a page that is a document to print (the printed
 	// integration plan): printed, it leaves out the service's header too.
 	PrintDocument bool
@@ -113,8 +116,9 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
-		p.CanStatistics = pr.Allowed(authz.StatisticsRead, "").Allowed
+		p.CanStatistics = pr.Allowed(authz.IndicatorRead, "").Allowed
 		_, p.CanLookup = ownMunicipality(pr, authz.ClientLookup)
+		_, p.CanDataQuality = ownMunicipality(pr, authz.DataQualityRead)
 	}
 	return p
 }

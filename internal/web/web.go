@@ -87,7 +87,12 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/clients/{id}/subject-access-report", authz.ClientSubjectAccessReport, "Main user: printable report of everything stored about the person (GDPR art. 15)", h.subjectAccessReport),
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
-		page("GET", "/statistics", authz.StatisticsRead, "Statistician: registered clients per group in the area, small cells protected", h.statistics),
+		page("GET", "/statistics", authz.IndicatorRead, "Statistics dashboard: a municipality's key indicators over time next to its region and the country, or the areas of a statistician's area compared; ?chart=ID&format=csv|xlsx|json-stat downloads a chart's table", h.dashboard),
+		page("GET", "/statistics/table", authz.IndicatorRead, "Table builder: indicator × area level × periods × one breakdown (GET form), with the table, its chart and downloads (&format=csv|xlsx|json-stat)", h.tableBuilder),
+		page("GET", "/statistics/indicators", authz.IndicatorRead, "Indicator catalogue", h.indicatorCatalogue),
+		page("GET", "/statistics/indicators/{id}", authz.IndicatorRead, "One indicator's definition, unit, numerator and denominator, breakdowns and source records", h.indicator),
+		only(page("GET", "/data-quality", authz.DataQualityRead, "Main user: counts of the municipality's records that keep its figures incomplete", h.dataQuality), authz.MainUser),
+		only(page("GET", "/data-quality/{check}", authz.DataQualityClients, "Main user: the municipality's own clients behind one data-quality count (audited)", h.dataQualityList), authz.MainUser),
 		page("GET", "/account", authz.AccountRead, "My account: organisation, roles, grants, sign out everywhere", h.account),
 		only(page("GET", "/admin/staff", authz.AccountList, "Main user: staff accounts of the municipality and its county", h.staff), authz.MainUser),
 		only(page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account", h.createStaff), authz.MainUser),
@@ -115,7 +120,7 @@ func Routes(srv *server.Server) []server.Route {
 }
 
 // pageTemplates maps each page to its template file.
-var pageTemplates = []string{"statistics", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
+var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
 	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report"}
 
