@@ -90,6 +90,10 @@ const (
 	AuditRetention Action = "audit.retention"
 	// StatisticsRefresh: a new snapshot of the indicators was published.
 	StatisticsRefresh Action = "statistics.refresh"
+	// SyntheticGenerate: the command line filled a test database with
+	// synthetic clients (one event per run; benchmark data, not audited per
+	// client).
+	SyntheticGenerate Action = "synthetic.generate"
 )
 
 // Scope says against what an action is checked.
@@ -170,6 +174,7 @@ var Rules = map[Action]Rule{
 	ImportManage:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
 	AuditRetention:     {Scope: ScopeSystem},
 	StatisticsRefresh:  {Scope: ScopeSystem},
+	SyntheticGenerate:  {Scope: ScopeSystem, PersonalData: true},
 }
 
 // Actions returns every action, sorted by name.
