@@ -95,4 +95,3 @@ func bulkConnection(ctx context.Context, c common) (*db.DB, error) {
 	}
 	return db.Open(ctx, owner)
 }
-

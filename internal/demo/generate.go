@@ -175,7 +175,7 @@ func (g *generator) identity() (model.Date, string) {
 
 func (g *generator) client(muni string, i int) store.SyntheticClient {
 	dob, pic := g.identity()
-	registered := g.now.Add(-time.Duration(g.rng.Int64N(int64(3*365*24*time.Hour)))).Truncate(time.Second).UTC()
+	registered := g.now.Add(-time.Duration(g.rng.Int64N(int64(3 * 365 * 24 * time.Hour)))).Truncate(time.Second).UTC()
 	regDay := model.DateOf(registered.In(store.Finland))
 	firstPermit := regDay.AddDate(0, 0, -g.rng.IntN(200))
 	until := g.day(g.today.AddDate(0, 1, 0), 3*365)
