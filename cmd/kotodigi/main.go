@@ -50,6 +50,7 @@ commands:
   audit heads        print the chains' heads as JSON (signed with the audit key), to keep outside the database
   import             data migration: --municipality CODE [--dry-run] FILE.csv
   statistics refresh bring every indicator up to date now
+  demo generate      fill a test database with synthetic clients: --clients N [--seed S] (benchmarks)
 
 every command takes --db (KOTODIGI_DB, default kotodigi.db) and, on PostgreSQL, --migrate-db
 (KOTODIGI_MIGRATE_DB: the schema owner, for migrations only); run "kotodigi COMMAND -h" for its flags
@@ -137,7 +138,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics" {
+	if cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics" || cmd == "demo" {
 		if len(rest) == 0 || isHelp(rest[0]) {
 			if len(rest) > 0 {
 				return helpShown{usage}
@@ -180,6 +181,8 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return importCmd(ctx, rest, stdout, stderr)
 	case "statistics refresh":
 		return statisticsRefresh(ctx, rest, stdout, stderr)
+	case "demo generate":
+		return demoGenerate(ctx, rest, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -114,6 +114,10 @@ const (
 	// RetentionRun: the retention job (or `kotodigi retention`) removed what
 	// had passed its retention period, or listed it in a dry run.
 	RetentionRun Action = "retention.run"
+	// SyntheticGenerate: the command line filled a test database with
+	// synthetic clients (one event per run; benchmark data, not audited per
+	// client).
+	SyntheticGenerate Action = "synthetic.generate"
 )
 
 // Scope says against what an action is checked.
@@ -203,6 +207,7 @@ var Rules = map[Action]Rule{
 	ImportManage:              {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
 	AuditRetention:            {Scope: ScopeSystem},
 	StatisticsRefresh:         {Scope: ScopeSystem},
+	SyntheticGenerate:         {Scope: ScopeSystem, PersonalData: true},
 }
 
 // Actions returns every action, sorted by name.

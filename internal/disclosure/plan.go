@@ -130,7 +130,31 @@ func Protect(t *Table, opt Options) (*Plan, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
-	pl, err := newPlanner(t, opt)
+	A, err := newDim(t.Areas, "areas")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := newDim(t.Periods, "periods"); err != nil {
+		return nil, err
+	}
+	areas := &areaDim{A: A, partners: closest(A)}
+	comps := periodComponents(t.Periods)
+	if len(comps) == 1 {
+		return protectPart(t, opt, areas)
+	}
+	return protectSplit(t, opt, areas, comps)
+}
+
+// areaDim is the validated area hierarchy with every leaf's partners,
+// worked out once for all parts of a table.
+type areaDim struct {
+	A        *dim
+	partners [][]int
+}
+
+// protectPart plans one table whose periods are all linked.
+func protectPart(t *Table, opt Options, areas *areaDim) (*Plan, error) {
+	pl, err := newPlanner(t, opt, areas)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +173,7 @@ func Protect(t *Table, opt Options) (*Plan, error) {
 	return pl.plan, nil
 }
 
-func newPlanner(t *Table, opt Options) (*planner, error) {
+func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 	th := opt.Threshold
 	if th == 0 {
 		th = DefaultThreshold
@@ -157,10 +181,7 @@ func newPlanner(t *Table, opt Options) (*planner, error) {
 	if th < 1 {
 		return nil, fmt.Errorf("disclosure: threshold %d", th)
 	}
-	A, err := newDim(t.Areas, "areas")
-	if err != nil {
-		return nil, err
-	}
+	A := areas.A
 	P, err := newDim(t.Periods, "periods")
 	if err != nil {
 		return nil, err
@@ -200,7 +221,7 @@ func newPlanner(t *Table, opt Options) (*planner, error) {
 			}
 		}
 	}
-	pl.partners = closest(A)
+	pl.partners = areas.partners
 	pl.pPartners = closest(P)
 	return pl, nil
 }
