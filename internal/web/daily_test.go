@@ -120,3 +120,26 @@ func TestEmployerChoicesHaveNoDoubledBrackets(t *testing.T) {
 		}
 	})
 }
+
+// TestDuplicateRegistrationMarksTheIdentifierAndSaysWhatToDo: another
+// municipality's worker registering the same person gets the error at the
+// identity code field too, and is told whose client it is and what to do.
+func TestDuplicateRegistrationMarksTheIdentifierAndSaysWhatToDo(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		pic := identityCode(969)
+		e.signedIn(helsinkiWorker).register(clientForm(pic, "Aziz", "Rahman"))
+		b := e.signedIn(espooWorker)
+		f := clientForm(pic, "Aziz", "Rahman")
+		f.Set("municipality", "049")
+		f.Set("csrf_token", b.csrf("/clients/new"))
+		p := b.post("/clients/new", f)
+		wantStatus(t, "duplicate", p, http.StatusConflict)
+		field := regexp.MustCompile(`<input[^>]*id="personal_identity_code"[^>]*>`).FindString(p.body)
+		if !strings.Contains(field, `aria-invalid="true"`) || !strings.Contains(field, "personal_identity_code-error") {
+			t.Errorf("the identity code field does not carry the error: %s", field)
+		}
+		mustContain(t, "duplicate", p.body, `id="personal_identity_code-error"`, "Tällä tunnuksella on jo asiakas kansallisessa asiakasrekisterissä.",
+			`<a href="#personal_identity_code">Henkilö on jo rekisteröity`, "Asiakas kuuluu kunnalle Helsinki (091). Ota yhteyttä", "siirtämään asiakas teille")
+	})
+}
