@@ -21,6 +21,21 @@ const (
 // and counselling is; the rest belong to the employment authority (R6).
 var ServiceTypes = []string{ServiceCivicOrientation, ServiceIntegrationTraining, ServiceLanguageCourse, ServiceGuidance, ServiceOther}
 
+// ServiceTypesFor are the service types that may be recorded for a client
+// who is, or is not, a jobseeker (R6).
+func ServiceTypesFor(jobseeker bool) []string {
+	if jobseeker {
+		return []string{ServiceGuidance}
+	}
+	return ServiceTypes
+}
+
+// ServiceAllowed reports whether a service of type typ may be recorded for
+// a client who is, or is not, a jobseeker (R6).
+func ServiceAllowed(jobseeker bool, typ string) bool {
+	return slices.Contains(ServiceTypesFor(jobseeker), typ)
+}
+
 // DataSources say where the data of an assessment or plan came from (Decree 874/2024 §§ 1–2).
 var DataSources = []string{"client", "population_register", "migri", "employment_authority", "wellbeing_county", "other"}
 

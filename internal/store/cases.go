@@ -373,7 +373,7 @@ func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string,
 		if err != nil {
 			return err
 		}
-		if jobseeker && sv.ServiceType != model.ServiceGuidance {
+		if !model.ServiceAllowed(jobseeker, sv.ServiceType) {
 			ev.Detail = "service_type=" + sv.ServiceType + " " + model.CodeEmploymentAuthority
 			return s.deny(ctx, tx, ev, model.Errorf(model.CodeEmploymentAuthority,
 				"the client is a jobseeker: only guidance and counselling is recorded here"))

@@ -15,18 +15,20 @@ import (
 
 // ClientChange is one entry of a client's change history.
 type ClientChange struct {
-	At       time.Time `json:"time"`
-	Field    string    `json:"field"`
-	Actor    string    `json:"actor_email"`
-	OldValue *string   `json:"old_value"`
-	NewValue *string   `json:"new_value"`
+	At        time.Time `json:"time"`
+	Field     string    `json:"field"`
+	Actor     string    `json:"actor_email"`
+	ActorName string    `json:"-"` // the account's name, for the UI ("" for the operator)
+	OldValue  *string   `json:"old_value"`
+	NewValue  *string   `json:"new_value"`
 }
 
 // JobseekerStatus is one entry of a client's jobseeker status history (R6).
 type JobseekerStatus struct {
-	Jobseeker  bool      `json:"jobseeker"`
-	ValidFrom  time.Time `json:"valid_from"`
-	RecordedBy string    `json:"recorded_by"` // the recording account's e-mail, or "operator"
+	Jobseeker      bool      `json:"jobseeker"`
+	ValidFrom      time.Time `json:"valid_from"`
+	RecordedBy     string    `json:"recorded_by"` // the recording account's e-mail, or "operator"
+	RecordedByName string    `json:"-"`           // the recording account's name, for the UI
 }
 
 // TimelineItem is one event in a client's case: when it was recorded, what
@@ -130,12 +132,12 @@ func (s *Store) Timeline(ctx context.Context, actor Actor, clientID string) ([]T
 
 func clientChanges(ctx context.Context, tx *db.Tx, clientID string) ([]ClientChange, error) {
 	var out []ClientChange
-	err := queryEach(ctx, tx, `SELECT h.changed_at, h.field, COALESCE(a.email, 'operator'), h.old_value, h.new_value
+	err := queryEach(ctx, tx, `SELECT h.changed_at, h.field, COALESCE(a.email, 'operator'), COALESCE(a.name, ''), h.old_value, h.new_value
 		FROM client_changes h LEFT JOIN accounts a ON a.id = h.account_id WHERE h.client_id = $1 ORDER BY h.changed_at DESC, h.id DESC`,
 		[]any{clientID}, func(r *sql.Rows) error {
 			var ch ClientChange
 			var o, n sql.NullString
-			if err := r.Scan(&ch.At, &ch.Field, &ch.Actor, &o, &n); err != nil {
+			if err := r.Scan(&ch.At, &ch.Field, &ch.Actor, &ch.ActorName, &o, &n); err != nil {
 				return err
 			}
 			ch.At, ch.OldValue, ch.NewValue = ch.At.UTC(), ptr(o), ptr(n)
@@ -147,11 +149,11 @@ func clientChanges(ctx context.Context, tx *db.Tx, clientID string) ([]ClientCha
 
 func jobseekerStatuses(ctx context.Context, tx *db.Tx, clientID string) ([]JobseekerStatus, error) {
 	var out []JobseekerStatus
-	err := queryEach(ctx, tx, `SELECT j.jobseeker, j.valid_from, COALESCE(a.email, 'operator') FROM jobseeker_statuses j
+	err := queryEach(ctx, tx, `SELECT j.jobseeker, j.valid_from, COALESCE(a.email, 'operator'), COALESCE(a.name, '') FROM jobseeker_statuses j
 		LEFT JOIN accounts a ON a.id = j.recorded_by WHERE j.client_id = $1 ORDER BY j.valid_from DESC, j.id DESC`,
 		[]any{clientID}, func(r *sql.Rows) error {
 			var j JobseekerStatus
-			if err := r.Scan(&j.Jobseeker, &j.ValidFrom, &j.RecordedBy); err != nil {
+			if err := r.Scan(&j.Jobseeker, &j.ValidFrom, &j.RecordedBy, &j.RecordedByName); err != nil {
 				return err
 			}
 			j.ValidFrom = j.ValidFrom.UTC()

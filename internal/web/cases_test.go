@@ -243,11 +243,13 @@ func TestJobseekersServiceIsRefusedWithTheEmploymentAuthorityMessage(t *testing.
 		form := b.get(client + "/services/new")
 		mustContain(t, "jobseeker's service form", form.body, "Asiakas on työnhakija. Tähän voi kirjata vain ohjauksen ja neuvonnan",
 			`<option value="guidance_and_counselling" selected>`)
+		// Only what may be recorded is offered.
+		mustNotContain(t, "jobseeker's service form", form.body, `<option value="language_course"`, `<option value="civic_orientation"`)
 		p := b.submit(client+"/services/new", client+"/services/new", e.serviceForm("language_course"))
 		wantStatus(t, "a jobseeker's language course", p, http.StatusUnprocessableEntity)
 		mustContain(t, "a jobseeker's language course", p.body, `role="alert"`, "<title>Virhe: Kirjaa palvelu – Koto-digi</title>",
 			`<a href="#service_type">Asiakas on työnhakija: työllisyysviranomaisen palvelut kirjataan työllisyysviranomaisen omiin järjestelmiin. Tähän voi kirjata ohjauksen ja neuvonnan.</a>`,
-			`<option value="language_course" selected>Kielikurssi</option>`, `value="Helsingin työväenopisto"`,
+			`<option value="guidance_and_counselling">`, `value="Helsingin työväenopisto"`,
 			"Suomen kielen alkeet, 2 krt viikossa</textarea>", `value="`+e.today(0, 0, 0)+`"`)
 		// Nothing was stored.
 		for _, ev := range timeline(t, b.get(client).body) {

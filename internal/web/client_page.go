@@ -42,7 +42,8 @@ type timelineRow struct {
 
 // jobseekerRow is one jobseeker status.
 type jobseekerRow struct {
-	Status, From, By string
+	Status, From string
+	By           person
 }
 
 // detail is one term and its description in the client's data.
@@ -54,7 +55,8 @@ type detail struct {
 
 // historyRow is one changed field.
 type historyRow struct {
-	Time, Field, Actor, Old, New string
+	Time, Field, Old, New string
+	Actor                 person
 }
 
 func (h *handler) client(w http.ResponseWriter, r *http.Request) {
@@ -108,18 +110,18 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		page.Timeline = append(page.Timeline, row)
 	}
 	for _, j := range statuses {
-		row := jobseekerRow{Status: page.T("jobseeker.not"), From: formatTime(lang, j.ValidFrom), By: j.RecordedBy}
+		row := jobseekerRow{Status: page.T("jobseeker.not"), From: formatTime(lang, j.ValidFrom), By: person{j.RecordedByName, j.RecordedBy}}
 		if j.Jobseeker {
 			row.Status = page.T("jobseeker.is")
 		}
 		if j.RecordedBy == "operator" {
-			row.By = page.T("grants.by_operator")
+			row.By = person{Email: page.T("grants.by_operator")}
 		}
 		page.JobseekerHistory = append(page.JobseekerHistory, row)
 	}
 	page.Fields = h.clientDetails(lang, c)
 	for _, ch := range history {
-		page.History = append(page.History, historyRow{Time: formatTime(lang, ch.At), Field: page.T("label." + ch.Field), Actor: ch.Actor,
+		page.History = append(page.History, historyRow{Time: formatTime(lang, ch.At), Field: page.T("label." + ch.Field), Actor: person{ch.ActorName, ch.Actor},
 			Old: h.historyValue(lang, ch.Field, ch.OldValue), New: h.historyValue(lang, ch.Field, ch.NewValue)})
 	}
 	h.render(w, r, http.StatusOK, "client", page)
@@ -177,7 +179,7 @@ func (h *handler) clientDetails(lang string, c model.Client) []detail {
 	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
 	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
 	add(fEmail, deref(c.Email))
-	add(fPhone, deref(c.Phone))
+	add(fPhone, formatPhone(deref(c.Phone)))
 	add(fRightToWork, c.RightToWork)
 	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
 	sex := h.sexLabel(lang, deref(c.Sex))

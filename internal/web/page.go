@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
@@ -311,6 +313,25 @@ func (h *handler) roleLabels(lang string, roles []authz.Role) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// formatPhone groups a stored phone number as it is read aloud
+// ("+358401234567" is "+358 40 1234567"); a number the library does not
+// understand is shown as stored.
+func formatPhone(s string) string {
+	if s == "" {
+		return ""
+	}
+	n, err := phonenumbers.Parse(s, "FI")
+	if err != nil {
+		return s
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}
+
+// person is who did something: the account's name, with its e-mail address
+// as secondary text (the template "person" shows it). An account without a
+// name (a failed sign-in, the operator) is shown by its address alone.
+type person struct{ Name, Email string }
 
 // deref is the string p points to, or "" for nil.
 func deref(p *string) string {

@@ -339,7 +339,7 @@ func TestSuccessfulRegistrationShowsTheClient(t *testing.T) {
 			t.Fatalf("client page: status %d", p.status)
 		}
 		mustContain(t, "client page", p.body, "Asiakas on rekisteröity.", "Thị Lan Nguyễn", pic, "1.1.1990", "Helsinki (091)", "Oleskelulupa",
-			"<dt>Asiointikieli</dt><dd>suomi</dd>", "<dt>Työnhakija</dt><dd>Ei</dd>", "+358401234567",
+			"<dt>Asiointikieli</dt><dd>suomi</dd>", "<dt>Työnhakija</dt><dd>Ei</dd>", "+358 40 1234567",
 			"Tietoja ei ole muutettu rekisteröinnin jälkeen.", `href="`+path+`/edit"`, "<title>Asiakkaan tiedot – Koto-digi</title>")
 		// Registering the same person again names the responsible municipality.
 		again := clientForm(pic, "Thi Lan", "Nguyen")
