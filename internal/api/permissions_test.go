@@ -63,6 +63,7 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 			"POST /api/v1/clients":                              client("020295-998L"),
 			"PATCH /api/v1/clients/{id}":                        map[string]any{"last_name": "Changed"},
 			"POST /api/v1/clients/search":                       map[string]any{"query": "Yusuf"},
+			"POST /api/v1/clients/lookup":                       map[string]any{"query": "010190-999W"},
 			"POST /api/v1/grants":                               map[string]any{"email": "worker@hel.example", "municipality": "091", "role": "viewer", "task": "t"},
 			"PATCH /api/v1/grants/{id}":                         map[string]any{"role": "viewer"},
 			"POST /api/v1/accounts":                             map[string]any{"email": "x@hel.example", "name": "X", "organisation": "municipality:091"},
@@ -99,7 +100,7 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 				st, body := e.do(who, rt.Method, path, bodies[key])
 				switch {
 				case st == 403 || st == 404:
-				case rt.Action == authz.ClientSearch && st == 200 && !strings.Contains(toJSON(body), clientID):
+				case (rt.Action == authz.ClientSearch || rt.Action == authz.ClientLookup) && st == 200 && !strings.Contains(toJSON(body), clientID):
 				case rt.Method == "GET" && !strings.Contains(rt.Pattern, "{") && st == 200 &&
 					!strings.Contains(toJSON(body), clientID) && !strings.Contains(toJSON(body), `"091"`):
 					// a list of the caller's own municipality's things, without Helsinki's
