@@ -30,3 +30,39 @@ func (a *API) subjectAccessReport(w http.ResponseWriter, r *http.Request) {
 	}
 	server.JSON(w, http.StatusOK, rep)
 }
+
+// setLegalHold: a legal hold stops retention from removing the client.
+func (a *API) setLegalHold(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	h, err := a.srv.Store().SetLegalHold(r.Context(), server.From(r).Actor, r.PathValue("id"), in.Reason)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, h)
+}
+
+func (a *API) clearLegalHold(w http.ResponseWriter, r *http.Request) {
+	if err := a.srv.Store().ClearLegalHold(r.Context(), server.From(r).Actor, r.PathValue("id")); err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// retentionDryRun: what a retention run would remove now, by class.
+func (a *API) retentionDryRun(w http.ResponseWriter, r *http.Request) {
+	s := a.srv.Store()
+	n, err := s.RetentionDryRun(r.Context(), server.From(r).Actor, s.RetentionPolicy())
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, n)
+}

@@ -136,3 +136,44 @@ func TestMainUserLooksUpClientForDataRequest(t *testing.T) {
 		}
 	})
 }
+
+// TestLegalHoldAndRetentionDryRun: the responsible municipality's main user
+// or KEHA-keskus' admin sets and clears a legal hold with a reason (shown in
+// the subject access report); nobody else can; the dry run is KEHA's.
+func TestLegalHoldAndRetentionDryRun(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		m, admin := "main@hel.example", "admin@keha.example"
+		e.tokens[admin] = e.token(t, admin, "keha", "keha_admin")
+		id := e.register("worker@hel.example", "091", "")
+		hold := "/api/v1/clients/" + id + "/legal-hold"
+		if st, got := e.do(m, "POST", hold, map[string]any{"reason": "  "}); st != 422 || !contains(fieldCodes(got), "reason:required") {
+			t.Errorf("hold without a reason: %d %v", st, got)
+		}
+		for _, who := range []string{"worker@hel.example", "worker@espoo.example", "monitor@keha.example"} {
+			if st, _ := e.do(who, "POST", hold, map[string]any{"reason": "r"}); st != 404 {
+				t.Errorf("%s sets a hold: %d", who, st)
+			}
+		}
+		st, got := e.do(m, "POST", hold, map[string]any{"reason": "Appeal pending at the administrative court"})
+		if st != 200 || got["reason"] != "Appeal pending at the administrative court" || got["set_by_organisation"] != "municipality:091" {
+			t.Fatalf("hold: %d %v", st, got)
+		}
+		_, rep := e.do(m, "GET", "/api/v1/clients/"+id+"/subject-access-report", nil)
+		if h, _ := rep["legal_hold"].(map[string]any); h == nil || h["reason"] != got["reason"] {
+			t.Errorf("report's legal hold: %v", rep["legal_hold"])
+		}
+		if st, _ := e.do(admin, "DELETE", hold, nil); st != 204 {
+			t.Errorf("KEHA clears: %d", st)
+		}
+		if st, _ := e.do(admin, "DELETE", hold, nil); st != 404 {
+			t.Errorf("clearing no hold: %d", st)
+		}
+		if st, got := e.do(admin, "GET", "/api/v1/retention", nil); st != 200 || got["clients"] != float64(0) || got["held"] != float64(0) {
+			t.Errorf("dry run: %d %v", st, got)
+		}
+		if st, _ := e.do(m, "GET", "/api/v1/retention", nil); st != 403 {
+			t.Errorf("main user's dry run: %d", st)
+		}
+	})
+}
