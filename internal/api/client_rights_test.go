@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -174,6 +175,43 @@ func TestLegalHoldAndRetentionDryRun(t *testing.T) {
 		}
 		if st, _ := e.do(m, "GET", "/api/v1/retention", nil); st != 403 {
 			t.Errorf("main user's dry run: %d", st)
+		}
+	})
+}
+
+// TestUMAClientGetsIdentityCode: a client registered by UMA number later
+// gets an identity code: a change with history; a code registered
+// elsewhere is the usual duplicate answer naming the responsible
+// municipality and nothing personal.
+func TestUMAClientGetsIdentityCode(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		w := "worker@hel.example"
+		st, c := e.do(w, "POST", "/api/v1/clients", with(client("<delete>"), "personal_identity_code", "<delete>",
+			"uma_number", "UMA-77", "date_of_birth", "1990-01-01"))
+		if st != 201 {
+			t.Fatalf("register by UMA number: %d %v", st, c)
+		}
+		id := c["id"].(string)
+		if st, got := e.do("worker@espoo.example", "POST", "/api/v1/clients", with(client("131052-308T"), "municipality", "049")); st != 201 {
+			t.Fatalf("Espoo's client: %d %v", st, got)
+		}
+		st, got := e.do(w, "PATCH", "/api/v1/clients/"+id, map[string]any{"personal_identity_code": "131052-308T"})
+		if st != 409 || got["code"] != "duplicate_client" || got["municipality"] != "049" || strings.Contains(fmt.Sprint(got), "308T") {
+			t.Errorf("a code registered in Espoo: %d %v", st, got)
+		}
+		if st, got := e.do(w, "PATCH", "/api/v1/clients/"+id, map[string]any{"personal_identity_code": "010190-999W", "date_of_birth": "1990-01-01"}); st != 200 ||
+			got["personal_identity_code"] != "010190-999W" || got["uma_number"] != "UMA-77" {
+			t.Fatalf("adding the code: %d %v", st, got)
+		}
+		_, h := e.do(w, "GET", "/api/v1/clients/"+id+"/history", nil)
+		found := false
+		for _, it := range h["items"].([]any) {
+			ch := it.(map[string]any)
+			found = found || ch["field"] == "personal_identity_code" && ch["old_value"] == nil && ch["new_value"] == "010190-999W"
+		}
+		if !found {
+			t.Errorf("history lacks the added code: %v", h)
 		}
 	})
 }
