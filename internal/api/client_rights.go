@@ -3,6 +3,9 @@ package api
 import (
 	"net/http"
 
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/model"
+
 	"github.com/kotodigi/kotodigi/internal/server"
 )
 
@@ -13,6 +16,10 @@ func (a *API) lookupClient(w http.ResponseWriter, r *http.Request) {
 		Query string `json:"query"`
 	}
 	if err := decode(r, &in); err != nil {
+		// Who may not look up learns that first, whatever the body.
+		if _, aerr := a.srv.Store().LookupClient(r.Context(), server.From(r).Actor, ""); model.ErrorCode(aerr) == model.CodeForbidden {
+			err = aerr
+		}
 		a.srv.Problem(w, r, err)
 		return
 	}
@@ -37,6 +44,9 @@ func (a *API) setLegalHold(w http.ResponseWriter, r *http.Request) {
 		Reason string `json:"reason"`
 	}
 	if err := decode(r, &in); err != nil {
+		if aerr := a.srv.Store().CheckResponsibleAccess(r.Context(), server.From(r).Actor, authz.ClientLegalHold, r.PathValue("id")); aerr != nil {
+			err = aerr
+		}
 		a.srv.Problem(w, r, err)
 		return
 	}
