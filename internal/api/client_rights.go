@@ -3,6 +3,9 @@ package api
 import (
 	"net/http"
 
+	"github.com/kotodigi/kotodigi/internal/authz"
+	"github.com/kotodigi/kotodigi/internal/model"
+
 	"github.com/kotodigi/kotodigi/internal/server"
 )
 
@@ -13,6 +16,10 @@ func (a *API) lookupClient(w http.ResponseWriter, r *http.Request) {
 		Query string `json:"query"`
 	}
 	if err := decode(r, &in); err != nil {
+		// Who may not look up learns that first, whatever the body.
+		if _, aerr := a.srv.Store().LookupClient(r.Context(), server.From(r).Actor, ""); model.ErrorCode(aerr) == model.CodeForbidden {
+			err = aerr
+		}
 		a.srv.Problem(w, r, err)
 		return
 	}
@@ -29,4 +36,43 @@ func (a *API) subjectAccessReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	server.JSON(w, http.StatusOK, rep)
+}
+
+// setLegalHold: a legal hold stops retention from removing the client.
+func (a *API) setLegalHold(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		if aerr := a.srv.Store().CheckResponsibleAccess(r.Context(), server.From(r).Actor, authz.ClientLegalHold, r.PathValue("id")); aerr != nil {
+			err = aerr
+		}
+		a.srv.Problem(w, r, err)
+		return
+	}
+	h, err := a.srv.Store().SetLegalHold(r.Context(), server.From(r).Actor, r.PathValue("id"), in.Reason)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, h)
+}
+
+func (a *API) clearLegalHold(w http.ResponseWriter, r *http.Request) {
+	if err := a.srv.Store().ClearLegalHold(r.Context(), server.From(r).Actor, r.PathValue("id")); err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// retentionDryRun: what a retention run would remove now, by class.
+func (a *API) retentionDryRun(w http.ResponseWriter, r *http.Request) {
+	s := a.srv.Store()
+	n, err := s.RetentionDryRun(r.Context(), server.From(r).Actor, s.RetentionPolicy())
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	server.JSON(w, http.StatusOK, n)
 }

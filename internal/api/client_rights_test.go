@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -133,6 +134,84 @@ func TestMainUserLooksUpClientForDataRequest(t *testing.T) {
 		}
 		if strings.Contains(e.logs.String(), pic) {
 			t.Error("the identity code is in the log")
+		}
+	})
+}
+
+// TestLegalHoldAndRetentionDryRun: the responsible municipality's main user
+// or KEHA-keskus' admin sets and clears a legal hold with a reason (shown in
+// the subject access report); nobody else can; the dry run is KEHA's.
+func TestLegalHoldAndRetentionDryRun(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		m, admin := "main@hel.example", "admin@keha.example"
+		e.tokens[admin] = e.token(t, admin, "keha", "keha_admin")
+		id := e.register("worker@hel.example", "091", "")
+		hold := "/api/v1/clients/" + id + "/legal-hold"
+		if st, got := e.do(m, "POST", hold, map[string]any{"reason": "  "}); st != 422 || !contains(fieldCodes(got), "reason:required") {
+			t.Errorf("hold without a reason: %d %v", st, got)
+		}
+		for _, who := range []string{"worker@hel.example", "worker@espoo.example", "monitor@keha.example"} {
+			if st, _ := e.do(who, "POST", hold, map[string]any{"reason": "r"}); st != 404 {
+				t.Errorf("%s sets a hold: %d", who, st)
+			}
+		}
+		st, got := e.do(m, "POST", hold, map[string]any{"reason": "Appeal pending at the administrative court"})
+		if st != 200 || got["reason"] != "Appeal pending at the administrative court" || got["set_by_organisation"] != "municipality:091" {
+			t.Fatalf("hold: %d %v", st, got)
+		}
+		_, rep := e.do(m, "GET", "/api/v1/clients/"+id+"/subject-access-report", nil)
+		if h, _ := rep["legal_hold"].(map[string]any); h == nil || h["reason"] != got["reason"] {
+			t.Errorf("report's legal hold: %v", rep["legal_hold"])
+		}
+		if st, _ := e.do(admin, "DELETE", hold, nil); st != 204 {
+			t.Errorf("KEHA clears: %d", st)
+		}
+		if st, _ := e.do(admin, "DELETE", hold, nil); st != 404 {
+			t.Errorf("clearing no hold: %d", st)
+		}
+		if st, got := e.do(admin, "GET", "/api/v1/retention", nil); st != 200 || got["clients"] != float64(0) || got["held"] != float64(0) {
+			t.Errorf("dry run: %d %v", st, got)
+		}
+		if st, _ := e.do(m, "GET", "/api/v1/retention", nil); st != 403 {
+			t.Errorf("main user's dry run: %d", st)
+		}
+	})
+}
+
+// TestUMAClientGetsIdentityCode: a client registered by UMA number later
+// gets an identity code: a change with history; a code registered
+// elsewhere is the usual duplicate answer naming the responsible
+// municipality and nothing personal.
+func TestUMAClientGetsIdentityCode(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		w := "worker@hel.example"
+		st, c := e.do(w, "POST", "/api/v1/clients", with(client("<delete>"), "personal_identity_code", "<delete>",
+			"uma_number", "UMA-77", "date_of_birth", "1990-01-01"))
+		if st != 201 {
+			t.Fatalf("register by UMA number: %d %v", st, c)
+		}
+		id := c["id"].(string)
+		if st, got := e.do("worker@espoo.example", "POST", "/api/v1/clients", with(client("131052-308T"), "municipality", "049")); st != 201 {
+			t.Fatalf("Espoo's client: %d %v", st, got)
+		}
+		st, got := e.do(w, "PATCH", "/api/v1/clients/"+id, map[string]any{"personal_identity_code": "131052-308T"})
+		if st != 409 || got["code"] != "duplicate_client" || got["municipality"] != "049" || strings.Contains(fmt.Sprint(got), "308T") {
+			t.Errorf("a code registered in Espoo: %d %v", st, got)
+		}
+		if st, got := e.do(w, "PATCH", "/api/v1/clients/"+id, map[string]any{"personal_identity_code": "010190-999W", "date_of_birth": "1990-01-01"}); st != 200 ||
+			got["personal_identity_code"] != "010190-999W" || got["uma_number"] != "UMA-77" {
+			t.Fatalf("adding the code: %d %v", st, got)
+		}
+		_, h := e.do(w, "GET", "/api/v1/clients/"+id+"/history", nil)
+		found := false
+		for _, it := range h["items"].([]any) {
+			ch := it.(map[string]any)
+			found = found || ch["field"] == "personal_identity_code" && ch["old_value"] == nil && ch["new_value"] == "010190-999W"
+		}
+		if !found {
+			t.Errorf("history lacks the added code: %v", h)
 		}
 	})
 }

@@ -44,20 +44,20 @@ func identityKey(query string) (pic, uma any, err error) {
 // denied client.lookup naming that client; a found client is an allowed
 // client.lookup naming it. The query is never recorded.
 func (s *Store) LookupClient(ctx context.Context, actor Actor, query string) ([]ClientSummary, error) {
-	pic, uma, err := identityKey(query)
-	if err != nil {
-		return nil, err
-	}
 	out := []ClientSummary{}
-	err = s.inTx(ctx, actor, func(tx *db.Tx) error {
+	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev := actor.event(authz.ClientLookup, audit.Allowed)
 		muni, ok := ownMunicipality(actor.Principal, authz.ClientLookup)
 		if !ok {
 			return s.deny(ctx, tx, ev, model.ErrForbidden)
 		}
+		pic, uma, err := identityKey(query)
+		if err != nil {
+			return err
+		}
 		ev.Municipality = muni
 		var id, holder string
-		err := s.national(ctx, tx, actor, func() error {
+		err = s.national(ctx, tx, actor, func() error {
 			return tx.QueryRow(ctx, `SELECT id, municipality_code FROM clients WHERE personal_identity_code = $1 OR uma_number = $2 LIMIT 1`,
 				pic, uma).Scan(&id, &holder)
 		})
@@ -138,4 +138,15 @@ func (s *Store) responsibleClient(ctx context.Context, tx *db.Tx, actor Actor, a
 		return "", "", s.deny(ctx, tx, ev, model.ErrNotFound)
 	}
 	return cid, muni, nil
+}
+
+// CheckResponsibleAccess answers what action on the client would answer
+// about access (not found, recorded as a denied event) without performing
+// it; nil when the actor may. The API asks it before refusing a body that
+// does not decode.
+func (s *Store) CheckResponsibleAccess(ctx context.Context, actor Actor, action authz.Action, clientID string) error {
+	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+		_, _, err := s.responsibleClient(ctx, tx, actor, action, clientID)
+		return err
+	})
 }

@@ -57,6 +57,8 @@ type Options struct {
 	MigrateDB string
 	// AuditKey seals the audit trail (nil: not sealed; see audit.Key).
 	AuditKey *audit.Key
+	// Retention is how long each class of records is kept (defaults where zero).
+	Retention RetentionPolicy
 }
 
 // Store is the data-access layer.

@@ -24,6 +24,7 @@ type SubjectAccessReport struct {
 	JobseekerHistory []ReportStatus   `json:"jobseeker_history"`
 	CaseRecords      []CaseRecord     `json:"case_records"`
 	Accesses         []ReportAccess   `json:"accesses"`
+	LegalHold        *LegalHold       `json:"legal_hold"`
 	ProducedAt       time.Time        `json:"produced_at"`
 	ProducedBy       string           `json:"produced_by_organisation"`
 	Transfers        []model.Transfer `json:"transfers"`
@@ -124,6 +125,9 @@ func reportOf(ctx context.Context, tx *db.Tx, id string) (SubjectAccessReport, e
 		return out, err
 	}
 	if out.Transfers, err = transfersOf(ctx, tx, id); err != nil {
+		return out, err
+	}
+	if out.LegalHold, err = legalHoldOf(ctx, tx, id); err != nil {
 		return out, err
 	}
 	out.Accesses, err = accessesOf(ctx, tx, []string{id})
