@@ -115,6 +115,7 @@ func (h *handler) tableBuilder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.setSnapshot(t.Snapshot)
+	page.Title += ": " + t.Indicator.Name.In(page.Lang)
 	page.Unit = page.T("indicators.unit." + t.Indicator.Unit)
 	page.Block, page.NoChart, err = h.builderBlock(page.Page, t)
 	if err != nil {
