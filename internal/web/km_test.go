@@ -158,6 +158,20 @@ func TestTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T) {
 		if !strings.Contains(xlsx.header.Get("Content-Type"), "spreadsheetml") || !strings.HasPrefix(xlsx.body, "PK") {
 			t.Errorf("xlsx: %s", xlsx.header.Get("Content-Type"))
 		}
+		// Workbooks are cached per snapshot by their content: the same table
+		// again is the same file, and Helsinki's own main user (who sees its
+		// 3 unsuppressed) never gets the ministry's file, nor the reverse.
+		if again := s.get("/statistics/table?" + q + "&format=xlsx"); again.body != xlsx.body {
+			t.Error("the same table gave another workbook")
+		}
+		own := e.signedIn("main@helsinki.test").get("/statistics/table?" + q + "&format=xlsx")
+		wantStatus(t, "main user's xlsx", own, http.StatusOK)
+		if own.body == xlsx.body {
+			t.Error("the owner got the outsider's workbook")
+		}
+		if again := s.get("/statistics/table?" + q + "&format=xlsx"); again.body != xlsx.body {
+			t.Error("after the owner's download the ministry got another workbook")
+		}
 		// A breakdown the indicator lacks and dates in the wrong order: field errors.
 		bad := s.get(fmt.Sprintf("/statistics/table?indicator=jobseeker_share&area=region&period=year&from=%d-12-31&to=%d-01-01&by=service_type", today.Year, today.Year))
 		wantStatus(t, "invalid table", bad, http.StatusUnprocessableEntity)
