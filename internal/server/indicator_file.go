@@ -2,7 +2,11 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"math"
 	"net/http"
+	"sync"
 
 	"github.com/kotodigi/kotodigi/internal/indicators"
 	"github.com/kotodigi/kotodigi/internal/statfile"
@@ -66,7 +70,14 @@ func (s *Server) WriteIndicatorFile(w http.ResponseWriter, r *http.Request, t st
 	switch t.Query.Format {
 	case indicators.FormatXLSX:
 		ctype, ext = statfile.XLSXContentType, "xlsx"
-		err = statfile.WriteXLSX(&buf, d)
+		key := xlsxKey(t, d.Lang)
+		if b, ok := s.xlsx.get(key); ok {
+			buf.Write(b)
+			break
+		}
+		if err = statfile.WriteXLSX(&buf, d); err == nil {
+			s.xlsx.put(key, t.Snapshot.ID, bytes.Clone(buf.Bytes()))
+		}
 	case indicators.FormatJSONStat:
 		ctype, ext = statfile.JSONStatContentType, "json"
 		err = statfile.WriteJSONStat(&buf, d)
@@ -82,4 +93,74 @@ func (s *Server) WriteIndicatorFile(w http.ResponseWriter, r *http.Request, t st
 	h.Set("Content-Disposition", `attachment; filename="`+t.Indicator.ID+"-"+t.Query.AreaLevel+"-"+t.Query.PeriodLevel+"."+ext+`"`)
 	h.Set("Cache-Control", cacheControl)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// xlsxCache keeps rendered XLSX workbooks of the published snapshot
+// (rendering a large one takes tens of milliseconds). The key is a hash of
+// the table's whole content (snapshot, query, language, areas and every
+// cell as the caller sees it), so a workbook is only ever served for exactly
+// the figures it holds, whoever asks. A new snapshot empties it.
+type xlsxCache struct {
+	mu       sync.Mutex
+	snapshot int64
+	files    map[[32]byte][]byte
+}
+
+// xlsxCacheSize is the most workbooks kept.
+const xlsxCacheSize = 32
+
+func (c *xlsxCache) get(key [32]byte) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.files[key]
+	return b, ok
+}
+
+func (c *xlsxCache) put(key [32]byte, snapshot int64, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.files == nil || snapshot != c.snapshot || len(c.files) >= xlsxCacheSize {
+		c.files, c.snapshot = map[[32]byte][]byte{}, snapshot
+	}
+	c.files[key] = b
+}
+
+// xlsxKey hashes everything a workbook is made of (SHA-256: no two
+// tables share a key).
+func xlsxKey(t store.IndicatorTable, lang string) [32]byte {
+	h := sha256.New()
+	q := t.Query
+	for _, part := range []string{lang, q.Indicator, q.AreaLevel, q.PeriodLevel, q.From.String(), q.To.String(), q.By} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(t.Snapshot.ID))
+	h.Write(n[:])
+	for _, a := range t.Areas {
+		h.Write([]byte(a.Code))
+		h.Write([]byte{0})
+	}
+	for _, c := range t.Cells {
+		h.Write([]byte(c.Area))
+		h.Write([]byte{0})
+		h.Write([]byte(c.Period))
+		h.Write([]byte{0})
+		if c.By != nil {
+			h.Write([]byte(*c.By))
+		}
+		h.Write([]byte{0})
+		switch {
+		case c.Suppressed:
+			h.Write([]byte{1})
+		case c.Value == nil:
+			h.Write([]byte{2})
+		default:
+			binary.LittleEndian.PutUint64(n[:], math.Float64bits(*c.Value))
+			h.Write(n[:])
+		}
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
 }

@@ -85,6 +85,8 @@ type Server struct {
 	// ErrorPage, when set, renders the error page of web routes (the web
 	// package sets it); otherwise a plain-text page is shown.
 	ErrorPage func(w http.ResponseWriter, r *http.Request, status int)
+	// xlsx keeps rendered XLSX workbooks of the published snapshot.
+	xlsx xlsxCache
 	// JobHealth says when a background job is failing or stuck (GET
 	// /readyz, the jobs page); zero fields take jobs.DefaultHealth.
 	JobHealth jobs.Health

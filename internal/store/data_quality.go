@@ -85,7 +85,7 @@ func (s *Store) DataQuality(ctx context.Context, actor Actor, municipality strin
 			n := 0
 			switch check {
 			case QualityPlanOverdue:
-				items, err := s.overdueAssessments(ctx, tx, municipality, today)
+				items, err := s.overdueAssessments(ctx, tx, `c.municipality_code = $1`, []any{municipality}, today)
 				if err != nil {
 					return err
 				}
@@ -125,16 +125,19 @@ func (s *Store) DataQualityItems(ctx context.Context, actor Actor, municipality,
 			return err
 		}
 		ev.Detail = "check=" + check
+		// The clients listed are scoped in SQL by the action's rule too.
+		scope := `c.municipality_code = $1 AND EXISTS (` + grantFilter(authz.DataQualityClients, "$3", "$2") + `)`
+		args := []any{municipality, today, actor.Principal.AccountID}
 		switch check {
 		case QualityPlanOverdue:
-			out, err = s.overdueAssessments(ctx, tx, municipality, today)
+			out, err = s.overdueAssessments(ctx, tx, scope, args, today)
 		case QualityServiceOpen:
 			out, err = qualityItems(ctx, tx, `SELECT c.id, c.last_name, c.first_names, s.id, s.date, s.service_type
 				FROM services s JOIN clients c ON c.id = s.client_id
-				WHERE c.municipality_code = $1 AND s.end_date IS NULL AND s.date < $2`, municipality, today)
+				WHERE `+scope+` AND s.end_date IS NULL AND s.date < $2`, args...)
 		default:
 			out, err = qualityItems(ctx, tx, `SELECT c.id, c.last_name, c.first_names, '', NULL, ''
-				FROM clients c WHERE c.municipality_code = $1 AND `+qualityWhere[check], municipality)
+				FROM clients c WHERE `+scope+` AND `+qualityWhere[check], args...)
 		}
 		if err != nil {
 			return err
@@ -176,10 +179,11 @@ func qualityItems(ctx context.Context, tx *db.Tx, query string, args ...any) ([]
 	return out, err
 }
 
-// overdueAssessments are the municipality's assessments whose plan is
-// overdue by the worklist's own rules (casepolicy), with the due date.
-func (s *Store) overdueAssessments(ctx context.Context, tx *db.Tx, municipality string, today model.Date) ([]QualityItem, error) {
-	cases, names, err := casesIn(ctx, tx, `c.municipality_code = $1`, []any{municipality})
+// overdueAssessments are the assessments of the clients c in scope (SQL
+// with args) whose plan is overdue by the worklist's own rules
+// (casepolicy), with the due date.
+func (s *Store) overdueAssessments(ctx context.Context, tx *db.Tx, scope string, args []any, today model.Date) ([]QualityItem, error) {
+	cases, names, err := casesIn(ctx, tx, scope, args)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,9 @@ import (
 // maxBars is the most bars the table builder draws (one period).
 const maxBars = 40
 
+// maxPageCells is the most figures the table builder's page shows.
+const maxPageCells = 4000
+
 // tableBuilderPage is the table builder: a GET form (indicator, area level,
 // period level with from and to, one breakdown) and, once asked, the table,
 // its chart when it fits one, and its downloads. The figures come from the
@@ -115,6 +118,7 @@ func (h *handler) tableBuilder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.setSnapshot(t.Snapshot)
+	page.Title += ": " + t.Indicator.Name.In(page.Lang)
 	page.Unit = page.T("indicators.unit." + t.Indicator.Unit)
 	page.Block, page.NoChart, err = h.builderBlock(page.Page, t)
 	if err != nil {
@@ -174,24 +178,33 @@ func (h *handler) builderTable(r *http.Request, in url.Values, id string) (store
 func (h *handler) builderBlock(p Page, t store.IndicatorTable) (chartBlock, string, error) {
 	km := h.srv.Store().IndicatorCatalogue()
 	periods := periodLabels(t)
-	var rows []chart.Series
-	for _, a := range t.Areas {
-		for _, cat := range t.Categories {
-			s := chart.Series{Label: a.Name.In(p.Lang)}
-			if cat != "" {
-				for _, k := range km.Dimension(t.Query.By).Categories {
-					if k.ID == cat {
-						s.Label += " – " + k.Label.In(p.Lang)
-					}
-				}
-			}
-			for _, c := range t.Cells {
-				if c.Area == a.Code && (c.By == nil && cat == "" || c.By != nil && *c.By == cat) {
-					s.Values = append(s.Values, cellValue(c))
-				}
-			}
-			rows = append(rows, s)
+	labels := map[string]string{}
+	if t.Query.By != "" {
+		for _, k := range km.Dimension(t.Query.By).Categories {
+			labels[k.ID] = " – " + k.Label.In(p.Lang)
 		}
+	}
+	// Assemble orders the cells by area, period and category.
+	np, nc := len(t.Periods), len(t.Categories)
+	rows := make([]chart.Series, 0, len(t.Areas)*nc)
+	if len(t.Cells) == len(t.Areas)*np*nc {
+		for ai, a := range t.Areas {
+			for ci, cat := range t.Categories {
+				s := chart.Series{Label: a.Name.In(p.Lang) + labels[cat], Values: make([]chart.Value, np)}
+				for pi := range np {
+					s.Values[pi] = cellValue(t.Cells[(ai*np+pi)*nc+ci])
+				}
+				rows = append(rows, s)
+			}
+		}
+	}
+	// A page shows at most maxPageCells figures: beyond that a table is
+	// read from its download, not from a page.
+	shown := ""
+	if np > 0 && len(rows)*np > maxPageCells {
+		keep := max(1, maxPageCells/np)
+		shown = p.T("km.table.partial", keep, len(rows))
+		rows = rows[:keep]
 	}
 	title := t.Indicator.Name.In(p.Lang) + ", " + p.T("indicators.area."+t.Query.AreaLevel)
 	if t.Query.By != "" {
@@ -215,5 +228,7 @@ func (h *handler) builderBlock(p Page, t store.IndicatorTable) (chartBlock, stri
 		return b, "", err
 	}
 	lc := &chart.LineChart{Title: title, Lang: p.Lang, Periods: periods, Series: rows, Unit: statfile.Unit(unit)}
-	return newBlock(p, "table", title, newKMTable(p, lc.Table(), true)), p.T("km.no_chart.too_many", chart.MaxSeries, maxBars), nil
+	b := newBlock(p, "table", title, newKMTable(p, lc.Table(), true))
+	b.Note = shown
+	return b, p.T("km.no_chart.too_many", chart.MaxSeries, maxBars), nil
 }
