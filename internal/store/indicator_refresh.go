@@ -22,6 +22,10 @@ type RefreshResult struct {
 	DataDate  model.Date
 	indicators.Stats
 	Elapsed time.Duration
+	// Read, Build and Write: the time spent reading the registry (the
+	// GROUP BY queries), rolling up and planning the suppression, and
+	// writing the cells.
+	Read, Build, Write time.Duration
 }
 
 // maxHistoryYears bounds how far back a refresh looks (a stray date decades
@@ -66,7 +70,9 @@ func (s *Store) RefreshIndicators(ctx context.Context, actor Actor) (RefreshResu
 	}); err != nil {
 		return res, err
 	}
+	phase := time.Now()
 	first, facts, err := s.readIndicatorFacts(ctx, available, last, res.DataDate)
+	res.Read = time.Since(phase)
 	if err != nil {
 		return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 	}
@@ -77,14 +83,18 @@ func (s *Store) RefreshIndicators(ctx context.Context, actor Actor) (RefreshResu
 		}
 		in.PreviousCovers = prev.covers
 	}
+	phase = time.Now()
 	cells, stats, err := indicators.Build(in)
+	res.Build = time.Since(phase)
 	if err != nil {
 		return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 	}
 	res.Stats = stats
+	phase = time.Now()
 	if err := s.writeCells(ctx, res.SnapshotID, cells); err != nil {
 		return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 	}
+	res.Write = time.Since(phase)
 	res.Published, err = s.publishSnapshot(ctx, actor, res, first, prev.ID)
 	res.Elapsed = time.Since(started)
 	return res, err
