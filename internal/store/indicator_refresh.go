@@ -167,9 +167,11 @@ func (s *Store) readIndicatorFacts(ctx context.Context, available []indicators.I
 			for n < len(args) && strings.Contains(q, "$"+itoa(int64(n+1))) {
 				n++
 			}
+			started, before := time.Now(), len(facts)
 			if facts, err = readFacts(ctx, tx, ind.ID, q, args[:n], facts); err != nil {
 				return err
 			}
+			s.log.Debug("indicator facts read", "indicator", ind.ID, "rows", len(facts)-before, "elapsed", time.Since(started))
 		}
 		return nil
 	})
