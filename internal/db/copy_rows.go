@@ -28,7 +28,17 @@ type TableRows struct {
 // connection must be the schema owner's (before UseAppRole); with the
 // application role it falls back to InsertRows.
 func (d *DB) CopyRows(ctx context.Context, tables []TableRows) error {
-	if d.Dialect != Postgres || d.appRole {
+	return d.copyRows(ctx, tables, d.appRole)
+}
+
+// CopyRowsNoRLS is CopyRows for tables without row-level security (the
+// indicators' aggregate tables): COPY works with the application role too.
+func (d *DB) CopyRowsNoRLS(ctx context.Context, tables []TableRows) error {
+	return d.copyRows(ctx, tables, false)
+}
+
+func (d *DB) copyRows(ctx context.Context, tables []TableRows, rowSecurity bool) error {
+	if d.Dialect != Postgres || rowSecurity {
 		return d.InTx(ctx, func(tx *Tx) error {
 			for _, t := range tables {
 				if err := tx.InsertRows(ctx, t.Table, t.Columns, t.Rows); err != nil {

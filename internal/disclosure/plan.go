@@ -16,6 +16,10 @@ type Options struct {
 	// Threshold: counts 1..Threshold-1 are suppressed, and medians and shares
 	// over fewer than Threshold clients. 0 means DefaultThreshold.
 	Threshold int
+	// DropProof discards the witnesses once the pattern is made: the plan
+	// then uses far less memory but cannot be verified with Check (for
+	// production refreshes; tests keep the proof and check it).
+	DropProof bool
 }
 
 // Reason tells why a cell is suppressed.
@@ -42,6 +46,7 @@ type Plan struct {
 	need      map[int][2]float64 // primary cell → required interval [lo, hi]
 	witnesses []witness
 	cover     map[int][]int // primary*2+direction → witnesses claimed to cover it
+	dropped   bool          // made with Options.DropProof
 }
 
 // Suppressed reports whether cell i is not shown outside its owner.
@@ -170,6 +175,9 @@ func protectPart(t *Table, opt Options, areas *areaDim) (*Plan, error) {
 		}
 	}
 	pl.plan.Fallbacks = pl.fallbacks
+	if opt.DropProof {
+		pl.plan.witnesses, pl.plan.cover, pl.plan.need, pl.plan.dropped = nil, nil, nil, true
+	}
 	return pl.plan, nil
 }
 

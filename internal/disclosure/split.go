@@ -130,6 +130,7 @@ func mergePlans(t *Table, comps [][]int, plans []*Plan) *Plan {
 		p := plans[ci]
 		out.Threshold = p.Threshold
 		out.Fallbacks += p.Fallbacks
+		out.dropped = out.dropped || p.dropped
 		nP := len(comp)
 		full := func(i int) int { // sub index → t's index
 			k := i % nK

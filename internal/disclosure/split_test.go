@@ -138,3 +138,23 @@ func TestSplitWithstandsLinearProgramming(t *testing.T) {
 		}
 	}
 }
+
+// TestDropProof: a plan made without its proof has the same pattern, and
+// Check refuses it rather than passing it unverified.
+func TestDropProof(t *testing.T) {
+	tb := smallTable(3, Count)
+	with, err := Protect(tb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := Protect(tb, Options{DropProof: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(with.Reasons, without.Reasons) {
+		t.Error("dropping the proof changed the pattern")
+	}
+	if err := without.Check(tb); err == nil {
+		t.Error("a plan without proof passed Check")
+	}
+}
