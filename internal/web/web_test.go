@@ -460,7 +460,7 @@ func TestEditKeepsHistoryAndViewersCannotEdit(t *testing.T) {
 		}
 		page := b.get(path + "?done=updated").body
 		mustContain(t, "client page after edit", page, "Muutokset on tallennettu.", "Yusuf Ali Ahmadi", "<dt>Työnhakija</dt><dd>Kyllä</dd>",
-			"<td>Etunimet</td><td>Yusuf</td><td>Yusuf Ali</td><td>"+helsinkiWorker+"</td>", "<td>Työnhakija</td><td>Ei</td><td>Kyllä</td>")
+			"<td>Etunimet</td><td>Yusuf</td><td>Yusuf Ali</td><td>Helmi Työntekijä<span class=\"subline\">"+helsinkiWorker+"</span></td>", "<td>Työnhakija</td><td>Ei</td><td>Kyllä</td>", ">Asiakkaasta tuli työnhakija<")
 		// An expired residence basis is refused on edit too, with the input kept.
 		form.Set("residence_basis.valid_until", "2021-05-05")
 		form.Set("last_name", "Ahmadi-Rahimi")
