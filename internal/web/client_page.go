@@ -34,12 +34,6 @@ type clientPage struct {
 	Done string
 }
 
-// timelineRow is one event of the case; Href leads to its record, if it
-// has a page (plans, and reviews of plans).
-type timelineRow struct {
-	Time, Event, Date, Href string
-}
-
 // jobseekerRow is one jobseeker status.
 type jobseekerRow struct {
 	Status, From string
@@ -95,20 +89,7 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 			page.Done += " " + page.T("client.done_transferred_until", formatDate(lang, &d))
 		}
 	}
-	for _, it := range timeline {
-		row := timelineRow{Time: formatTime(lang, it.Time), Event: page.T("timeline." + it.Kind), Date: formatDate(lang, it.Date)}
-		switch it.Kind {
-		case "plan":
-			row.Href = "/clients/" + c.ID + "/plans/" + it.ID
-		case "review":
-			row.Href = "/clients/" + c.ID + "/plans/" + it.PlanID
-		case "assessment":
-			row.Href = "/clients/" + c.ID + "/assessments/" + it.ID
-		case "service":
-			row.Href = "/clients/" + c.ID + "/services/" + it.ID
-		}
-		page.Timeline = append(page.Timeline, row)
-	}
+	page.Timeline = h.caseTimeline(lang, c.ID, timeline)
 	for _, j := range statuses {
 		row := jobseekerRow{Status: page.T("jobseeker.not"), From: formatTime(lang, j.ValidFrom), By: person{j.RecordedByName, j.RecordedBy}}
 		if j.Jobseeker {

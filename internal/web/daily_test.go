@@ -48,7 +48,7 @@ func TestLogAndAccessPagesNameActionsAndPeople(t *testing.T) {
 		mustContain(t, "audit page", p.body, `<select id="action" name="action"`, `<option value="timeline.read">Asiakkaan aikajanan katselu</option>`,
 			`<option value="client.search">Asiakashaku</option>`)
 		mustNotContain(t, "audit page", p.body, `list="audit-actions"`, ">timeline.read<", ">client.read<")
-		person := `Helmi Työntekijä<span class="subline">` + helsinkiWorker + `</span>`
+		person := `Helmi Työntekijä<span class="subline email">` + helsinkiWorker + `</span>`
 		mustContain(t, "audit page's registration", row(t, p.body, "<td>Asiakkaan rekisteröinti</td>"), person)
 
 		p = mon.submit("/monitoring/audit", "/monitoring/audit", url.Values{"action": {"client.read"}})
@@ -81,7 +81,7 @@ func TestGrantsAndHistoryNameWhoDidIt(t *testing.T) {
 		wantStatus(t, "new account", p, http.StatusSeeOther)
 		p = m.submit("/admin/grants", "/admin/grants", url.Values{"email": {"new@helsinki.test"}, "role": {"worker"}, "task": {taskFi}, "valid_until": {""}})
 		wantStatus(t, "new grant", p, http.StatusSeeOther)
-		mustContain(t, "granted by", row(t, m.get("/admin/grants").body, "new@helsinki.test"), `Hanna Pääkäyttäjä<span class="subline">`+helsinkiMain+`</span>`)
+		mustContain(t, "granted by", row(t, m.get("/admin/grants").body, "new@helsinki.test"), `Hanna Pääkäyttäjä<span class="subline email">`+helsinkiMain+`</span>`)
 
 		w := e.signedIn(helsinkiWorker)
 		path := w.register(clientForm(identityCode(967), "Samir", "Aziz"))
@@ -89,7 +89,7 @@ func TestGrantsAndHistoryNameWhoDidIt(t *testing.T) {
 		f.Set("last_name", "Aziz-Karimi")
 		f.Set("csrf_token", w.csrf(path+"/edit"))
 		wantStatus(t, "edit", w.post(path+"/edit", f), http.StatusSeeOther)
-		mustContain(t, "change history", row(t, w.get(path).body, "<td>Aziz-Karimi</td>"), `Helmi Työntekijä<span class="subline">`+helsinkiWorker+`</span>`)
+		mustContain(t, "change history", row(t, w.get(path).body, "<td>Aziz-Karimi</td>"), `Helmi Työntekijä<span class="subline email">`+helsinkiWorker+`</span>`)
 	})
 }
 
@@ -141,5 +141,31 @@ func TestDuplicateRegistrationMarksTheIdentifierAndSaysWhatToDo(t *testing.T) {
 		}
 		mustContain(t, "duplicate", p.body, `id="personal_identity_code-error"`, "Tällä tunnuksella on jo asiakas kansallisessa asiakasrekisterissä.",
 			`<a href="#personal_identity_code">Henkilö on jo rekisteröity`, "Asiakas kuuluu kunnalle Helsinki (091). Ota yhteyttä", "siirtämään asiakas teille")
+	})
+}
+
+// TestAccessibilityStatement: the statement (Act 306/2019) is public, in
+// each language, says what was tested and how, the known gaps, how to give
+// feedback and the supervising authority; every page's footer links it.
+func TestAccessibilityStatement(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newEnv(t, tg)
+		b := e.browser()
+		for lang, wants := range map[string][]string{
+			"fi": {"<title>Saavutettavuusseloste – Koto-digi</title>", "306/2019", "axe-core", "Näppäimistöllä", "1280 ja 390", "Tunnetut puutteet", "Palaute", "Traficom", "saavutettavuusvaatimukset.fi"},
+			"sv": {"<title>Tillgänglighetsutlåtande – Koto-digi</title>", "306/2019", "axe-core", "Kända brister", "Traficom"},
+			"en": {"<title>Accessibility statement – Koto-digi</title>", "306/2019", "axe-core", "Known gaps", "Supervising authority", "Traficom"},
+		} {
+			b.post("/language", url.Values{"lang": {lang}, "next": {"/accessibility"}})
+			p := b.get("/accessibility")
+			wantStatus(t, "statement ("+lang+")", p, http.StatusOK)
+			mustContain(t, "statement ("+lang+")", p.body, append(wants, `<html lang="`+lang+`">`)...)
+		}
+		b.post("/language", url.Values{"lang": {"fi"}, "next": {"/"}})
+		mustContain(t, "sign-in page", b.get("/login").body, `<a href="/accessibility">Saavutettavuusseloste</a>`)
+		b.signIn(helsinkiWorker)
+		for _, path := range []string{"/", "/clients", "/clients/new", "/worklist", "/account", "/no-such-page"} {
+			mustContain(t, path, b.get(path).body, `<footer`, `<a href="/accessibility">Saavutettavuusseloste</a>`)
+		}
 	})
 }

@@ -59,6 +59,7 @@ func Routes(srv *server.Server) []server.Route {
 		pub("GET", "/login", "Sign-in page", h.loginForm),
 		pub("POST", "/login", "Sign in with e-mail and password", h.login),
 		pub("POST", "/language", "Choose the UI language (sets a cookie)", h.language),
+		pub("GET", "/accessibility", "Accessibility statement (Act 306/2019), for everyone", h.accessibility),
 		page("POST", "/logout", authz.AccountRead, "Sign out", h.logout),
 		page("GET", "/{$}", authz.AccountRead, "Front page: my account and grants", h.home),
 		page("GET", "/clients", authz.ClientSearch, "Client search form", h.searchForm),
@@ -122,7 +123,7 @@ func Routes(srv *server.Server) []server.Route {
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report"}
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},
