@@ -135,9 +135,47 @@ type pending struct {
 	decided  []*store.RowResult
 }
 
+// loop reads and converts the file in one goroutine while the batch
+// before is being checked and stored in this one (the database and Go's own
+// checks work at the same time); batches are stored in the file's order.
 func (r *runner) loop(ctx context.Context, t Table, total int) error {
-	var b pending
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *pending, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- r.read(ctx, t, batches)
+	}()
 	done := 0
+	for b := range batches {
+		done += len(b.recs)
+		r.rep.Read += len(b.recs)
+		if err := r.flush(ctx, b); err != nil {
+			cancel()
+			for range batches { // let the reader end
+			}
+			return err
+		}
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(done, total)
+		}
+	}
+	return <-readErr
+}
+
+// read sends the file's rows in batches, the last one possibly short.
+func (r *runner) read(ctx context.Context, t Table, out chan<- *pending) error {
+	b := &pending{}
+	send := func() error {
+		select {
+		case out <- b:
+			b = &pending{}
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for {
 		rec, err := t.Next()
 		if errors.Is(err, io.EOF) {
@@ -146,29 +184,20 @@ func (r *runner) loop(ctx context.Context, t Table, total int) error {
 		if err != nil {
 			return err
 		}
-		r.rep.Read++
-		r.add(&b, rec)
+		r.add(b, rec)
 		if len(b.rows) >= r.cfg.BatchSize {
-			done += len(b.recs)
-			if err := r.flush(ctx, &b); err != nil {
+			if err := send(); err != nil {
 				return err
-			}
-			if r.cfg.Progress != nil {
-				r.cfg.Progress(done, total)
 			}
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
-	done += len(b.recs)
-	if err := r.flush(ctx, &b); err != nil {
-		return err
+	if len(b.recs) == 0 {
+		return nil
 	}
-	if r.cfg.Progress != nil {
-		r.cfg.Progress(done, total)
-	}
-	return nil
+	return send()
 }
 
 func hash(s string) [16]byte {
@@ -264,7 +293,6 @@ func (r *runner) flush(ctx context.Context, b *pending) error {
 	for i, d := range b.decided {
 		r.report(b.recs[i], *d, b.warnings[i])
 	}
-	*b = pending{}
 	return nil
 }
 
