@@ -77,6 +77,22 @@ func countImported(t *testing.T, s *store.Store) importCounts {
 	return c
 }
 
+// settledCounts counts once no more commits land: a transaction whose
+// COMMIT the killed process had sent still completes on PostgreSQL, and
+// each count reads its own snapshot.
+func settledCounts(t *testing.T, s *store.Store) importCounts {
+	t.Helper()
+	c := countImported(t, s)
+	for {
+		time.Sleep(100 * time.Millisecond)
+		next := countImported(t, s)
+		if next == c {
+			return c
+		}
+		c = next
+	}
+}
+
 // An import killed with SIGKILL at any moment, run again with the same
 // command, completes the job with nothing stored twice: every batch is
 // wholly stored (clients, their jobseeker status and the batch's audit
@@ -122,7 +138,7 @@ func TestImportSurvivesKill9(t *testing.T) {
 					break // finished before the kill: nothing more to interrupt
 				}
 				kills++
-				c := countImported(t, s)
+				c := settledCounts(t, s)
 				if c.clients != c.distinctSources || c.clients != c.statuses || c.services != c.distinctServiceSources ||
 					c.auditedRecords != c.clients+c.services || file.stored(c)%500 != 0 {
 					t.Fatalf("%s killed at %d: half a batch or a duplicate: %+v", file.kind, target, c)

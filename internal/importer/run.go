@@ -147,21 +147,56 @@ func (r *runner) loop(ctx context.Context, t Table, total int) error {
 		defer close(batches)
 		readErr <- r.read(ctx, t, batches)
 	}()
-	done := 0
-	for b := range batches {
-		done += len(b.recs)
-		r.rep.Read += len(b.recs)
-		if err := r.flush(ctx, b); err != nil {
-			cancel()
-			for range batches { // let the reader end
-			}
+	// Up to ImportConcurrency batches are stored at once; they are reported
+	// in the file's order.
+	var inflight []*flight
+	finish := func() error {
+		f := inflight[0]
+		inflight = inflight[1:]
+		if err := <-f.err; err != nil {
 			return err
 		}
+		r.rep.Read += len(f.b.recs)
+		for i, d := range f.b.decided {
+			r.report(f.b.recs[i], *d, f.b.warnings[i])
+		}
 		if r.cfg.Progress != nil {
-			r.cfg.Progress(done, total)
+			r.cfg.Progress(r.rep.Read, total)
+		}
+		return nil
+	}
+	fail := func(err error) error {
+		cancel()
+		for range batches { // let the reader end
+		}
+		for _, f := range inflight {
+			<-f.err
+		}
+		return err
+	}
+	most := r.s.ImportConcurrency(r.cfg.Kind)
+	for b := range batches {
+		f := &flight{b: b, err: make(chan error, 1)}
+		go func() { f.err <- r.store(ctx, f.b) }()
+		inflight = append(inflight, f)
+		if len(inflight) >= most {
+			if err := finish(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	for len(inflight) > 0 {
+		if err := finish(); err != nil {
+			return fail(err)
 		}
 	}
 	return <-readErr
+}
+
+// flight is a batch being stored.
+type flight struct {
+	b   *pending
+	err chan error
 }
 
 // read sends the file's rows in batches, the last one possibly short.
@@ -267,11 +302,9 @@ func identityKeys(f model.ClientFields) []string {
 	return store.IdentityKeys(n)
 }
 
-// flush sends the undecided rows of a batch to the store and reports them all.
-func (r *runner) flush(ctx context.Context, b *pending) error {
-	if len(b.recs) == 0 {
-		return nil
-	}
+// store sends the undecided rows of a batch to the store and keeps their
+// results in the batch.
+func (r *runner) store(ctx context.Context, b *pending) error {
 	var rows []store.ImportRow
 	var at []int
 	for i, d := range b.decided {
@@ -280,18 +313,15 @@ func (r *runner) flush(ctx context.Context, b *pending) error {
 			at = append(at, i)
 		}
 	}
-	if len(rows) > 0 {
-		results, err := r.s.ImportBatch(ctx, r.actor, r.run, rows)
-		if err != nil {
-			return err
-		}
-		for k, res := range results {
-			res := res
-			b.decided[at[k]] = &res
-		}
+	if len(rows) == 0 {
+		return nil
 	}
-	for i, d := range b.decided {
-		r.report(b.recs[i], *d, b.warnings[i])
+	results, err := r.s.ImportBatch(ctx, r.actor, r.run, rows)
+	if err != nil {
+		return err
+	}
+	for k, res := range results {
+		b.decided[at[k]] = &res
 	}
 	return nil
 }

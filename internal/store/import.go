@@ -142,6 +142,20 @@ func (s *Store) authorizeImport(run ImportRun) error {
 	return nil
 }
 
+// ImportConcurrency is how many batches of a kind ImportBatch may be given
+// at once by one run. Batches of plans are stored one after the other: the
+// R12 rules of a plan depend on the client's plans stored before it. The
+// other kinds' rules depend only on rows of earlier runs (clients on
+// assessments, reviews on plans) and on the run's own rows, which the
+// importer has made unique in the file, so two batches may be checked and
+// stored at once on PostgreSQL (SQLite has one writer).
+func (s *Store) ImportConcurrency(kind string) int {
+	if s.db.Dialect != db.Postgres || kind == KindPlans {
+		return 1
+	}
+	return 2
+}
+
 // ImportBatch validates and stores one batch of rows of a run: every rule
 // that needs stored data (a source id imported before, national uniqueness,
 // the linked client or plan, R12 over the client's earlier records) is
