@@ -24,7 +24,7 @@ type Page struct {
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
 	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
-	// "monitoring_anomalies", "response_times", "audit", "jobs").
+	// "monitoring_anomalies", "response_times", "audit", "jobs", "import").
 	Nav       string
 	SignedIn  bool
 	UserName  string
@@ -33,6 +33,8 @@ type Page struct {
 	CanCreate bool
 	// CanManage: a main user's staff accounts and grants of the municipality.
 	CanManage bool
+	// CanImport: a main user's data migration (uploads of files to import).
+	CanImport bool
 	// CanInvestigate: a main user's anomalies reported to the municipality.
 	CanInvestigate bool
 	// CanAppoint: a KEHA admin's main users of municipalities.
@@ -107,6 +109,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanCreate = len(pr.Municipalities(authz.ClientCreate)) > 0
 		_, p.CanManage = ownMunicipality(pr, authz.GrantList)
 		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
+		_, p.CanImport = ownMunicipality(pr, authz.ImportManage)
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
