@@ -157,7 +157,7 @@ func (h *handler) reasonText(p Page, key string) string {
 	case h.cat.Has("import.reason." + fieldCode):
 		msg = p.T("import.reason." + fieldCode)
 	case h.cat.Has("field." + fieldCode):
-		msg = strings.ReplaceAll(p.T("field."+fieldCode, "…"), "%!s(MISSING)", "…")
+		msg = strings.ReplaceAll(p.T("field."+fieldCode), "%s", "…") // the rule's limit is not in the code
 	}
 	if isField {
 		return column + ": " + msg
