@@ -177,6 +177,14 @@ func (r *runner) loop(ctx context.Context, t Table, total int) error {
 	most := r.s.ImportConcurrency(r.cfg.Kind)
 	for b := range batches {
 		f := &flight{b: b, err: make(chan error, 1)}
+		if store.ImportSameLinkInOrder(r.cfg.Kind) {
+			f.links = links(b)
+			for len(inflight) > 0 && sharesLink(f.links, inflight) {
+				if err := finish(); err != nil {
+					return fail(err)
+				}
+			}
+		}
 		go func() { f.err <- r.store(ctx, f.b) }()
 		inflight = append(inflight, f)
 		if len(inflight) >= most {
@@ -193,10 +201,35 @@ func (r *runner) loop(ctx context.Context, t Table, total int) error {
 	return <-readErr
 }
 
+// links are the clients (client_source_id) the undecided rows of b link to.
+func links(b *pending) map[string]bool {
+	out := map[string]bool{}
+	for i, row := range b.rows {
+		if b.decided[i] == nil {
+			out[row.Link] = true
+		}
+	}
+	return out
+}
+
+// sharesLink reports whether a batch being stored links to one of the
+// clients.
+func sharesLink(clients map[string]bool, inflight []*flight) bool {
+	for _, f := range inflight {
+		for l := range clients {
+			if f.links[l] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // flight is a batch being stored.
 type flight struct {
-	b   *pending
-	err chan error
+	b     *pending
+	links map[string]bool
+	err   chan error
 }
 
 // read sends the file's rows in batches, the last one possibly short.

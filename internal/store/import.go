@@ -143,18 +143,23 @@ func (s *Store) authorizeImport(run ImportRun) error {
 }
 
 // ImportConcurrency is how many batches of a kind ImportBatch may be given
-// at once by one run. Batches of plans are stored one after the other: the
-// R12 rules of a plan depend on the client's plans stored before it. The
-// other kinds' rules depend only on rows of earlier runs (clients on
-// assessments, reviews on plans) and on the run's own rows, which the
-// importer has made unique in the file, so two batches may be checked and
-// stored at once on PostgreSQL (SQLite has one writer).
+// at once by one run: two on PostgreSQL (the database works on one while it
+// commits the other), one on SQLite (one writer). A kind's rules depend only
+// on rows of earlier runs (clients on assessments, reviews on plans) and on
+// the run's own rows, which the importer has made unique in the file, with
+// one exception: the R12 rules of a plan depend on the client's plans stored
+// before it, so batches of plans that concern the same client must be stored
+// one after the other (ImportSameLinkInOrder).
 func (s *Store) ImportConcurrency(kind string) int {
-	if s.db.Dialect != db.Postgres || kind == KindPlans {
+	if s.db.Dialect != db.Postgres {
 		return 1
 	}
 	return 2
 }
+
+// ImportSameLinkInOrder reports whether batches of kind whose rows link to
+// the same client must be stored one after the other.
+func ImportSameLinkInOrder(kind string) bool { return kind == KindPlans }
 
 // ImportBatch validates and stores one batch of rows of a run: every rule
 // that needs stored data (a source id imported before, national uniqueness,
