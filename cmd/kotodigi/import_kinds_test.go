@@ -116,7 +116,7 @@ func TestImportEveryKind(t *testing.T) {
 		book := excelize.NewFile()
 		for i, row := range [][]any{{"Tunniste", "Asiakas", "Alku", "Loppu", "Tavoitteet", "Muistiinpano"},
 			{"P-1", "C-1", "1.5.2019", "2020-08-31", "Finnish B1", "x"}, // a first plan over a year
-			{"P-3", "C-1", "2020-09-01", "2021-12-31", "More", ""}, // over two years in total
+			{"P-3", "C-1", "2020-09-01", "2021-12-31", "More", ""},      // over two years in total
 			{"P-2", "C-2", "2022-02-01", "2022-12-31", "", ""}} {
 			cell, _ := excelize.CoordinatesToCellName(1, i+1)
 			_ = book.SetSheetRow("Sheet1", cell, &row)
