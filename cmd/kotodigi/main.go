@@ -28,6 +28,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/config"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/demo"
+	"github.com/kotodigi/kotodigi/internal/importer"
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/mail"
@@ -381,6 +382,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	health.Jobs = runner.Names()
 	srv.JobHealth = health
 	go runner.Loop(ctx, runner.Tick())
+	go (&importer.Worker{Store: s, Log: log}).Loop(ctx)
 	go s.WatchPrincipals(ctx)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

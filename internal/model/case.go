@@ -413,6 +413,9 @@ func optionalDate(v *Validation, field string, s *string) *Date {
 	return &d
 }
 
+// lineBreaks removes the line breaks and tabs a free text may have.
+var lineBreaks = strings.NewReplacer("\n", "", "\r", "", "\t", "")
+
 // caseText trims a free text and checks its length and characters (line
 // breaks and tabs are allowed).
 func caseText(v *Validation, field, s string, max int, required bool) string {
@@ -422,7 +425,7 @@ func caseText(v *Validation, field, s string, max int, required bool) string {
 		v.Add(field, FieldRequired)
 	case utf8.RuneCountInString(s) > max:
 		v.AddParam(field, FieldTooLong, strconv.Itoa(max))
-	case !utf8.ValidString(s) || HasControlChars(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s)):
+	case !utf8.ValidString(s) || HasControlChars(lineBreaks.Replace(s)):
 		v.Add(field, FieldInvalidCharacters)
 	}
 	return s

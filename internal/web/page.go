@@ -26,7 +26,7 @@ type Page struct {
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
 	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
-	// "monitoring_anomalies", "response_times", "audit", "jobs", "statistics", "data_quality").
+	// "monitoring_anomalies", "response_times", "audit", "jobs", "statistics", "data_quality", "import").
 	Nav       string
 	SignedIn  bool
 	UserName  string
@@ -35,6 +35,8 @@ type Page struct {
 	CanCreate bool
 	// CanManage: a main user's staff accounts and grants of the municipality.
 	CanManage bool
+	// CanImport: a main user's data migration (uploads of files to import).
+	CanImport bool
 	// CanInvestigate: a main user's anomalies reported to the municipality.
 	CanInvestigate bool
 	// CanAppoint: a KEHA admin's main users of municipalities.
@@ -114,6 +116,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanCreate = len(pr.Municipalities(authz.ClientCreate)) > 0
 		_, p.CanManage = ownMunicipality(pr, authz.GrantList)
 		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
+		_, p.CanImport = ownMunicipality(pr, authz.ImportManage)
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed

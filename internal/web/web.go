@@ -54,6 +54,11 @@ func Routes(srv *server.Server) []server.Route {
 		rt.Roles = roles
 		return rt
 	}
+	// upload lets a route take a file of up to MaxUploadBytes.
+	upload := func(rt server.Route) server.Route {
+		rt.MaxBodyBytes = MaxUploadBytes + 1<<20
+		return rt
+	}
 	return []server.Route{
 		pub("GET", "/static/{file}", "Web UI stylesheet", h.staticFile),
 		pub("GET", "/login", "Sign-in page", h.loginForm),
@@ -106,6 +111,13 @@ func Routes(srv *server.Server) []server.Route {
 		only(page("GET", "/admin/anomalies", authz.AnomalyRead, "Main user: anomalies reported to the municipality", h.adminAnomalies), authz.MainUser),
 		only(page("GET", "/admin/anomalies/{id}", authz.AnomalyRead, "Main user: one reported anomaly and the finding form", h.adminAnomaly), authz.MainUser),
 		only(page("POST", "/admin/anomalies/{id}", authz.AnomalyInvestigate, "Main user: record the investigation finding", h.recordFinding), authz.MainUser),
+		only(page("GET", "/admin/import", authz.ImportManage, "Main user: data migration, the upload form and the uploads", h.imports), authz.MainUser),
+		upload(only(page("POST", "/admin/import", authz.ImportManage, "Main user: upload a file to import (checked first by a dry run)", h.upload), authz.MainUser)),
+		only(page("GET", "/admin/import/{id}", authz.ImportManage, "Main user: an upload's state, progress and report", h.importStatus), authz.MainUser),
+		only(page("POST", "/admin/import/{id}/confirm", authz.ImportManage, "Main user: import a checked upload (a background job)", h.confirmImport), authz.MainUser),
+		only(page("POST", "/admin/import/{id}/discard", authz.ImportManage, "Main user: discard an upload with its file and reject file", h.discardImport), authz.MainUser),
+		only(page("GET", "/admin/import/{id}/report.json", authz.ImportManage, "Main user: an upload's report (JSON, codes only)", h.importReport), authz.MainUser),
+		only(page("GET", "/admin/import/{id}/rejects", authz.ImportManage, "Main user: an upload's rejected rows in the file's format", h.importRejects), authz.MainUser),
 		page("GET", "/admin/main-users", authz.OrganisationRead, "KEHA admin: a municipality's accounts and main users", h.mainUsers),
 		page("POST", "/admin/main-users", authz.MainUserAppoint, "KEHA admin: appoint an existing account as main user", h.appointMainUser),
 		page("POST", "/admin/main-users/new", authz.MainUserAppoint, "KEHA admin: create a main user's account", h.createMainUser),
@@ -123,7 +135,7 @@ func Routes(srv *server.Server) []server.Route {
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility"}
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility", "import", "import_status"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},
