@@ -52,9 +52,9 @@ type ImportUpload struct {
 	CreatedAt, UpdatedAt                                time.Time
 }
 
-// inMunicipality runs fn in a transaction scoped to muni after checking that
+// importInMunicipality runs fn in a transaction scoped to muni after checking that
 // the actor may manage imports there (a denied attempt is audited).
-func (s *Store) inMunicipality(ctx context.Context, actor Actor, muni string, fn func(tx *db.Tx, ev audit.Event) error) error {
+func (s *Store) importInMunicipality(ctx context.Context, actor Actor, muni string, fn func(tx *db.Tx, ev audit.Event) error) error {
 	var denied error
 	err := s.db.InScope(ctx, db.ScopeOf([]string{muni}), func(tx *db.Tx) error {
 		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.ImportManage, muni)
@@ -87,7 +87,7 @@ func (s *Store) CreateImportUpload(ctx context.Context, actor Actor, in NewImpor
 		in.SourceSystem = ImportSystem
 	}
 	id := uuid.NewString()
-	err := s.inMunicipality(ctx, actor, in.Municipality, func(tx *db.Tx, ev audit.Event) error {
+	err := s.importInMunicipality(ctx, actor, in.Municipality, func(tx *db.Tx, ev audit.Event) error {
 		now := s.Now()
 		if _, err := tx.Exec(ctx, `INSERT INTO import_uploads (id, municipality_code, kind, format, content, mapping, source_system,
 			accept_expired, state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
@@ -115,7 +115,7 @@ func scanUpload(r interface{ Scan(...any) error }) (ImportUpload, error) {
 // reports left out).
 func (s *Store) ImportUploads(ctx context.Context, actor Actor, muni string) ([]ImportUpload, error) {
 	var out []ImportUpload
-	err := s.inMunicipality(ctx, actor, muni, func(tx *db.Tx, _ audit.Event) error {
+	err := s.importInMunicipality(ctx, actor, muni, func(tx *db.Tx, _ audit.Event) error {
 		return queryEach(ctx, tx, `SELECT `+uploadColumns+` FROM import_uploads WHERE municipality_code = $1 AND state <> $2
 			ORDER BY created_at DESC, id LIMIT 50`, []any{muni, UploadDiscarded}, func(r *sql.Rows) error {
 			u, err := scanUpload(r)
@@ -130,7 +130,7 @@ func (s *Store) ImportUploads(ctx context.Context, actor Actor, muni string) ([]
 // ImportUploadByID returns one of the municipality's uploads.
 func (s *Store) ImportUploadByID(ctx context.Context, actor Actor, muni, id string) (ImportUpload, error) {
 	var u ImportUpload
-	err := s.inMunicipality(ctx, actor, muni, func(tx *db.Tx, _ audit.Event) error {
+	err := s.importInMunicipality(ctx, actor, muni, func(tx *db.Tx, _ audit.Event) error {
 		var err error
 		u, err = scanUpload(tx.QueryRow(ctx, `SELECT `+uploadColumns+` FROM import_uploads
 			WHERE id = $1 AND municipality_code = $2 AND state <> $3`, id, muni, UploadDiscarded))
@@ -145,7 +145,7 @@ func (s *Store) ImportUploadByID(ctx context.Context, actor Actor, muni, id stri
 // ConfirmImportUpload queues a checked upload for import, or discards it
 // (its file and reject file are removed at once); audited.
 func (s *Store) ConfirmImportUpload(ctx context.Context, actor Actor, muni, id string, confirm bool) error {
-	return s.inMunicipality(ctx, actor, muni, func(tx *db.Tx, ev audit.Event) error {
+	return s.importInMunicipality(ctx, actor, muni, func(tx *db.Tx, ev audit.Event) error {
 		q := `UPDATE import_uploads SET state = $1, confirmed_by = $2, updated_at = $3 WHERE id = $4 AND municipality_code = $5 AND state = $6`
 		args := []any{UploadQueued, actor.accountID(), s.Now(), id, muni, UploadChecked}
 		ev.Detail = "upload=" + id + " confirmed"
@@ -176,7 +176,7 @@ func (s *Store) ConfirmImportUpload(ctx context.Context, actor Actor, muni, id s
 func (s *Store) ImportUploadRejects(ctx context.Context, actor Actor, muni, id string) ([]byte, string, error) {
 	var body []byte
 	var format string
-	err := s.inMunicipality(ctx, actor, muni, func(tx *db.Tx, ev audit.Event) error {
+	err := s.importInMunicipality(ctx, actor, muni, func(tx *db.Tx, ev audit.Event) error {
 		err := tx.QueryRow(ctx, `SELECT rejects, format FROM import_uploads WHERE id = $1 AND municipality_code = $2
 			AND rejects IS NOT NULL AND state <> $3`, id, muni, UploadDiscarded).Scan(&body, &format)
 		if isNoRows(err) {
