@@ -72,7 +72,6 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 			"POST /api/v1/clients/{id}/plans/{plan_id}/reviews": map[string]any{"date": "2026-06-30", "changes": "Changed by an outsider"},
 			"POST /api/v1/clients/{id}/services":                service("guidance_and_counselling", "2026-11-20"),
 			"POST /api/v1/clients/{id}/transfer":                map[string]any{"municipality": "049", "reason": "Taken by an outsider"},
-			"POST /api/v1/clients/lookup":                       map[string]any{"query": "010190-999W"},
 			"POST /api/v1/clients/{id}/legal-hold":              map[string]any{"reason": "Set by an outsider"},
 		}
 		tested := 0

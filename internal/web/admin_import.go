@@ -174,7 +174,7 @@ func (h *handler) uploadedFile(r *http.Request, s *formState, name string, max i
 }
 
 // importDownload answers a report or reject file download.
-func download(w http.ResponseWriter, name, contentType string, body []byte) {
+func importDownload(w http.ResponseWriter, name, contentType string, body []byte) {
 	hd := w.Header()
 	hd.Set("Content-Type", contentType)
 	hd.Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -207,7 +207,7 @@ func (h *handler) importReport(w http.ResponseWriter, r *http.Request) {
 	if json.Indent(&pretty, []byte(body), "", "  ") == nil {
 		body = pretty.String() + "\n"
 	}
-	download(w, "import-"+u.ID+"-report.json", "application/json", []byte(body))
+	importDownload(w, "import-"+u.ID+"-report.json", "application/json", []byte(body))
 }
 
 // importRejects downloads the rejected rows in the file's own format, to
@@ -227,5 +227,5 @@ func (h *handler) importRejects(w http.ResponseWriter, r *http.Request) {
 	if format == "xlsx" {
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
-	download(w, "import-"+id+"-rejects."+format, ct, body)
+	importDownload(w, "import-"+id+"-rejects."+format, ct, body)
 }
