@@ -167,7 +167,7 @@ func (a *API) jobseekerHistory(w http.ResponseWriter, r *http.Request) {
 	list(a, w, r, items, err)
 }
 
-// worklist answers GET /api/v1/worklist?municipality=CODE[&mine=true]. The
+// worklist answers GET /api/v1/worklist?municipality=CODE[&mine=true][&my_clients=true]. The
 // municipality names the worklist: without one (or with an unknown code)
 // there is no such worklist (404); another municipality's is 403.
 func (a *API) worklist(w http.ResponseWriter, r *http.Request) {
@@ -179,6 +179,14 @@ func (a *API) worklist(w http.ResponseWriter, r *http.Request) {
 		f.Mine = true
 	default:
 		a.srv.Problem(w, r, model.Errorf(model.CodeBadRequest, "mine must be true or false"))
+		return
+	}
+	switch q.Get("my_clients") {
+	case "", "false", "0":
+	case "true", "1":
+		f.MyClients = true
+	default:
+		a.srv.Problem(w, r, model.Errorf(model.CodeBadRequest, "my_clients must be true or false"))
 		return
 	}
 	items, err := a.srv.Store().Worklist(r.Context(), server.From(r).Actor, f)
