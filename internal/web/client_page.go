@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
 )
 
 // clientPage shows one client and the history of changes.
@@ -32,12 +34,17 @@ type clientPage struct {
 	JobseekerHistory []jobseekerRow
 	// Done is a translated confirmation after registering or saving.
 	Done string
+	// Closed describes a closed client relationship ("" while open);
+	// CanClose and CanReopen: the reader may close or reopen it.
+	Closed              string
+	CanClose, CanReopen bool
 }
 
 // timelineRow is one event of the case; Href leads to its record, if it
 // has a page (plans, and reviews of plans).
 type timelineRow struct {
 	Time, Event, Date, Href string
+	EnteredInError          bool
 }
 
 // jobseekerRow is one jobseeker status.
@@ -72,6 +79,14 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		CanEdit: may(authz.ClientUpdate), CanSeeAccesses: may(authz.AuditRead), CanAssess: may(authz.AssessmentCreate),
 		CanPlan: may(authz.PlanCreate), CanRecordService: may(authz.ServiceCreate), CanTransfer: may(authz.ClientTransfer),
 		Jobseeker: c.Jobseeker}
+	if c.Closed != nil {
+		// A closed client takes no new case records.
+		page.CanAssess, page.CanPlan, page.CanRecordService, page.CanTransfer = false, false, false, false
+		page.Closed = page.T("client.closed_on", formatDate(lang, &c.Closed.Date), page.T("closure_reason."+c.Closed.Reason))
+		page.CanReopen = may(authz.ClientReopen)
+	} else {
+		page.CanClose = may(authz.ClientClose)
+	}
 	if !may(authz.ClientRead) {
 		// Readable without a grant from the client's municipality: the
 		// reader's municipality transferred the client there.
@@ -87,6 +102,10 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		page.Done = page.T("client.done_assessment")
 	case "service":
 		page.Done = page.T("client.done_service")
+	case "closed":
+		page.Done = page.T("client.done_closed")
+	case "reopened":
+		page.Done = page.T("client.done_reopened")
 	case "transferred":
 		page.Done = page.T("client.done_transferred", h.municipalityLabel(c.Municipality, lang))
 		if d, err := model.ParseDate(q.Get("read_until")); err == nil {
@@ -94,7 +113,8 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, it := range timeline {
-		row := timelineRow{Time: formatTime(lang, it.Time), Event: page.T("timeline." + it.Kind), Date: formatDate(lang, it.Date)}
+		row := timelineRow{Time: formatTime(lang, it.Time), Event: page.T("timeline." + it.Kind), Date: formatDate(lang, it.Date),
+			EnteredInError: it.EnteredInError}
 		switch it.Kind {
 		case "plan":
 			row.Href = "/clients/" + c.ID + "/plans/" + it.ID
@@ -152,6 +172,15 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
 	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
 	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
+	var responsible []string
+	for _, rw := range v.Responsible {
+		name := rw.Name
+		if !rw.HasAccess {
+			name = page.T("client.responsible_no_access", name)
+		}
+		responsible = append(responsible, name)
+	}
+	add("responsible_workers", strings.Join(responsible, ", "))
 	add("registered_at", formatTime(lang, c.CreatedAt))
 	add("updated_at", formatTime(lang, c.UpdatedAt))
 	for _, ch := range history {
@@ -170,6 +199,10 @@ func (h *handler) historyValue(lang, field string, v *string) string {
 		return shown
 	}
 	switch field {
+	case "closed":
+		if cl, ok := store.ParseClosure(*v); ok {
+			return h.cat.T(lang, "closure_reason."+cl.Reason) + ", " + formatDate(lang, &cl.Date)
+		}
 	case fResidenceType:
 		return h.residenceLabel(lang, *v)
 	case fServiceLanguage:
