@@ -201,18 +201,11 @@ func (s *Store) CorrectAssessment(ctx context.Context, actor Actor, clientID, id
 			return a, nil
 		},
 		save: func(tx *db.Tx, a model.Assessment) error {
-			content, err := toJSON(a.Content)
+			cols, err := jsonColumns(a.Content, a.Preparers, a.Sources)
 			if err != nil {
 				return err
 			}
-			preparers, err := toJSON(a.Preparers)
-			if err != nil {
-				return err
-			}
-			sources, err := toJSON(a.Sources)
-			if err != nil {
-				return err
-			}
+			content, preparers, sources := cols[0], cols[1], cols[2]
 			_, err = tx.Exec(ctx, `UPDATE assessments SET date = $2, content = $3, plan_needed = $4, specifying_measures = $5,
 				planned_plan_date = $6, preparers = $7, sources = $8, wellbeing_county_participated = $9, eligibility_exception = $10,
 				eligibility_checked = $11, version = $12, entered_in_error = $13, updated_at = $14 WHERE id = $1`,
@@ -251,18 +244,11 @@ func (s *Store) CorrectPlan(ctx context.Context, actor Actor, clientID, id strin
 			return p, nil
 		},
 		save: func(tx *db.Tx, p model.Plan) error {
-			measures, err := toJSON(p.Measures)
+			cols, err := jsonColumns(p.Measures, p.Preparers, p.Sources)
 			if err != nil {
 				return err
 			}
-			preparers, err := toJSON(p.Preparers)
-			if err != nil {
-				return err
-			}
-			sources, err := toJSON(p.Sources)
-			if err != nil {
-				return err
-			}
+			measures, preparers, sources := cols[0], cols[1], cols[2]
 			_, err = tx.Exec(ctx, `UPDATE plans SET start_date = $2, end_date = $3, goals = $4, measures = $5, preparers = $6,
 				planned_review_date = $7, sources = $8, exceeds_two_years_reason = $9, eligibility_exception = $10,
 				eligibility_checked = $11, version = $12, entered_in_error = $13, updated_at = $14 WHERE id = $1`,
@@ -331,15 +317,11 @@ func (s *Store) CorrectService(ctx context.Context, actor Actor, clientID, id st
 			return sv, nil
 		},
 		save: func(tx *db.Tx, sv model.Service) error {
-			var test any
-			if sv.FinalLanguageTest != nil {
-				j, err := toJSON(sv.FinalLanguageTest)
-				if err != nil {
-					return err
-				}
-				test = j
+			test, err := languageTestColumn(sv.FinalLanguageTest)
+			if err != nil {
+				return err
 			}
-			_, err := tx.Exec(ctx, `UPDATE services SET service_type = $2, date = $3, end_date = $4, provider = $5, description = $6,
+			_, err = tx.Exec(ctx, `UPDATE services SET service_type = $2, date = $3, end_date = $4, provider = $5, description = $6,
 				attendance = $7, final_language_test = $8, missed_with_interpreter_costs = $9, version = $10, entered_in_error = $11,
 				updated_at = $12 WHERE id = $1`, sv.ID, sv.ServiceType, sv.Date, model.NullDateOf(sv.EndDate), sv.Provider, sv.Description,
 				nullable(sv.Attendance), test, sv.MissedWithInterpreterCosts, sv.Version, sv.EnteredInError, *sv.UpdatedAt)

@@ -48,6 +48,26 @@ func toJSON(v any) (string, error) {
 	return string(b), err
 }
 
+// jsonColumns encodes the values of JSON columns.
+func jsonColumns(vs ...any) ([]string, error) {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		var err error
+		if out[i], err = toJSON(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// languageTestColumn is the final_language_test column of a service (NULL: none).
+func languageTestColumn(t *model.LanguageTest) (any, error) {
+	if t == nil {
+		return nil, nil
+	}
+	return toJSON(t)
+}
+
 // fromJSON decodes JSON columns: pairs of a column's bytes and where to put them.
 func fromJSON(pairs ...any) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -96,18 +116,11 @@ func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID stri
 			return s.refuse(ctx, tx, actor, authz.AssessmentCreate, c, grantID, err)
 		}
 		a.ID, a.ClientID, a.CreatedAt, a.RecordState = uuid.NewString(), c.ID, s.Now(), newRecordState()
-		content, err := toJSON(a.Content)
+		cols, err := jsonColumns(a.Content, a.Preparers, a.Sources)
 		if err != nil {
 			return err
 		}
-		preparers, err := toJSON(a.Preparers)
-		if err != nil {
-			return err
-		}
-		sources, err := toJSON(a.Sources)
-		if err != nil {
-			return err
-		}
+		content, preparers, sources := cols[0], cols[1], cols[2]
 		if _, err := tx.Exec(ctx, `INSERT INTO assessments (id, client_id, municipality_code, date, content, plan_needed,
 			specifying_measures, planned_plan_date, preparers, sources, wellbeing_county_participated, eligibility_exception,
 			eligibility_checked, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -194,18 +207,11 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, in
 			return s.refuse(ctx, tx, actor, authz.PlanCreate, c, grantID, err)
 		}
 		p.ID, p.ClientID, p.Municipality, p.CreatedAt, p.RecordState = uuid.NewString(), c.ID, c.Municipality, s.Now(), newRecordState()
-		measures, err := toJSON(p.Measures)
+		cols, err := jsonColumns(p.Measures, p.Preparers, p.Sources)
 		if err != nil {
 			return err
 		}
-		preparers, err := toJSON(p.Preparers)
-		if err != nil {
-			return err
-		}
-		sources, err := toJSON(p.Sources)
-		if err != nil {
-			return err
-		}
+		measures, preparers, sources := cols[0], cols[1], cols[2]
 		if _, err := tx.Exec(ctx, `INSERT INTO plans (id, client_id, municipality_code, start_date, end_date, goals, measures,
 			preparers, planned_review_date, sources, exceeds_two_years_reason, eligibility_exception, eligibility_checked, created_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -431,13 +437,9 @@ func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string,
 				"the client is a jobseeker: only guidance and counselling is recorded here"))
 		}
 		sv.ID, sv.ClientID, sv.CreatedAt, sv.RecordState = uuid.NewString(), c.ID, s.Now(), newRecordState()
-		var test any
-		if sv.FinalLanguageTest != nil {
-			j, err := toJSON(sv.FinalLanguageTest)
-			if err != nil {
-				return err
-			}
-			test = j
+		test, err := languageTestColumn(sv.FinalLanguageTest)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO services (id, client_id, municipality_code, service_type, date, end_date, provider,
 			description, attendance, final_language_test, missed_with_interpreter_costs, created_at, created_by)
