@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
@@ -283,4 +285,52 @@ func TestIdentityProviderOnlyAccountsGetNoInvitation(t *testing.T) {
 		mustContain(t, "after creating", page, "Henkilö kirjautuu organisaation tunnistuspalvelun kautta")
 		mustNotContain(t, "after creating", page, "/invitation/", `/invite"`)
 	})
+}
+
+// TestFrontPageIsAWorkingView: a worker's front page lists the deadlines
+// due and overdue and the clients the worker recently handled (only those
+// still readable); a main user's lists the municipality's open tasks.
+func TestFrontPageIsAWorkingView(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newAdminEnv(t, tg)
+		w := e.signedIn(helsinkiWorker)
+		p := w.get("/")
+		mustContain(t, "worker's empty front page", p.body, "Määräajat: erääntyneet ja lähestyvät", "Viimeksi käsittelemäsi asiakkaat",
+			"Et ole kirjannut asiakkaille mitään", `href="/worklist"`)
+		client := w.caseClient(971, "Rania", "Khalil", nil)
+		// An assessment without a plan: the plan's preparation becomes due.
+		wantStatus(t, "assessment", w.submit(client+"/assessments/new", client+"/assessments/new", e.assessmentForm()), http.StatusSeeOther)
+		p = w.get("/")
+		mustContain(t, "worker's front page", p.body, `<a href="`+client+`">Khalil, Rania</a>`, "Kotoutumissuunnitelman laatiminen", `href="`+client+`/plans/new"`)
+		// A viewer who handled nothing sees no recent clients.
+		mustContain(t, "viewer's front page", e.signedIn(helsinkiViewer).get("/").body, "Et ole kirjannut asiakkaille mitään")
+		// Another municipality's worker never sees them.
+		mustNotContain(t, "Espoo worker's front page", e.signedIn(espooWorker).get("/").body, "Khalil")
+
+		m := e.signedIn(helsinkiMain)
+		p = m.get("/")
+		mustContain(t, "main user's front page", p.body, "Kunnan avoimet tehtävät", "Selvitettävät poikkeamat", "Pian päättyvät käyttöoikeudet", "Käyttämättömät tunnukset")
+		mustNotContain(t, "main user's front page", p.body, "Määräajat: erääntyneet")
+		until := time.Now().In(store.Finland).AddDate(0, 0, 10).Format(time.DateOnly)
+		if _, err := e.store.CreateGrant(context.Background(), store.OperatorActor(), store.NewGrant{Email: helsinkiViewer, Municipality: "091", Role: "worker", Task: taskFi,
+			ValidUntil: mustDate(t, until)}); err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, "main user's front page", m.get("/").body, "Ville Katselija", "voimassa "+formatFi(mustDateVal(t, until))+" asti")
+	})
+}
+
+func mustDate(t *testing.T, s string) *model.Date {
+	t.Helper()
+	d := mustDateVal(t, s)
+	return &d
+}
+
+func mustDateVal(t *testing.T, s string) model.Date {
+	t.Helper()
+	d, err := model.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
