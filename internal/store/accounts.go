@@ -280,7 +280,7 @@ func (s *Store) StaffAccounts(ctx context.Context, actor Actor, muni string, wit
 			return model.ErrNotFound
 		}
 		rows, err := tx.Query(ctx, `SELECT a.id, a.email, a.name, a.organisation_id, a.last_sign_in_at, a.created_at, COALESCE(r.role, ''),
-			a.disabled_at IS NOT NULL, COALESCE(a.password_hash, '') <> ''
+			a.disabled_at, COALESCE(a.password_hash, '') <> ''
 			FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id
 			WHERE a.organisation_id IN ($1, $2) AND (a.disabled_at IS NULL OR $3) ORDER BY a.name, a.id`, "municipality:"+muni, "wellbeing_county:"+m.WellbeingCountyCode, withDisabled)
 		if err != nil {
@@ -289,11 +289,12 @@ func (s *Store) StaffAccounts(ctx context.Context, actor Actor, muni string, wit
 		defer rows.Close()
 		for rows.Next() {
 			var a StaffAccount
-			var last sql.NullTime
+			var last, disabled sql.NullTime
 			var role string
-			if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.Organisation, &last, &a.CreatedAt, &role, &a.Disabled, &a.HasPassword); err != nil {
+			if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.Organisation, &last, &a.CreatedAt, &role, &disabled, &a.HasPassword); err != nil {
 				return err
 			}
+			a.Disabled = disabled.Valid
 			if n := len(out); n > 0 && out[n-1].ID == a.ID {
 				out[n-1].Roles = append(out[n-1].Roles, authz.Role(role))
 				continue
