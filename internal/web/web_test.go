@@ -421,7 +421,8 @@ func TestLanguageSwitchToSwedish(t *testing.T) {
 		if p := b.post("/language", url.Values{"lang": {"en"}, "next": {"/login?next=%2Fclients"}}); p.location != "/login?next=%2Fclients" {
 			t.Errorf("language on the sign-in page: location %q", p.location)
 		}
-		mustContain(t, "English front page", b.get("/").body, `<html lang="en">`, "Access rights", "Worker")
+		mustContain(t, "English front page", b.get("/").body, `<html lang="en">`, "Deadlines: overdue and coming up", "Clients you handled recently")
+		mustContain(t, "English account page", b.get("/account").body, `<html lang="en">`, "Access rights", "Worker")
 		if p := b.post("/language", url.Values{"lang": {"de"}, "next": {"/"}}); p.status != http.StatusBadRequest {
 			t.Errorf("unsupported language: status %d, want 400", p.status)
 		}
