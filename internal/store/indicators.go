@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,46 @@ type knowledge struct {
 	geo     *indicators.Geography
 	mu      sync.Mutex
 	columns map[string]bool
+	cells   cellCache
+}
+
+// cellCache keeps the cells that queries read from one published snapshot
+// (what is stored does not depend on who asks: indicators.Assemble applies
+// the caller's view), so that a query asked again costs no database read.
+// A new snapshot empties it; it holds at most cellCacheLimit cells and is
+// emptied when full.
+type cellCache struct {
+	mu       sync.Mutex
+	snapshot int64
+	n        int
+	m        map[string][]indicators.Stored
+}
+
+const cellCacheLimit = 2_000_000
+
+func (c *cellCache) get(snapshot int64, key string) ([]indicators.Stored, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snapshot != snapshot {
+		return nil, false
+	}
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *cellCache) put(snapshot int64, key string, v []indicators.Stored) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snapshot != snapshot || c.m == nil || c.n+len(v) > cellCacheLimit {
+		if snapshot < c.snapshot {
+			return // an older snapshot's answer, read while a newer was published
+		}
+		c.snapshot, c.n, c.m = snapshot, 0, map[string][]indicators.Stored{}
+	}
+	if len(v) <= cellCacheLimit {
+		c.m[key] = v
+		c.n += len(v)
+	}
 }
 
 func (s *Store) knowledge() *knowledge {
@@ -191,27 +232,42 @@ func (s *Store) indicatorTable(ctx context.Context, q indicators.Query, v indica
 	periods := indicators.Periods(q.PeriodLevel, indicators.MonthOf(q.From), indicators.MonthOf(q.To))
 	var stored []indicators.Stored
 	if len(periods) > 0 {
-		err = s.db.InReadTx(ctx, func(tx *db.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT area, period, category, value, n, suppressed FROM indicator_cells
-				WHERE snapshot_id = $1 AND indicator = $2 AND area_level = $3 AND period_level = $4 AND breakdown = $5
-				AND period >= $6 AND period <= $7`,
-				sn.ID, q.Indicator, q.AreaLevel, q.PeriodLevel, q.By, periods[0].Label(), periods[len(periods)-1].Label())
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var c indicators.Stored
-				if err := rows.Scan(&c.Area, &c.Period, &c.Category, &c.Value, &c.N, &c.Suppressed); err != nil {
-					return err
-				}
-				stored = append(stored, c)
-			}
-			return rows.Err()
-		})
-		if err != nil {
+		if stored, err = s.snapshotQueryCells(ctx, sn.ID, q, periods[0].Label(), periods[len(periods)-1].Label()); err != nil {
 			return IndicatorTable{}, err
 		}
 	}
 	return IndicatorTable{Table: indicators.Assemble(km.cat, km.geo, ind, q, v, stored), Snapshot: sn}, nil
+}
+
+// snapshotQueryCells reads the stored cells of a query from snapshot sn
+// (cached per snapshot: a snapshot's cells never change).
+func (s *Store) snapshotQueryCells(ctx context.Context, sn int64, q indicators.Query, from, to string) ([]indicators.Stored, error) {
+	km := s.knowledge()
+	key := strings.Join([]string{q.Indicator, q.AreaLevel, q.PeriodLevel, q.By, from, to}, "\x00")
+	if v, ok := km.cells.get(sn, key); ok {
+		return v, nil
+	}
+	var stored []indicators.Stored
+	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT area, period, category, value, n, suppressed FROM indicator_cells
+			WHERE snapshot_id = $1 AND indicator = $2 AND area_level = $3 AND period_level = $4 AND breakdown = $5
+			AND period >= $6 AND period <= $7`,
+			sn, q.Indicator, q.AreaLevel, q.PeriodLevel, q.By, from, to)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c indicators.Stored
+			if err := rows.Scan(&c.Area, &c.Period, &c.Category, &c.Value, &c.N, &c.Suppressed); err != nil {
+				return err
+			}
+			stored = append(stored, c)
+		}
+		return rows.Err()
+	})
+	if err == nil {
+		km.cells.put(sn, key, stored)
+	}
+	return stored, err
 }
