@@ -388,6 +388,14 @@ func (pl *planner) protectOne(c, dir int) error {
 // the excluded municipalities' cells alone: a product witness, else (for an
 // aggregate cell) the sum of witnesses of its leaf cells, else the chain.
 func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string) *witness {
+	if len(exclude) == 0 && avoid == "" {
+		// Where everything above the cell is hidden already (sparse
+		// tables), moving it with all of that hides nothing more: no
+		// search can do better.
+		if w := pl.chain(c, dir, amt, ""); w != nil && pl.price(w) == 0 && pl.moves(w, c, dir, amt) {
+			return w
+		}
+	}
 	w := pl.best(c, dir, amt, exclude)
 	a, p, _ := pl.coords(c)
 	if (!pl.A.isLeaf[a] || !pl.P.isLeaf[p]) && (w == nil || pl.price(w) > dearWitness) {
