@@ -81,7 +81,7 @@ func (s *Store) RefreshIndicators(ctx context.Context, actor Actor) (RefreshResu
 		if in.Previous, err = s.snapshotCells(ctx, prev.ID); err != nil {
 			return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 		}
-		in.PreviousCovers = prev.covers
+		in.PreviousCovers, in.PreviousThreshold = prev.covers, prev.threshold
 	}
 	phase = time.Now()
 	cells, stats, err := indicators.Build(in)

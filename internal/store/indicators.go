@@ -115,6 +115,7 @@ type Snapshot struct {
 	DataDate   model.Date `json:"data_date"`
 	firstMonth indicators.Month
 	lastMonth  indicators.Month
+	threshold  int
 }
 
 // covers reports whether the snapshot held the period (it covers whole years).
@@ -128,9 +129,9 @@ func (s *Store) publishedSnapshot(ctx context.Context) (Snapshot, error) {
 	var sn Snapshot
 	var first, last int64
 	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT n.id, n.finished_at, n.data_date, n.first_month, n.last_month
+		return tx.QueryRow(ctx, `SELECT n.id, n.finished_at, n.data_date, n.first_month, n.last_month, n.threshold
 			FROM indicator_published p JOIN indicator_snapshots n ON n.id = p.snapshot_id WHERE p.id = 1`).
-			Scan(&sn.ID, &sn.RefreshedAt, &sn.DataDate, &first, &last)
+			Scan(&sn.ID, &sn.RefreshedAt, &sn.DataDate, &first, &last, &sn.threshold)
 	})
 	sn.firstMonth, sn.lastMonth = indicators.Month(first), indicators.Month(last)
 	return sn, err
