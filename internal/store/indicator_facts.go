@@ -148,9 +148,12 @@ func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
 			` WHERE x.assessed IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plans q WHERE q.client_id = x.client_id AND q.start_date >= x.assessed
 				AND (q.start_date < x.start_date OR (q.start_date = x.start_date AND q.id < x.id)))` + factGroupBy,
 		"days_plan_to_first_service": f.selectList("x.municipality_code", "''", dialectDays(d, "x.start_date", "x.served"), "COUNT(*)", "0") +
-			` FROM (SELECT p.client_id, p.municipality_code, p.start_date,
-				(SELECT MIN(v.date) FROM services v WHERE v.client_id = p.client_id AND v.date >= p.start_date AND v.date <= p.end_date) AS served
-				FROM plans p) x JOIN clients c ON c.id = x.client_id` + inMonth("x.served") + f.join + factGroupBy,
+			// each plan's first service within it, aggregated once (a
+			// correlated subquery here is evaluated again for every month
+			// joined, which takes minutes at a million clients)
+			` FROM (SELECT p.id, p.client_id, p.municipality_code, p.start_date, MIN(v.date) AS served
+				FROM plans p JOIN services v ON v.client_id = p.client_id AND v.date >= p.start_date AND v.date <= p.end_date
+				GROUP BY p.id, p.client_id, p.municipality_code, p.start_date) x JOIN clients c ON c.id = x.client_id` + inMonth("x.served") + f.join + factGroupBy,
 		"civic_orientation_completed": count("v.municipality_code", "''") + " FROM services v JOIN clients c ON c.id = v.client_id" +
 			inMonth("v.end_date") + f.join + " WHERE v.service_type = 'civic_orientation' AND v.attendance = 'attended'" + factGroupBy,
 		"language_test_levels": count("v.municipality_code", "v.level") + ` FROM (SELECT client_id, municipality_code, ` +
