@@ -323,7 +323,8 @@ func (b *browser) path() string {
 }
 
 // checkPage checks what every page must be: the expected status and
-// language, and no axe violation. It takes a screenshot too.
+// language, the accessibility statement linked from the footer, and no axe
+// violation. It takes a screenshot too.
 func (b *browser) checkPage(label string, resp *network.Response, wantStatus int64) {
 	b.t.Helper()
 	label = fmt.Sprintf("%s [%s]", label, b.lang)
@@ -336,6 +337,9 @@ func (b *browser) checkPage(label string, resp *network.Response, wantStatus int
 	b.screenshot(label)
 	if lang := eval[string](b, `document.documentElement.lang`); lang != b.lang {
 		b.t.Errorf("%s: <html lang=%q>, want %q", label, lang, b.lang)
+	}
+	if !eval[bool](b, `!!document.querySelector('footer a[href="/accessibility"]')`) {
+		b.t.Errorf("%s: the footer does not link the accessibility statement", label)
 	}
 	b.audit(label)
 }

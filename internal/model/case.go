@@ -21,6 +21,21 @@ const (
 // and counselling is; the rest belong to the employment authority (R6).
 var ServiceTypes = []string{ServiceCivicOrientation, ServiceIntegrationTraining, ServiceLanguageCourse, ServiceGuidance, ServiceOther}
 
+// ServiceTypesFor are the service types that may be recorded for a client
+// who is, or is not, a jobseeker (R6).
+func ServiceTypesFor(jobseeker bool) []string {
+	if jobseeker {
+		return []string{ServiceGuidance}
+	}
+	return ServiceTypes
+}
+
+// ServiceAllowed reports whether a service of type typ may be recorded for
+// a client who is, or is not, a jobseeker (R6).
+func ServiceAllowed(jobseeker bool, typ string) bool {
+	return slices.Contains(ServiceTypesFor(jobseeker), typ)
+}
+
 // DataSources say where the data of an assessment or plan came from (Decree 874/2024 §§ 1–2).
 var DataSources = []string{"client", "population_register", "migri", "employment_authority", "wellbeing_county", "other"}
 
@@ -398,6 +413,9 @@ func optionalDate(v *Validation, field string, s *string) *Date {
 	return &d
 }
 
+// lineBreaks removes the line breaks and tabs a free text may have.
+var lineBreaks = strings.NewReplacer("\n", "", "\r", "", "\t", "")
+
 // caseText trims a free text and checks its length and characters (line
 // breaks and tabs are allowed).
 func caseText(v *Validation, field, s string, max int, required bool) string {
@@ -407,7 +425,7 @@ func caseText(v *Validation, field, s string, max int, required bool) string {
 		v.Add(field, FieldRequired)
 	case utf8.RuneCountInString(s) > max:
 		v.AddParam(field, FieldTooLong, strconv.Itoa(max))
-	case !utf8.ValidString(s) || HasControlChars(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s)):
+	case !utf8.ValidString(s) || HasControlChars(lineBreaks.Replace(s)):
 		v.Add(field, FieldInvalidCharacters)
 	}
 	return s

@@ -22,6 +22,7 @@ type Anomaly struct {
 	Rule         string  `json:"rule"`
 	Severity     string  `json:"severity"`
 	ActorEmail   string  `json:"actor_email"`
+	ActorName    string  `json:"-"` // the account's name now, for the UI
 	Municipality *string `json:"municipality"`
 	Summary      string  `json:"summary"`
 	// SummaryKey and SummaryArgs say the summary in any language: the
@@ -280,7 +281,7 @@ func (s *Store) anomalies(ctx context.Context, actor Actor, status string, id in
 			where = append(where, fmt.Sprintf(`a.id = $%d`, len(args)))
 			ev.Detail = "anomaly=" + itoa(id)
 		}
-		q := `SELECT a.id, a.rule, a.severity, a.actor_email, a.municipality_code, a.summary, a.summary_key, a.summary_args, a.detected_at, a.status, a.reported_at,
+		q := `SELECT a.id, a.rule, a.severity, a.actor_email, COALESCE((SELECT n.name FROM accounts n WHERE n.id = a.account_id), ''), a.municipality_code, a.summary, a.summary_key, a.summary_args, a.detected_at, a.status, a.reported_at,
 			a.monitor_note, a.finding, a.finding_note, a.finding_at, a.grants_revoked FROM anomalies a`
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
@@ -294,7 +295,7 @@ func (s *Store) anomalies(ctx context.Context, actor Actor, status string, id in
 			var muni, finding sql.NullString
 			var rep, fat sql.NullTime
 			var summaryArgs string
-			if err := rows.Scan(&a.ID, &a.Rule, &a.Severity, &a.ActorEmail, &muni, &a.Summary, &a.SummaryKey, &summaryArgs, &a.DetectedAt, &a.Status, &rep,
+			if err := rows.Scan(&a.ID, &a.Rule, &a.Severity, &a.ActorEmail, &a.ActorName, &muni, &a.Summary, &a.SummaryKey, &summaryArgs, &a.DetectedAt, &a.Status, &rep,
 				&a.MonitorNote, &finding, &a.FindingNote, &fat, &a.GrantsRevoked); err != nil {
 				rows.Close()
 				return err

@@ -31,6 +31,7 @@ type AuditItem struct {
 	ID                int64     `json:"id"`
 	Time              time.Time `json:"time"`
 	ActorEmail        string    `json:"actor_email"`
+	ActorName         string    `json:"-"` // the account's name now, for the UI ("" for the operator or a failed sign-in)
 	ActorOrganisation string    `json:"actor_organisation"`
 	Action            string    `json:"action"`
 	ClientID          *string   `json:"client_id"`
@@ -92,8 +93,8 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 		if len(conds) > 0 {
 			where = "WHERE " + strings.Join(conds, " AND ")
 		}
-		rows, err := tx.Query(ctx, `SELECT e.id, e.at, e.actor_email, e.actor_organisation, e.action, e.client_id, e.municipality_code,
-			e.outcome, e.result_count, e.remote_addr FROM audit_events e `+where+` ORDER BY e.id DESC LIMIT `+arg(f.Limit), args...)
+		rows, err := tx.Query(ctx, `SELECT e.id, e.at, e.actor_email, COALESCE(acc.name, ''), e.actor_organisation, e.action, e.client_id, e.municipality_code,
+			e.outcome, e.result_count, e.remote_addr FROM audit_events e LEFT JOIN accounts acc ON acc.id = e.actor_account_id `+where+` ORDER BY e.id DESC LIMIT `+arg(f.Limit), args...)
 		if err != nil {
 			return err
 		}
@@ -102,7 +103,7 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 			var it AuditItem
 			var client, muni sql.NullString
 			var count sql.NullInt64
-			if err := rows.Scan(&it.ID, &it.Time, &it.ActorEmail, &it.ActorOrganisation, &it.Action, &client, &muni, &it.Outcome, &count, &it.RemoteAddr); err != nil {
+			if err := rows.Scan(&it.ID, &it.Time, &it.ActorEmail, &it.ActorName, &it.ActorOrganisation, &it.Action, &client, &muni, &it.Outcome, &count, &it.RemoteAddr); err != nil {
 				return err
 			}
 			it.Time = it.Time.UTC()

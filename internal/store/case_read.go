@@ -58,23 +58,8 @@ func (s *Store) AssessmentByID(ctx context.Context, actor Actor, clientID, asses
 func (s *Store) ClientAssessment(ctx context.Context, actor Actor, clientID, assessmentID string) (model.Client, model.Assessment, error) {
 	var a model.Assessment
 	c, err := s.caseRecordOfClient(ctx, actor, authz.AssessmentRead, "assessment", clientID, assessmentID,
-		`SELECT a.id, a.client_id, a.date, a.content, a.specifying_measures, a.planned_plan_date, a.preparers, a.sources,
-			a.wellbeing_county_participated, a.eligibility_exception, a.eligibility_checked, a.created_at
-			FROM assessments a WHERE a.id = $1 AND a.client_id = $2`,
-		func(r db.Row) error {
-			var content, preparers, sources []byte
-			var planned model.NullDate
-			var exception sql.NullString
-			if err := r.Scan(&a.ID, &a.ClientID, &a.Date, &content, &a.SpecifyingMeasures, &planned, &preparers, &sources,
-				&a.WellbeingCountyParticipated, &exception, &a.EligibilityChecked, &a.CreatedAt); err != nil {
-				return err
-			}
-			if err := fromJSON(content, &a.Content, preparers, &a.Preparers, sources, &a.Sources); err != nil {
-				return err
-			}
-			a.PlannedPlanDate, a.EligibilityException, a.CreatedAt = planned.Ptr(), ptr(exception), a.CreatedAt.UTC()
-			return nil
-		})
+		`SELECT `+assessmentColumns+` FROM assessments a WHERE a.id = $1 AND a.client_id = $2`,
+		func(r db.Row) (err error) { a, err = scanAssessment(r); return err })
 	if err != nil {
 		return model.Client{}, model.Assessment{}, err
 	}
@@ -93,28 +78,53 @@ func (s *Store) ServiceByID(ctx context.Context, actor Actor, clientID, serviceI
 func (s *Store) ClientService(ctx context.Context, actor Actor, clientID, serviceID string) (model.Client, model.Service, error) {
 	var sv model.Service
 	c, err := s.caseRecordOfClient(ctx, actor, authz.ServiceRead, "service", clientID, serviceID,
-		`SELECT s.id, s.client_id, s.service_type, s.date, s.end_date, s.provider, s.description, s.attendance,
-			s.final_language_test, s.missed_with_interpreter_costs, s.created_at
-			FROM services s WHERE s.id = $1 AND s.client_id = $2`,
-		func(r db.Row) error {
-			var end model.NullDate
-			var attendance sql.NullString
-			var test []byte
-			if err := r.Scan(&sv.ID, &sv.ClientID, &sv.ServiceType, &sv.Date, &end, &sv.Provider, &sv.Description, &attendance,
-				&test, &sv.MissedWithInterpreterCosts, &sv.CreatedAt); err != nil {
-				return err
-			}
-			if test != nil {
-				sv.FinalLanguageTest = &model.LanguageTest{}
-				if err := fromJSON(test, sv.FinalLanguageTest); err != nil {
-					return err
-				}
-			}
-			sv.EndDate, sv.Attendance, sv.CreatedAt = end.Ptr(), ptr(attendance), sv.CreatedAt.UTC()
-			return nil
-		})
+		`SELECT `+serviceColumns+` FROM services s WHERE s.id = $1 AND s.client_id = $2`,
+		func(r db.Row) (err error) { sv, err = scanService(r); return err })
 	if err != nil {
 		return model.Client{}, model.Service{}, err
 	}
 	return c, sv, nil
+}
+
+// assessmentColumns is the column list that scanAssessment reads.
+const assessmentColumns = `a.id, a.client_id, a.date, a.content, a.specifying_measures, a.planned_plan_date, a.preparers, a.sources,
+	a.wellbeing_county_participated, a.eligibility_exception, a.eligibility_checked, a.created_at`
+
+func scanAssessment(r rowScanner) (model.Assessment, error) {
+	var a model.Assessment
+	var content, preparers, sources []byte
+	var planned model.NullDate
+	var exception sql.NullString
+	if err := r.Scan(&a.ID, &a.ClientID, &a.Date, &content, &a.SpecifyingMeasures, &planned, &preparers, &sources,
+		&a.WellbeingCountyParticipated, &exception, &a.EligibilityChecked, &a.CreatedAt); err != nil {
+		return a, err
+	}
+	if err := fromJSON(content, &a.Content, preparers, &a.Preparers, sources, &a.Sources); err != nil {
+		return a, err
+	}
+	a.PlannedPlanDate, a.EligibilityException, a.CreatedAt = planned.Ptr(), ptr(exception), a.CreatedAt.UTC()
+	return a, nil
+}
+
+// serviceColumns is the column list that scanService reads.
+const serviceColumns = `s.id, s.client_id, s.service_type, s.date, s.end_date, s.provider, s.description, s.attendance,
+	s.final_language_test, s.missed_with_interpreter_costs, s.created_at`
+
+func scanService(r rowScanner) (model.Service, error) {
+	var sv model.Service
+	var end model.NullDate
+	var attendance sql.NullString
+	var test []byte
+	if err := r.Scan(&sv.ID, &sv.ClientID, &sv.ServiceType, &sv.Date, &end, &sv.Provider, &sv.Description, &attendance,
+		&test, &sv.MissedWithInterpreterCosts, &sv.CreatedAt); err != nil {
+		return sv, err
+	}
+	if test != nil {
+		sv.FinalLanguageTest = &model.LanguageTest{}
+		if err := fromJSON(test, sv.FinalLanguageTest); err != nil {
+			return sv, err
+		}
+	}
+	sv.EndDate, sv.Attendance, sv.CreatedAt = end.Ptr(), ptr(attendance), sv.CreatedAt.UTC()
+	return sv, nil
 }

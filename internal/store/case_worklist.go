@@ -93,7 +93,12 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 // account me may read depend on, with the clients' names ("Last, First").
 func worklistCases(ctx context.Context, tx *db.Tx, muni string, me int64, today model.Date) ([]casepolicy.Case, map[string]string, error) {
 	scope := `c.municipality_code = $1 AND EXISTS (` + grantFilter(authz.WorklistRead, "$2", "$3") + `)`
-	args := []any{muni, me, today}
+	return casesIn(ctx, tx, scope, []any{muni, me, today})
+}
+
+// casesIn reads what the deadlines of the clients c matching scope (SQL
+// over clients c, with args) depend on, with their names ("Last, First").
+func casesIn(ctx context.Context, tx *db.Tx, scope string, args []any) ([]casepolicy.Case, map[string]string, error) {
 	var cases []*casepolicy.Case
 	byID, names := map[string]*casepolicy.Case{}, map[string]string{}
 	if err := queryEach(ctx, tx, `SELECT c.id, c.first_permit_date, c.created_by, c.last_name, c.first_names, c.residence_valid_until FROM clients c WHERE `+scope+` ORDER BY c.id`, args, func(r *sql.Rows) error {

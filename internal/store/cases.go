@@ -298,16 +298,7 @@ func (s *Store) ClientPlan(ctx context.Context, actor Actor, clientID, planID st
 		if err != nil {
 			return err
 		}
-		if err := queryEach(ctx, tx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
-			WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, []any{p.ID}, func(rows *sql.Rows) error {
-			var r model.PlanReview
-			if err := rows.Scan(&r.ID, &r.PlanID, &r.ClientID, &r.Date, &r.Changes, &r.CreatedAt); err != nil {
-				return err
-			}
-			r.CreatedAt = r.CreatedAt.UTC()
-			p.Reviews = append(p.Reviews, r)
-			return nil
-		}); err != nil {
+		if p.Reviews, err = planReviews(ctx, tx, p.ID); err != nil {
 			return err
 		}
 		ev := actor.event(authz.PlanRead, audit.Allowed)
@@ -382,7 +373,7 @@ func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string,
 		if err != nil {
 			return err
 		}
-		if jobseeker && sv.ServiceType != model.ServiceGuidance {
+		if !model.ServiceAllowed(jobseeker, sv.ServiceType) {
 			ev.Detail = "service_type=" + sv.ServiceType + " " + model.CodeEmploymentAuthority
 			return s.deny(ctx, tx, ev, model.Errorf(model.CodeEmploymentAuthority,
 				"the client is a jobseeker: only guidance and counselling is recorded here"))
@@ -427,4 +418,20 @@ func (s *Store) refuse(ctx context.Context, tx *db.Tx, actor Actor, action authz
 	}
 	ev.Detail = "refused " + strings.Join(codes, ",")
 	return s.deny(ctx, tx, ev, verr)
+}
+
+// planReviews lists a plan's reviews in date order.
+func planReviews(ctx context.Context, tx *db.Tx, planID string) ([]model.PlanReview, error) {
+	out := []model.PlanReview{}
+	err := queryEach(ctx, tx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
+		WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, []any{planID}, func(rows *sql.Rows) error {
+		var r model.PlanReview
+		if err := rows.Scan(&r.ID, &r.PlanID, &r.ClientID, &r.Date, &r.Changes, &r.CreatedAt); err != nil {
+			return err
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }

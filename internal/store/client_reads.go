@@ -15,18 +15,20 @@ import (
 
 // ClientChange is one entry of a client's change history.
 type ClientChange struct {
-	At       time.Time `json:"time"`
-	Field    string    `json:"field"`
-	Actor    string    `json:"actor_email"`
-	OldValue *string   `json:"old_value"`
-	NewValue *string   `json:"new_value"`
+	At        time.Time `json:"time"`
+	Field     string    `json:"field"`
+	Actor     string    `json:"actor_email"`
+	ActorName string    `json:"-"` // the account's name, for the UI ("" for the operator)
+	OldValue  *string   `json:"old_value"`
+	NewValue  *string   `json:"new_value"`
 }
 
 // JobseekerStatus is one entry of a client's jobseeker status history (R6).
 type JobseekerStatus struct {
-	Jobseeker  bool      `json:"jobseeker"`
-	ValidFrom  time.Time `json:"valid_from"`
-	RecordedBy string    `json:"recorded_by"` // the recording account's e-mail, or "operator"
+	Jobseeker      bool      `json:"jobseeker"`
+	ValidFrom      time.Time `json:"valid_from"`
+	RecordedBy     string    `json:"recorded_by"` // the recording account's e-mail, or "operator"
+	RecordedByName string    `json:"-"`           // the recording account's name, for the UI
 }
 
 // TimelineItem is one event in a client's case: when it was recorded, what
@@ -38,6 +40,12 @@ type TimelineItem struct {
 	ID     string      `json:"id"`
 	Date   *model.Date `json:"date"`
 	PlanID string      `json:"plan_id,omitempty"` // reviews: the reviewed plan
+	// For the UI: a service's type and provider, a plan's end date, and the
+	// status a jobseeker status entry recorded.
+	ServiceType string      `json:"-"`
+	Provider    string      `json:"-"`
+	EndDate     *model.Date `json:"-"`
+	Jobseeker   *bool       `json:"-"`
 }
 
 // ClientView is everything the client page shows, read in one transaction.
@@ -130,12 +138,12 @@ func (s *Store) Timeline(ctx context.Context, actor Actor, clientID string) ([]T
 
 func clientChanges(ctx context.Context, tx *db.Tx, clientID string) ([]ClientChange, error) {
 	var out []ClientChange
-	err := queryEach(ctx, tx, `SELECT h.changed_at, h.field, COALESCE(a.email, 'operator'), h.old_value, h.new_value
+	err := queryEach(ctx, tx, `SELECT h.changed_at, h.field, COALESCE(a.email, 'operator'), COALESCE(a.name, ''), h.old_value, h.new_value
 		FROM client_changes h LEFT JOIN accounts a ON a.id = h.account_id WHERE h.client_id = $1 ORDER BY h.changed_at DESC, h.id DESC`,
 		[]any{clientID}, func(r *sql.Rows) error {
 			var ch ClientChange
 			var o, n sql.NullString
-			if err := r.Scan(&ch.At, &ch.Field, &ch.Actor, &o, &n); err != nil {
+			if err := r.Scan(&ch.At, &ch.Field, &ch.Actor, &ch.ActorName, &o, &n); err != nil {
 				return err
 			}
 			ch.At, ch.OldValue, ch.NewValue = ch.At.UTC(), ptr(o), ptr(n)
@@ -147,11 +155,11 @@ func clientChanges(ctx context.Context, tx *db.Tx, clientID string) ([]ClientCha
 
 func jobseekerStatuses(ctx context.Context, tx *db.Tx, clientID string) ([]JobseekerStatus, error) {
 	var out []JobseekerStatus
-	err := queryEach(ctx, tx, `SELECT j.jobseeker, j.valid_from, COALESCE(a.email, 'operator') FROM jobseeker_statuses j
+	err := queryEach(ctx, tx, `SELECT j.jobseeker, j.valid_from, COALESCE(a.email, 'operator'), COALESCE(a.name, '') FROM jobseeker_statuses j
 		LEFT JOIN accounts a ON a.id = j.recorded_by WHERE j.client_id = $1 ORDER BY j.valid_from DESC, j.id DESC`,
 		[]any{clientID}, func(r *sql.Rows) error {
 			var j JobseekerStatus
-			if err := r.Scan(&j.Jobseeker, &j.ValidFrom, &j.RecordedBy); err != nil {
+			if err := r.Scan(&j.Jobseeker, &j.ValidFrom, &j.RecordedBy, &j.RecordedByName); err != nil {
 				return err
 			}
 			j.ValidFrom = j.ValidFrom.UTC()
@@ -163,15 +171,16 @@ func jobseekerStatuses(ctx context.Context, tx *db.Tx, clientID string) ([]Jobse
 
 // timelineKinds lists the kinds in the order in which records made at the
 // same instant happened (registration first), with the query that lists them:
-// time, id, date and plan id of every record of client $1.
+// time, id, date, plan id, service type, provider, end date and jobseeker
+// status of every record of client $1.
 var timelineKinds = []struct{ kind, query string }{
-	{"client_registered", `SELECT c.created_at, CAST(c.id AS text), NULL, NULL FROM clients c WHERE c.id = $1`},
-	{"jobseeker_status", `SELECT j.valid_from, CAST(j.id AS text), NULL, NULL FROM jobseeker_statuses j WHERE j.client_id = $1`},
-	{"assessment", `SELECT a.created_at, CAST(a.id AS text), a.date, NULL FROM assessments a WHERE a.client_id = $1`},
-	{"plan", `SELECT p.created_at, CAST(p.id AS text), p.start_date, NULL FROM plans p WHERE p.client_id = $1`},
-	{"review", `SELECT r.created_at, CAST(r.id AS text), r.date, CAST(r.plan_id AS text) FROM plan_reviews r WHERE r.client_id = $1`},
-	{"service", `SELECT s.created_at, CAST(s.id AS text), s.date, NULL FROM services s WHERE s.client_id = $1`},
-	{"transfer", `SELECT t.transferred_at, CAST(t.id AS text), NULL, NULL FROM client_transfers t WHERE t.client_id = $1`},
+	{"client_registered", `SELECT c.created_at, CAST(c.id AS text), NULL, NULL, NULL, NULL, NULL, NULL FROM clients c WHERE c.id = $1`},
+	{"jobseeker_status", `SELECT j.valid_from, CAST(j.id AS text), NULL, NULL, NULL, NULL, NULL, j.jobseeker FROM jobseeker_statuses j WHERE j.client_id = $1`},
+	{"assessment", `SELECT a.created_at, CAST(a.id AS text), a.date, NULL, NULL, NULL, NULL, NULL FROM assessments a WHERE a.client_id = $1`},
+	{"plan", `SELECT p.created_at, CAST(p.id AS text), p.start_date, NULL, NULL, NULL, p.end_date, NULL FROM plans p WHERE p.client_id = $1`},
+	{"review", `SELECT r.created_at, CAST(r.id AS text), r.date, CAST(r.plan_id AS text), NULL, NULL, NULL, NULL FROM plan_reviews r WHERE r.client_id = $1`},
+	{"service", `SELECT s.created_at, CAST(s.id AS text), s.date, NULL, s.service_type, s.provider, s.end_date, NULL FROM services s WHERE s.client_id = $1`},
+	{"transfer", `SELECT t.transferred_at, CAST(t.id AS text), NULL, NULL, NULL, NULL, NULL, NULL FROM client_transfers t WHERE t.client_id = $1`},
 }
 
 func timelineOf(ctx context.Context, tx *db.Tx, clientID string) ([]TimelineItem, error) {
@@ -181,12 +190,17 @@ func timelineOf(ctx context.Context, tx *db.Tx, clientID string) ([]TimelineItem
 		rank[k.kind] = i
 		if err := queryEach(ctx, tx, k.query, []any{clientID}, func(r *sql.Rows) error {
 			it := TimelineItem{Kind: k.kind}
-			var d model.NullDate
-			var plan sql.NullString
-			if err := r.Scan(&it.Time, &it.ID, &d, &plan); err != nil {
+			var d, end model.NullDate
+			var plan, typ, provider sql.NullString
+			var jobseeker sql.NullBool
+			if err := r.Scan(&it.Time, &it.ID, &d, &plan, &typ, &provider, &end, &jobseeker); err != nil {
 				return err
 			}
 			it.Time, it.Date, it.PlanID = it.Time.UTC(), d.Ptr(), plan.String
+			it.ServiceType, it.Provider, it.EndDate = typ.String, provider.String, end.Ptr()
+			if jobseeker.Valid {
+				it.Jobseeker = &jobseeker.Bool
+			}
 			out = append(out, it)
 			return nil
 		}); err != nil {

@@ -138,6 +138,8 @@ type GrantReviewItem struct {
 	ExpiresSoon  bool       `json:"expires_soon"`
 	Active       bool       `json:"active"`
 	RevokedBy    string     `json:"revoked_by,omitempty"`
+	// CreatedByName is the granting account's name, for the UI ("" for the operator).
+	CreatedByName string `json:"-"`
 }
 
 // GrantReview lists every grant a municipality has given (active first), with
@@ -153,7 +155,7 @@ func (s *Store) GrantReview(ctx context.Context, actor Actor, muni string) ([]Gr
 		pol := s.access()
 		today := s.Today()
 		rows, err := tx.Query(ctx, `SELECT g.id, a.id, a.email, a.name, a.organisation_id, a.last_sign_in_at, a.created_at, g.municipality_code, g.role, g.task,
-			g.valid_until, g.created_at, COALESCE(c.email, 'operator'), g.revoked_at, COALESCE(r.email, CASE WHEN g.revoked_at IS NULL THEN '' ELSE 'operator' END)
+			g.valid_until, g.created_at, COALESCE(c.email, 'operator'), COALESCE(c.name, ''), g.revoked_at, COALESCE(r.email, CASE WHEN g.revoked_at IS NULL THEN '' ELSE 'operator' END)
 			FROM grants g JOIN accounts a ON a.id = g.account_id LEFT JOIN accounts c ON c.id = g.created_by LEFT JOIN accounts r ON r.id = g.revoked_by
 			WHERE g.municipality_code = $1 ORDER BY (g.revoked_at IS NULL) DESC, g.created_at DESC, g.id DESC LIMIT 5000`, muni)
 		if err != nil {
@@ -166,7 +168,7 @@ func (s *Store) GrantReview(ctx context.Context, actor Actor, muni string) ([]Gr
 			var accCreated time.Time
 			var until model.NullDate
 			if err := rows.Scan(&it.ID, &it.AccountID, &it.Email, &it.Name, &it.Organisation, &last, &accCreated, &it.Municipality, &it.Role, &it.Task,
-				&until, &it.CreatedAt, &it.CreatedBy, &revoked, &it.RevokedBy); err != nil {
+				&until, &it.CreatedAt, &it.CreatedBy, &it.CreatedByName, &revoked, &it.RevokedBy); err != nil {
 				return err
 			}
 			it.ValidUntil = until.Ptr()

@@ -153,6 +153,10 @@ func (s *Store) prepareIndicatorTables(ctx context.Context, last indicators.Mont
 // (at most maxHistoryYears back) to month last. It returns that first month.
 func (s *Store) readIndicatorFacts(ctx context.Context, available []indicators.Indicator, last indicators.Month, today model.Date) (indicators.Month, []indicators.Fact, error) {
 	queries := factQueries(s.db.Dialect, s.hasClientColumn(ctx))
+	var ids []string
+	for _, ind := range available {
+		ids = append(ids, ind.ID)
+	}
 	first := last
 	var facts []indicators.Fact
 	err := s.db.InReadSnapshot(ctx, db.AllMunicipalities, func(tx *db.Tx) error {
@@ -160,22 +164,32 @@ func (s *Store) readIndicatorFacts(ctx context.Context, available []indicators.I
 		if first, err = firstDataMonth(ctx, tx, last); err != nil {
 			return err
 		}
-		args := []any{int64(first), int64(last), today, s.Now()}
-		for _, ind := range available {
-			q := queries[ind.ID]
-			n := 2
-			for n < len(args) && strings.Contains(q, "$"+itoa(int64(n+1))) {
-				n++
-			}
-			started, before := time.Now(), len(facts)
-			if facts, err = readFacts(ctx, tx, ind.ID, q, args[:n], facts); err != nil {
-				return err
-			}
-			s.log.Debug("indicator facts read", "indicator", ind.ID, "rows", len(facts)-before, "elapsed", time.Since(started))
+		if facts, err = factsOf(ctx, tx, queries, ids, first, last, today, s.Now()); err != nil {
+			return err
 		}
-		return nil
+		facts, err = frozenFacts(ctx, tx, ids, first, last, facts)
+		return err
 	})
 	return first, facts, err
+}
+
+// factsOf runs the queries of indicators ids over months first to last.
+func factsOf(ctx context.Context, tx *db.Tx, queries map[string]string, ids []string, first, last indicators.Month, today model.Date,
+	now time.Time) ([]indicators.Fact, error) {
+	var facts []indicators.Fact
+	args := []any{int64(first), int64(last), today, now}
+	for _, id := range ids {
+		q := queries[id]
+		n := 2
+		for n < len(args) && strings.Contains(q, "$"+itoa(int64(n+1))) {
+			n++
+		}
+		var err error
+		if facts, err = readFacts(ctx, tx, id, q, args[:n], facts); err != nil {
+			return nil, err
+		}
+	}
+	return facts, nil
 }
 
 // firstDataMonth is the month of the earliest event, at most
@@ -190,6 +204,14 @@ func firstDataMonth(ctx context.Context, tx *db.Tx, last indicators.Month) (indi
 		if d.Valid && indicators.MonthOf(d.Date) < first {
 			first = indicators.MonthOf(d.Date)
 		}
+	}
+	// What removed records counted (retention) stays in the figures.
+	var frozen sql.NullInt64
+	if err := tx.QueryRow(ctx, `SELECT MIN(month) FROM indicator_frozen_facts`).Scan(&frozen); err != nil {
+		return 0, err
+	}
+	if frozen.Valid && indicators.Month(frozen.Int64) < first {
+		first = indicators.Month(frozen.Int64)
 	}
 	// Timestamps: ORDER BY … LIMIT 1 keeps the column's type (SQLite's MIN
 	// would return text).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -230,45 +229,13 @@ func (s *Store) indicatorTable(ctx context.Context, q indicators.Query, v indica
 	if err != nil {
 		return IndicatorTable{}, err
 	}
-	periods := indicators.Periods(q.PeriodLevel, indicators.MonthOf(q.From), indicators.MonthOf(q.To))
 	var stored []indicators.Stored
-	if len(periods) > 0 {
-		if stored, err = s.snapshotQueryCells(ctx, sn.ID, q, periods[0].Label(), periods[len(periods)-1].Label()); err != nil {
-			return IndicatorTable{}, err
-		}
+	err = s.db.InReadTx(ctx, func(tx *db.Tx) error {
+		stored, err = s.readIndicatorCells(ctx, tx, sn, q, v)
+		return err
+	})
+	if err != nil {
+		return IndicatorTable{}, err
 	}
 	return IndicatorTable{Table: indicators.Assemble(km.cat, km.geo, ind, q, v, stored), Snapshot: sn}, nil
-}
-
-// snapshotQueryCells reads the stored cells of a query from snapshot sn
-// (cached per snapshot: a snapshot's cells never change).
-func (s *Store) snapshotQueryCells(ctx context.Context, sn int64, q indicators.Query, from, to string) ([]indicators.Stored, error) {
-	km := s.knowledge()
-	key := strings.Join([]string{q.Indicator, q.AreaLevel, q.PeriodLevel, q.By, from, to}, "\x00")
-	if v, ok := km.cells.get(sn, key); ok {
-		return v, nil
-	}
-	var stored []indicators.Stored
-	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT area, period, category, value, n, suppressed FROM indicator_cells
-			WHERE snapshot_id = $1 AND indicator = $2 AND area_level = $3 AND period_level = $4 AND breakdown = $5
-			AND period >= $6 AND period <= $7`,
-			sn, q.Indicator, q.AreaLevel, q.PeriodLevel, q.By, from, to)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c indicators.Stored
-			if err := rows.Scan(&c.Area, &c.Period, &c.Category, &c.Value, &c.N, &c.Suppressed); err != nil {
-				return err
-			}
-			stored = append(stored, c)
-		}
-		return rows.Err()
-	})
-	if err == nil {
-		km.cells.put(sn, key, stored)
-	}
-	return stored, err
 }

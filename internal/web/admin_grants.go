@@ -36,7 +36,8 @@ type grantsPage struct {
 type grantReviewRow struct {
 	ID                                                string
 	Name, Email, Organisation, Role, Task, ValidUntil string
-	GrantedBy, GrantedAt, LastSignIn, Ended           string
+	GrantedAt, LastSignIn, Ended                      string
+	GrantedBy                                         person
 	Active, ExpiresSoon, Dormant, Revoked, CanChange  bool
 	RoleField, UntilField                             formField
 	CurrentUntil                                      string
@@ -171,14 +172,14 @@ func (h *handler) renderGrants(w http.ResponseWriter, r *http.Request, status in
 	lang := req.Lang
 	for _, g := range review {
 		row := grantReviewRow{ID: strconv.FormatInt(g.ID, 10), Name: g.Name, Email: g.Email, Organisation: names(g.Organisation),
-			Role: page.T("role." + g.Role), Task: g.Task, ValidUntil: formatDate(lang, g.ValidUntil), GrantedBy: g.CreatedBy,
+			Role: page.T("role." + g.Role), Task: g.Task, ValidUntil: formatDate(lang, g.ValidUntil), GrantedBy: person{g.CreatedByName, g.CreatedBy},
 			GrantedAt: formatTime(lang, g.CreatedAt), LastSignIn: h.formatLastSignIn(lang, g.LastSignInAt),
 			Active: g.Active, ExpiresSoon: g.ExpiresSoon, Dormant: g.Dormant, Revoked: g.RevokedAt != nil, CanChange: g.RevokedAt == nil}
 		if row.ValidUntil == "" {
 			row.ValidUntil = page.T("home.until_further_notice")
 		}
 		if g.CreatedBy == "operator" {
-			row.GrantedBy = page.T("grants.by_operator")
+			row.GrantedBy = person{Email: page.T("grants.by_operator")}
 		}
 		switch {
 		case g.RevokedAt != nil:

@@ -56,7 +56,7 @@ func (h *handler) staffForm(r *http.Request, muni string, state formState) staff
 	}
 	for _, id := range orgs {
 		kind, _, _ := strings.Cut(id, ":")
-		page.organisations = append(page.organisations, option{Value: id, Label: names(id) + " (" + page.T("org_kind."+kind) + ")"})
+		page.organisations = append(page.organisations, option{Value: id, Label: names(id) + " – " + page.T("org_kind."+kind)})
 	}
 	if page.values["organisation"] == "" {
 		page.values["organisation"] = orgs[0]

@@ -148,7 +148,7 @@ func TestMainUserCreatesAccountAndGrantsAccess(t *testing.T) {
 		grants = m.get(p.location)
 		mustContain(t, "grants page after granting", grants.body, "Käyttöoikeus on myönnetty.")
 		r := row(t, grants.body, newEmail)
-		mustContain(t, "new grant's row", r, "Uuno Uusi", "Helsinki (091)", "<td>Työntekijä</td>", taskFi, "Toistaiseksi", helsinkiMain, "Ei koskaan", "Voimassa")
+		mustContain(t, "new grant's row", r, "Uuno Uusi", "Helsinki (091)", "<td>Työntekijä<span class=\"subline\">", taskFi, "Toistaiseksi", helsinkiMain, "Ei koskaan", "Voimassa")
 
 		g := e.signedIn(newEmail)
 		acc := g.get("/account")
@@ -206,7 +206,7 @@ func TestMainUserChangesAGrant(t *testing.T) {
 			t.Fatalf("change: status %d, location %q\n%s", p.status, p.location, p.body)
 		}
 		want := until.Format("2.1.2006")
-		mustContain(t, "changed row", row(t, m.get(p.location).body, helsinkiViewer), "<td>Työntekijä</td>", "<td>"+want+"</td>")
+		mustContain(t, "changed row", row(t, m.get(p.location).body, helsinkiViewer), "<td>Työntekijä<span class=\"subline\">", "<td>"+want+"</td>")
 		mustContain(t, "grantee's account", e.signedIn(helsinkiViewer).get("/account").body, "<td>Työntekijä</td>", "<td>"+want+"</td>")
 	})
 }
@@ -559,7 +559,7 @@ func TestEveryPostRouteRefusesAMissingCSRFToken(t *testing.T) {
 		}
 		// Nothing happened.
 		m := e.signedIn(helsinkiMain)
-		mustContain(t, "grants after refused posts", row(t, m.get("/admin/grants").body, helsinkiViewer), "<td>Katselija</td>", "Voimassa")
+		mustContain(t, "grants after refused posts", row(t, m.get("/admin/grants").body, helsinkiViewer), "<td>Katselija<span class=\"subline\">", "Voimassa")
 		if _, err := e.store.AccountIDByEmail(context.Background(), "x@helsinki.test"); err == nil {
 			t.Error("an account was created without a token")
 		}

@@ -18,13 +18,15 @@ var (
 
 // anomalyRow is one anomaly of a list.
 type anomalyRow struct {
-	Href, ID, Detected, Rule, Severity, SeverityClass, Person, Municipality, Status, Reported string
-	Open                                                                                      bool
+	Href, ID, Detected, Rule, Severity, SeverityClass, Municipality, Status, Reported string
+	Person                                                                            person
+	Open                                                                              bool
 }
 
 // anomalyDetail is one anomaly as its page shows it.
 type anomalyDetail struct {
-	ID, Rule, RuleText, Severity, SeverityClass, Description, Person, Municipality, Status string
+	ID, Rule, RuleText, Severity, SeverityClass, Description, Municipality, Status string
+	Person                                                                         person
 	// DescriptionLang is "en" when the description is the stored English
 	// summary (anomalies recorded before summaries were translatable).
 	DescriptionLang                                                  string
@@ -39,8 +41,9 @@ type anomalyDetail struct {
 
 // auditRow is one audit event in a table.
 type auditRow struct {
-	ID, Time, Person, Organisation, Action, Client, Municipality, Outcome string
-	Denied                                                                bool
+	ID, Time, Organisation, Action, Client, Municipality, Outcome string
+	Person                                                        person
+	Denied                                                        bool
 }
 
 // anomalyLabel translates one of the anomaly's enumerations (rule,
@@ -58,7 +61,7 @@ func (h *handler) anomalyRows(r *http.Request, base string, items []store.Anomal
 	out := make([]anomalyRow, 0, len(items))
 	for _, a := range items {
 		row := anomalyRow{ID: strconv.FormatInt(a.ID, 10), Detected: formatTime(lang, a.DetectedAt), Rule: h.anomalyLabel(lang, "rule", a.Rule),
-			Severity: h.anomalyLabel(lang, "severity", a.Severity), SeverityClass: "severity-" + a.Severity, Person: a.ActorEmail,
+			Severity: h.anomalyLabel(lang, "severity", a.Severity), SeverityClass: "severity-" + a.Severity, Person: person{a.ActorName, a.ActorEmail},
 			Status: h.anomalyLabel(lang, "status", a.Status), Open: a.Status == "new" || a.Status == "reported"}
 		row.Href = base + "/" + row.ID
 		if a.Municipality != nil {
@@ -97,7 +100,7 @@ func (h *handler) anomalyByID(r *http.Request) (store.Anomaly, error) {
 func (h *handler) anomalyDetail(r *http.Request, a store.Anomaly) (anomalyDetail, error) {
 	lang := server.From(r).Lang
 	d := anomalyDetail{ID: strconv.FormatInt(a.ID, 10), Rule: h.anomalyLabel(lang, "rule", a.Rule), Severity: h.anomalyLabel(lang, "severity", a.Severity),
-		SeverityClass: "severity-" + a.Severity, Description: a.Summary, DescriptionLang: "en", Person: a.ActorEmail, Status: h.anomalyLabel(lang, "status", a.Status),
+		SeverityClass: "severity-" + a.Severity, Description: a.Summary, DescriptionLang: "en", Person: person{a.ActorName, a.ActorEmail}, Status: h.anomalyLabel(lang, "status", a.Status),
 		Detected: formatTime(lang, a.DetectedAt), MonitorNote: a.MonitorNote, FindingNote: a.FindingNote, GrantsRevoked: a.GrantsRevoked,
 		HasMunicipality: a.Municipality != nil}
 	if key := "anomaly.summary." + a.SummaryKey; a.SummaryKey != "" && h.cat.Has(key) {
@@ -149,7 +152,7 @@ func (h *handler) auditRows(r *http.Request, items []store.AuditItem) []auditRow
 	names := h.organisationNames(r)
 	out := make([]auditRow, 0, len(items))
 	for _, e := range items {
-		row := auditRow{ID: strconv.FormatInt(e.ID, 10), Time: formatTime(lang, e.Time), Person: e.ActorEmail, Action: h.auditActionLabel(lang, e.Action),
+		row := auditRow{ID: strconv.FormatInt(e.ID, 10), Time: formatTime(lang, e.Time), Person: person{e.ActorName, e.ActorEmail}, Action: h.auditActionLabel(lang, e.Action),
 			Outcome: h.outcomeLabel(lang, e.Outcome), Denied: e.Outcome == "denied"}
 		if e.ActorOrganisation != "" {
 			row.Organisation = names(e.ActorOrganisation)

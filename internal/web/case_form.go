@@ -181,9 +181,9 @@ func sourceOptions(p Page) []option {
 }
 
 // serviceTypeOptions are the services and measures recorded here.
-func serviceTypeOptions(p Page) []option {
-	out := make([]option, 0, len(model.ServiceTypes))
-	for _, t := range model.ServiceTypes {
+func serviceTypeOptions(p Page, types []string) []option {
+	out := make([]option, 0, len(types))
+	for _, t := range types {
 		out = append(out, option{Value: t, Label: p.T("service_type." + t)})
 	}
 	return out

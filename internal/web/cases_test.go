@@ -107,9 +107,11 @@ func TestRecordAssessmentPlanReviewAndService(t *testing.T) {
 		page := b.get(client)
 		mustContain(t, "client page", page.body, `href="`+client+`/assessments/new"`, `href="`+client+`/plans/new"`,
 			`href="`+client+`/services/new"`, `href="`+client+`/transfer"`, "Työnhakijatilanteen historia", "<td>Ei työnhakija</td>")
-		if got := timeline(t, page.body); strings.Join(got, "|") != "Työnhakijatilanne kirjattu|Asiakas rekisteröity" {
+		// The jobseeker status recorded with the registration is no event of its own.
+		if got := timeline(t, page.body); strings.Join(got, "|") != "Asiakas rekisteröity" {
 			t.Errorf("timeline of a new client: %q", got)
 		}
+		mustContain(t, "new client's timeline", page.body, "<td>"+formatFi(e.store.Today())+"</td>")
 
 		// The assessment form starts with today and the user as a preparer.
 		form := b.get(client + "/assessments/new")
@@ -196,10 +198,14 @@ func TestRecordAssessmentPlanReviewAndService(t *testing.T) {
 		after := b.get(p.location).body
 		mustContain(t, "client page after the service", after, "Palvelu on tallennettu.", `<a href="`+plan+`">Kotoutumissuunnitelma</a>`,
 			`<a href="`+plan+`">Kotoutumissuunnitelman tarkistus</a>`)
-		want := "Palvelu|Kotoutumissuunnitelman tarkistus|Kotoutumissuunnitelma|Osaamisen ja kotoutumisen palvelutarpeen arviointi|Työnhakijatilanne kirjattu|Asiakas rekisteröity"
+		// Newest first by the event's own date (the plan and its review start
+		// tomorrow), then by when it was recorded (the review after the plan).
+		want := "Kotoutumissuunnitelman tarkistus|Kotoutumissuunnitelma|Kielikurssi|Osaamisen ja kotoutumisen palvelutarpeen arviointi|Asiakas rekisteröity"
 		if got := strings.Join(timeline(t, after), "|"); got != want {
 			t.Errorf("timeline, newest first:\n got %s\nwant %s", got, want)
 		}
+		mustContain(t, "timeline details", after, `>Kielikurssi</a><span class="subline">Helsingin työväenopisto</span>`,
+			`>Kotoutumissuunnitelma</a><span class="subline">Voimassa `+formatFi(e.store.Today().AddDate(0, 0, 1))+`–`+formatFi(e.store.Today().AddDate(1, 0, 1))+`</span>`)
 	})
 }
 
@@ -243,15 +249,17 @@ func TestJobseekersServiceIsRefusedWithTheEmploymentAuthorityMessage(t *testing.
 		form := b.get(client + "/services/new")
 		mustContain(t, "jobseeker's service form", form.body, "Asiakas on työnhakija. Tähän voi kirjata vain ohjauksen ja neuvonnan",
 			`<option value="guidance_and_counselling" selected>`)
+		// Only what may be recorded is offered.
+		mustNotContain(t, "jobseeker's service form", form.body, `<option value="language_course"`, `<option value="civic_orientation"`)
 		p := b.submit(client+"/services/new", client+"/services/new", e.serviceForm("language_course"))
 		wantStatus(t, "a jobseeker's language course", p, http.StatusUnprocessableEntity)
 		mustContain(t, "a jobseeker's language course", p.body, `role="alert"`, "<title>Virhe: Kirjaa palvelu – Koto-digi</title>",
 			`<a href="#service_type">Asiakas on työnhakija: työllisyysviranomaisen palvelut kirjataan työllisyysviranomaisen omiin järjestelmiin. Tähän voi kirjata ohjauksen ja neuvonnan.</a>`,
-			`<option value="language_course" selected>Kielikurssi</option>`, `value="Helsingin työväenopisto"`,
+			`<option value="guidance_and_counselling">`, `value="Helsingin työväenopisto"`,
 			"Suomen kielen alkeet, 2 krt viikossa</textarea>", `value="`+e.today(0, 0, 0)+`"`)
 		// Nothing was stored.
 		for _, ev := range timeline(t, b.get(client).body) {
-			if ev == "Palvelu" {
+			if ev == "Kielikurssi" {
 				t.Error("a service of a jobseeker was stored")
 			}
 		}
@@ -260,7 +268,7 @@ func TestJobseekersServiceIsRefusedWithTheEmploymentAuthorityMessage(t *testing.
 		if p.status != http.StatusSeeOther {
 			t.Fatalf("a jobseeker's guidance: status %d\n%s", p.status, p.body)
 		}
-		if got := timeline(t, b.get(client).body); len(got) == 0 || got[0] != "Palvelu" {
+		if got := timeline(t, b.get(client).body); len(got) == 0 || got[0] != "Ohjaus ja neuvonta" {
 			t.Errorf("timeline after guidance: %q", got)
 		}
 	})
@@ -574,7 +582,7 @@ func TestCasePostsWithoutCSRFTokenAreRefused(t *testing.T) {
 		page := b.get(client).body
 		events := timeline(t, page)
 		slices.Sort(events) // records made within the same second may come in either order
-		if got := strings.Join(events, "|"); got != "Asiakas rekisteröity|Kotoutumissuunnitelma|Osaamisen ja kotoutumisen palvelutarpeen arviointi|Palvelu|Työnhakijatilanne kirjattu" {
+		if got := strings.Join(events, "|"); got != "Asiakas rekisteröity|Kielikurssi|Kotoutumissuunnitelma|Osaamisen ja kotoutumisen palvelutarpeen arviointi" {
 			t.Errorf("timeline after refused posts: %s", got)
 		}
 		mustContain(t, "client after refused posts", page, "<dd>Helsinki (091)</dd>")

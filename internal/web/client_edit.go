@@ -79,7 +79,7 @@ func clientFormValues(c model.ClientFields, lang string) formState {
 	}
 	s.values[fServiceLanguage] = c.ServiceLanguage
 	s.values[fEmail] = deref(c.Email)
-	s.values[fPhone] = deref(c.Phone)
+	s.values[fPhone] = formatPhone(deref(c.Phone))
 	s.values[fRightToWork] = c.RightToWork
 	s.values[fJobseeker] = boolean(c.Jobseeker)
 	backgroundValues(s, c, lang)

@@ -266,11 +266,7 @@ func (h *handler) addErrors(s *formState, lang string, errs []model.FieldError, 
 func (h *handler) summarize(s *formState, lang string, order []string) {
 	s.Summary = nil
 	if s.FormError != "" {
-		href := "#" + fieldID(fIdentityCode)
-		if strings.TrimSpace(s.values[fIdentityCode]) == "" && strings.TrimSpace(s.values[fUMANumber]) != "" {
-			href = "#" + fieldID(fUMANumber)
-		}
-		s.Summary = append(s.Summary, summaryItem{Href: href, Text: s.FormError})
+		s.Summary = append(s.Summary, summaryItem{Href: "#" + fieldID(duplicateField(*s)), Text: s.FormError})
 	}
 	seen := map[string]bool{}
 	for _, name := range order {
@@ -286,6 +282,15 @@ func (h *handler) summarize(s *formState, lang string, order []string) {
 			}
 		}
 	}
+}
+
+// duplicateField is the identifier a duplicate was found by: the identity
+// code, or the UMA number when only that was given.
+func duplicateField(s formState) string {
+	if strings.TrimSpace(s.values[fIdentityCode]) == "" && strings.TrimSpace(s.values[fUMANumber]) != "" {
+		return fUMANumber
+	}
+	return fIdentityCode
 }
 
 // clientFormPage is the registration and the edit form.
@@ -374,7 +379,10 @@ func (h *handler) failClientForm(w http.ResponseWriter, r *http.Request, page cl
 			page.FormError = h.srv.Message(req.Lang, e, req.ID)
 		}
 	case model.CodeDuplicateClient:
-		page.FormError = h.srv.Message(req.Lang, e, req.ID)
+		// The summary says whose client it is and what to do next; the
+		// identifier that clashed carries the error as well.
+		page.FormError = h.srv.Message(req.Lang, e, req.ID) + " " + h.cat.T(req.Lang, "client.duplicate_next", h.municipalityLabel(e.Municipality, req.Lang))
+		page.errors[duplicateField(page.formState)] = []string{h.cat.T(req.Lang, "field."+model.CodeDuplicateClient)}
 	default:
 		h.srv.Fail(w, r, err)
 		return

@@ -34,15 +34,10 @@ type clientPage struct {
 	Done string
 }
 
-// timelineRow is one event of the case; Href leads to its record, if it
-// has a page (plans, and reviews of plans).
-type timelineRow struct {
-	Time, Event, Date, Href string
-}
-
 // jobseekerRow is one jobseeker status.
 type jobseekerRow struct {
-	Status, From, By string
+	Status, From string
+	By           person
 }
 
 // detail is one term and its description in the client's data.
@@ -54,7 +49,8 @@ type detail struct {
 
 // historyRow is one changed field.
 type historyRow struct {
-	Time, Field, Actor, Old, New string
+	Time, Field, Old, New string
+	Actor                 person
 }
 
 func (h *handler) client(w http.ResponseWriter, r *http.Request) {
@@ -93,69 +89,20 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 			page.Done += " " + page.T("client.done_transferred_until", formatDate(lang, &d))
 		}
 	}
-	for _, it := range timeline {
-		row := timelineRow{Time: formatTime(lang, it.Time), Event: page.T("timeline." + it.Kind), Date: formatDate(lang, it.Date)}
-		switch it.Kind {
-		case "plan":
-			row.Href = "/clients/" + c.ID + "/plans/" + it.ID
-		case "review":
-			row.Href = "/clients/" + c.ID + "/plans/" + it.PlanID
-		case "assessment":
-			row.Href = "/clients/" + c.ID + "/assessments/" + it.ID
-		case "service":
-			row.Href = "/clients/" + c.ID + "/services/" + it.ID
-		}
-		page.Timeline = append(page.Timeline, row)
-	}
+	page.Timeline = h.caseTimeline(lang, c.ID, timeline)
 	for _, j := range statuses {
-		row := jobseekerRow{Status: page.T("jobseeker.not"), From: formatTime(lang, j.ValidFrom), By: j.RecordedBy}
+		row := jobseekerRow{Status: page.T("jobseeker.not"), From: formatTime(lang, j.ValidFrom), By: person{j.RecordedByName, j.RecordedBy}}
 		if j.Jobseeker {
 			row.Status = page.T("jobseeker.is")
 		}
 		if j.RecordedBy == "operator" {
-			row.By = page.T("grants.by_operator")
+			row.By = person{Email: page.T("grants.by_operator")}
 		}
 		page.JobseekerHistory = append(page.JobseekerHistory, row)
 	}
-	add := func(name, value string) {
-		page.Fields = append(page.Fields, detail{Label: page.T("label." + name), Value: value, Empty: value == ""})
-	}
-	rb := c.ResidenceBasis
-	if rb == nil {
-		rb = &model.ResidenceBasis{}
-	}
-	add(fMunicipality, h.municipalityLabel(c.Municipality, lang))
-	add(fIdentityCode, deref(c.PersonalIdentityCode))
-	add(fUMANumber, deref(c.UMANumber))
-	add(fFirstNames, c.FirstNames)
-	add(fLastName, c.LastName)
-	add(fDateOfBirth, formatDate(lang, c.DateOfBirth))
-	add(fResidenceType, h.residenceLabel(lang, rb.Type))
-	validUntil := formatDate(lang, rb.ValidUntil)
-	if validUntil == "" && (rb.Permanent || rb.Type == "citizenship") {
-		validUntil = page.T("client.no_end_date")
-	}
-	add(fValidUntil, validUntil)
-	add(fPermanent, h.yesNo(lang, rb.Permanent))
-	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
-	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
-	add(fEmail, deref(c.Email))
-	add(fPhone, deref(c.Phone))
-	add(fRightToWork, c.RightToWork)
-	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
-	sex := h.sexLabel(lang, deref(c.Sex))
-	if sex != "" && c.PersonalIdentityCode != nil {
-		sex = page.T("client.from_identity_code", sex)
-	}
-	add(fSex, sex)
-	add("citizenships", h.citizenshipsLabel(lang, c.Citizenships))
-	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
-	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
-	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
-	add("registered_at", formatTime(lang, c.CreatedAt))
-	add("updated_at", formatTime(lang, c.UpdatedAt))
+	page.Fields = h.clientDetails(lang, c)
 	for _, ch := range history {
-		page.History = append(page.History, historyRow{Time: formatTime(lang, ch.At), Field: page.T("label." + ch.Field), Actor: ch.Actor,
+		page.History = append(page.History, historyRow{Time: formatTime(lang, ch.At), Field: page.T("label." + ch.Field), Actor: person{ch.ActorName, ch.Actor},
 			Old: h.historyValue(lang, ch.Field, ch.OldValue), New: h.historyValue(lang, ch.Field, ch.NewValue)})
 	}
 	h.render(w, r, http.StatusOK, "client", page)
@@ -184,4 +131,48 @@ func (h *handler) historyValue(lang, field string, v *string) string {
 		return h.municipalityLabel(*v, lang)
 	}
 	return *v
+}
+
+// clientDetails lists a client's data as the client page shows it, in language lang.
+func (h *handler) clientDetails(lang string, c model.Client) []detail {
+	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
+	var fields []detail
+	add := func(name, value string) {
+		fields = append(fields, detail{Label: t("label." + name), Value: value, Empty: value == ""})
+	}
+	rb := c.ResidenceBasis
+	if rb == nil {
+		rb = &model.ResidenceBasis{}
+	}
+	add(fMunicipality, h.municipalityLabel(c.Municipality, lang))
+	add(fIdentityCode, deref(c.PersonalIdentityCode))
+	add(fUMANumber, deref(c.UMANumber))
+	add(fFirstNames, c.FirstNames)
+	add(fLastName, c.LastName)
+	add(fDateOfBirth, formatDate(lang, c.DateOfBirth))
+	add(fResidenceType, h.residenceLabel(lang, rb.Type))
+	validUntil := formatDate(lang, rb.ValidUntil)
+	if validUntil == "" && (rb.Permanent || rb.Type == "citizenship") {
+		validUntil = t("client.no_end_date")
+	}
+	add(fValidUntil, validUntil)
+	add(fPermanent, h.yesNo(lang, rb.Permanent))
+	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
+	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
+	add(fEmail, deref(c.Email))
+	add(fPhone, formatPhone(deref(c.Phone)))
+	add(fRightToWork, c.RightToWork)
+	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
+	sex := h.sexLabel(lang, deref(c.Sex))
+	if sex != "" && c.PersonalIdentityCode != nil {
+		sex = t("client.from_identity_code", sex)
+	}
+	add(fSex, sex)
+	add("citizenships", h.citizenshipsLabel(lang, c.Citizenships))
+	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
+	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
+	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
+	add("registered_at", formatTime(lang, c.CreatedAt))
+	add("updated_at", formatTime(lang, c.UpdatedAt))
+	return fields
 }

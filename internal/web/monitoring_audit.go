@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,14 +28,15 @@ type auditPage struct {
 	Events   []auditRow
 	// Older is the id to continue from, when there are older events.
 	Older string
-	// Actions suggest the action names, each with its translation.
+	// Actions are the choices of the action filter: every audited action by
+	// its translated name, in the order of the names.
 	Actions []option
 }
 
 // auditInputs are the filters, in order.
 var auditInputs = []inputSpec{
 	{Name: "actor_email", Kind: "email", Key: "audit.actor_email", Optional: true},
-	{Name: "action", Kind: "text", Key: "audit.action", Optional: true, List: "audit-actions"},
+	{Name: "action", Kind: "select", Key: "audit.action"},
 	{Name: "outcome", Kind: "select", Key: "audit.outcome"},
 	{Name: "from", Kind: "date", Key: "audit.from", Optional: true},
 	{Name: "to", Kind: "date", Key: "audit.to", Optional: true},
@@ -50,6 +52,11 @@ func (p auditPage) F(name string) formField {
 				f.Placeholder = p.T("common.all")
 				return f
 			}
+			if name == "action" {
+				f := p.input(p.formState, in, p.Actions...)
+				f.Placeholder = p.T("common.all")
+				return f
+			}
 			return p.input(p.formState, in)
 		}
 	}
@@ -61,6 +68,7 @@ func (h *handler) auditForm(r *http.Request, state formState) auditPage {
 	for _, a := range authz.Audited() {
 		page.Actions = append(page.Actions, option{Value: string(a), Label: h.auditActionLabel(page.Lang, string(a))})
 	}
+	slices.SortFunc(page.Actions, func(a, b option) int { return strings.Compare(a.Label, b.Label) })
 	return page
 }
 
@@ -84,6 +92,9 @@ func (h *handler) searchAuditLog(w http.ResponseWriter, r *http.Request) {
 	page.Filtered = true
 	page.Title = page.T("title.audit_results")
 	f := store.AuditFilter{ActorEmail: strings.TrimSpace(page.values["actor_email"]), Action: strings.TrimSpace(page.values["action"])}
+	if f.Action != "" && !optionExists(page.Actions, f.Action) {
+		page.errors["action"] = append(page.errors["action"], page.T("field."+model.FieldInvalidChoice))
+	}
 	switch page.values["outcome"] {
 	case "", "allowed", "denied":
 		f.Outcome = page.values["outcome"]

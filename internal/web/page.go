@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/model"
@@ -24,7 +26,7 @@ type Page struct {
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
 	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
-	// "monitoring_anomalies", "response_times", "audit", "jobs").
+	// "monitoring_anomalies", "response_times", "audit", "jobs", "statistics", "data_quality", "import").
 	Nav       string
 	SignedIn  bool
 	UserName  string
@@ -33,6 +35,8 @@ type Page struct {
 	CanCreate bool
 	// CanManage: a main user's staff accounts and grants of the municipality.
 	CanManage bool
+	// CanImport: a main user's data migration (uploads of files to import).
+	CanImport bool
 	// CanInvestigate: a main user's anomalies reported to the municipality.
 	CanInvestigate bool
 	// CanAppoint: a KEHA admin's main users of municipalities.
@@ -43,8 +47,13 @@ type Page struct {
 	CanJobs bool
 	// CanWorklist: a worker's or viewer's worklist of statutory deadlines.
 	CanWorklist bool
-	// CanStatistics: a statistician's statistics of the area.
+	// CanStatistics: knowledge management (dashboard, table builder,
+	// indicators) for statisticians and main users.
 	CanStatistics bool
+	// CanLookup: a main user's data requests (find the municipality's client).
+	CanLookup bool
+	// CanDataQuality: a main user's data quality of the municipality.
+	CanDataQuality bool
 	// PrintDocument marks a page that is a document to print (the printed
 	// integration plan): printed, it leaves out the service's header too.
 	PrintDocument bool
@@ -107,11 +116,14 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanCreate = len(pr.Municipalities(authz.ClientCreate)) > 0
 		_, p.CanManage = ownMunicipality(pr, authz.GrantList)
 		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
+		_, p.CanImport = ownMunicipality(pr, authz.ImportManage)
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
-		p.CanStatistics = pr.Allowed(authz.StatisticsRead, "").Allowed
+		p.CanStatistics = pr.Allowed(authz.IndicatorRead, "").Allowed
+		_, p.CanLookup = ownMunicipality(pr, authz.ClientLookup)
+		_, p.CanDataQuality = ownMunicipality(pr, authz.DataQualityRead)
 	}
 	return p
 }
@@ -243,7 +255,11 @@ func formatDecimal(lang string, f float64) string {
 // organisationNames names organisations by their ids ("municipality:091",
 // "wellbeing_county:90", "keha"), looking each up at most once a request.
 func (h *handler) organisationNames(r *http.Request) func(id string) string {
-	lang := server.From(r).Lang
+	return h.organisationNamesIn(r, server.From(r).Lang)
+}
+
+// organisationNamesIn names organisations in language lang.
+func (h *handler) organisationNamesIn(r *http.Request, lang string) func(id string) string {
 	ref := h.srv.Store().RefData()
 	memo := map[string]string{}
 	return func(id string) string {
@@ -300,6 +316,25 @@ func (h *handler) roleLabels(lang string, roles []authz.Role) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// formatPhone groups a stored phone number as it is read aloud
+// ("+358401234567" is "+358 40 1234567"); a number the library does not
+// understand is shown as stored.
+func formatPhone(s string) string {
+	if s == "" {
+		return ""
+	}
+	n, err := phonenumbers.Parse(s, "FI")
+	if err != nil {
+		return s
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}
+
+// person is who did something: the account's name, with its e-mail address
+// as secondary text (the template "person" shows it). An account without a
+// name (a failed sign-in, the operator) is shown by its address alone.
+type person struct{ Name, Email string }
 
 // deref is the string p points to, or "" for nil.
 func deref(p *string) string {

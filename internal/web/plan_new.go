@@ -57,7 +57,7 @@ func planInputs(p Page, reason, exception bool) []inputSpec {
 func (h *handler) newPlanForm(r *http.Request, c model.Client, reason, exception bool) planFormPage {
 	page := planFormPage{caseFormPage: h.newCaseFormPage(r, "title.plan_new", c), ShowReason: reason, ShowException: exception}
 	page.specs = planInputs(page.Page, reason, exception)
-	types := serviceTypeOptions(page.Page)
+	types := serviceTypeOptions(page.Page, model.ServiceTypes)
 	for i := range measureRows {
 		page.options["measures."+strconv.Itoa(i)+".service_type"] = types
 	}

@@ -67,7 +67,27 @@ func (h *handler) assessment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := h.newRecordPage(r, "title.assessment", c)
-	lang := page.Lang
+	page.Rows = h.assessmentRows(page.Lang, a)
+	page.Preparers, page.HasPreparers = a.Preparers, true
+	h.render(w, r, http.StatusOK, "record", page)
+}
+
+// service shows one recorded service.
+func (h *handler) service(w http.ResponseWriter, r *http.Request) {
+	// One store call, one service.read event.
+	c, sv, err := h.srv.Store().ClientService(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("service_id"))
+	if err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	page := h.newRecordPage(r, "title.service", c)
+	page.Rows = h.serviceRows(page.Lang, sv)
+	h.render(w, r, http.StatusOK, "record", page)
+}
+
+// assessmentRows lays out an assessment as recorded, in language lang.
+func (h *handler) assessmentRows(lang string, a model.Assessment) []recordRow {
+	page := &recordPage{Page: Page{Lang: lang, cat: h.cat}}
 	page.row("label.assessment.date", formatDate(lang, &a.Date))
 	ct := a.Content
 	page.choice("label.assessment.literacy", "literacy.", ct.Literacy)
@@ -104,20 +124,12 @@ func (h *handler) assessment(w http.ResponseWriter, r *http.Request) {
 		page.row("plan.eligibility", page.T("plan.eligibility_unchecked"))
 	}
 	page.row("plan.created", formatTime(lang, a.CreatedAt))
-	page.Preparers, page.HasPreparers = a.Preparers, true
-	h.render(w, r, http.StatusOK, "record", page)
+	return page.Rows
 }
 
-// service shows one recorded service.
-func (h *handler) service(w http.ResponseWriter, r *http.Request) {
-	// One store call, one service.read event.
-	c, sv, err := h.srv.Store().ClientService(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("service_id"))
-	if err != nil {
-		h.srv.Fail(w, r, err)
-		return
-	}
-	page := h.newRecordPage(r, "title.service", c)
-	lang := page.Lang
+// serviceRows lays out a service as recorded, in language lang.
+func (h *handler) serviceRows(lang string, sv model.Service) []recordRow {
+	page := &recordPage{Page: Page{Lang: lang, cat: h.cat}}
 	page.row("label.service.service_type", h.serviceTypeLabel(lang, sv.ServiceType))
 	page.row("label.service.date", formatDate(lang, &sv.Date))
 	page.row("label.service.end_date", formatDate(lang, sv.EndDate))
@@ -130,5 +142,5 @@ func (h *handler) service(w http.ResponseWriter, r *http.Request) {
 		page.row("label.service.language_test_date", formatDate(lang, t.Date))
 	}
 	page.row("plan.created", formatTime(lang, sv.CreatedAt))
-	h.render(w, r, http.StatusOK, "record", page)
+	return page.Rows
 }

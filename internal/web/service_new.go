@@ -34,9 +34,9 @@ var serviceInputs = []inputSpec{
 
 // newServiceForm builds the form page about client c.
 func (h *handler) newServiceForm(r *http.Request, c model.Client) serviceFormPage {
-	page := serviceFormPage{caseFormPage: h.newCaseFormPage(r, "title.service_new", c), Jobseeker: c.Jobseeker}
+	page := serviceFormPage{caseFormPage: h.newCaseFormPage(r, "title.service_new", c)}
 	page.specs = serviceInputs
-	page.options["service_type"] = serviceTypeOptions(page.Page)
+	page.setJobseeker(c.Jobseeker)
 	var attendance []option
 	for _, a := range model.Attendances {
 		attendance = append(attendance, option{Value: a, Label: page.T("attendance." + a)})
@@ -46,6 +46,14 @@ func (h *handler) newServiceForm(r *http.Request, c model.Client) serviceFormPag
 	page.options["final_language_test.level"] = levelOptions()
 	page.placeholders["final_language_test.level"] = page.T("service.language_test_none")
 	return page
+}
+
+// setJobseeker offers the service types that may be recorded for the client
+// (for a jobseeker only guidance and counselling, chosen already); the
+// form's notice says why.
+func (page *serviceFormPage) setJobseeker(jobseeker bool) {
+	page.Jobseeker = jobseeker
+	page.options["service_type"] = serviceTypeOptions(page.Page, model.ServiceTypesFor(jobseeker))
 }
 
 func (h *handler) serviceForm(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +102,7 @@ func (h *handler) createService(w http.ResponseWriter, r *http.Request) {
 		h.srv.Fail(w, r, cerr)
 		return
 	}
-	page.Jobseeker = c.Jobseeker
+	page.setJobseeker(c.Jobseeker)
 	h.renderServiceForm(w, r, server.Status(server.AsDomainError(err).Code), page)
 }
 
