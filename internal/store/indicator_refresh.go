@@ -130,6 +130,14 @@ func (s *Store) prepareIndicatorTables(ctx context.Context, last indicators.Mont
 				return err
 			}
 		}
+		if from <= last && tx.Dialect == db.Postgres {
+			// Fresh statistics of the tables just filled: PostgreSQL took
+			// them for empty and chose nested loops over a million clients.
+			// (Only the owner may ANALYZE; for others it is a warning.)
+			if _, err := tx.Exec(ctx, `ANALYZE indicator_months, indicator_days`); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM indicator_citizenship_groups`).Scan(&n); err != nil {
 			return err
