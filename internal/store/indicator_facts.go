@@ -247,6 +247,16 @@ func readFacts(ctx context.Context, tx *db.Tx, id, query string, args []any, out
 	}
 	defer rows.Close()
 	dim, hasExtra := extraDim[id]
+	// Millions of facts hold a few hundred distinct strings: keep one copy
+	// of each (at a million clients the facts took gigabytes otherwise).
+	seen := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := seen[s]; ok {
+			return v
+		}
+		seen[s] = s
+		return s
+	}
 	for rows.Next() {
 		f := indicators.Fact{Indicator: id}
 		var month int64
@@ -255,15 +265,15 @@ func readFacts(ctx context.Context, tx *db.Tx, id, query string, args []any, out
 		if err := rows.Scan(&month, &f.Municipality, &cats[0], &cats[1], &cats[2], &cats[3], &cats[4], &cats[5], &days, &f.Count, &f.Den); err != nil {
 			return out, err
 		}
-		f.Month, f.Days = indicators.Month(month), int(days.Int64)
+		f.Month, f.Days, f.Municipality = indicators.Month(month), int(days.Int64), intern(f.Municipality)
 		for i := range 5 {
-			f.Cat[i] = cats[i].String
+			f.Cat[i] = intern(cats[i].String)
 			if !cats[i].Valid {
 				f.Cat[i] = indicators.Unknown
 			}
 		}
 		if hasExtra {
-			f.Cat[dim] = cats[5].String
+			f.Cat[dim] = intern(cats[5].String)
 		}
 		out = append(out, f)
 	}
