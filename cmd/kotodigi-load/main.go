@@ -42,6 +42,7 @@ const (
 
 type config struct {
 	target, token, mode, municipality, label string
+	format, paths                            string
 	concurrency, requests, pool, writePct    int
 	serverPID                                int
 	dbProcess                                string
@@ -68,7 +69,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("kotodigi-load", flag.ContinueOnError)
 	fs.StringVar(&c.target, "target", "", "base URL of a kotodigi on this machine, e.g. http://127.0.0.1:8080")
 	fs.StringVar(&c.token, "token", os.Getenv("KOTODIGI_TOKEN"), "API bearer token of a worker of --municipality (env KOTODIGI_TOKEN)")
-	fs.StringVar(&c.mode, "mode", "read", "register, read or mixed")
+	fs.StringVar(&c.mode, "mode", "read", "register, read, mixed or statistics (indicator queries of a statistician's token)")
+	fs.StringVar(&c.format, "format", "json", "statistics mode: json, csv, xlsx or json-stat")
+	fs.StringVar(&c.paths, "paths", "", "statistics mode: a file of request paths to GET at random, one a line, instead of random indicator queries (e.g. a dashboard page)")
 	fs.StringVar(&c.municipality, "municipality", "091", "municipality code the clients are registered in")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "concurrent workers (each with its own keep-alive connection)")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "measured run time (at most 10m)")
@@ -202,8 +205,11 @@ func runHTTP(ctx context.Context, c config, out io.Writer) error {
 	if c.token == "" {
 		return errors.New("--token is required")
 	}
+	if c.mode == "statistics" {
+		return runStatistics(ctx, c, u.String(), out)
+	}
 	if c.mode != "register" && c.mode != "read" && c.mode != "mixed" {
-		return fmt.Errorf("--mode must be register, read or mixed")
+		return fmt.Errorf("--mode must be register, read, mixed or statistics")
 	}
 	if c.writePct < 0 || c.writePct > 100 {
 		return fmt.Errorf("--mixed-writes must be 0..100")

@@ -77,6 +77,25 @@ func countImported(t *testing.T, s *store.Store) importCounts {
 	return c
 }
 
+// settledCounts counts once the database has settled after a kill: on
+// PostgreSQL a COMMIT the killed process had already sent still completes on
+// the server after the process is gone, and the counts are separate
+// statements, so they are read until two readings agree.
+func settledCounts(t *testing.T, s *store.Store) importCounts {
+	t.Helper()
+	prev := countImported(t, s)
+	for range 100 {
+		time.Sleep(100 * time.Millisecond)
+		c := countImported(t, s)
+		if c == prev {
+			return c
+		}
+		prev = c
+	}
+	t.Fatalf("the counts never settled: %+v", prev)
+	return prev
+}
+
 // An import killed with SIGKILL at any moment, run again with the same
 // command, completes the job with nothing stored twice: every batch is
 // wholly stored (clients, their jobseeker status and the batch's audit
@@ -122,7 +141,7 @@ func TestImportSurvivesKill9(t *testing.T) {
 					break // finished before the kill: nothing more to interrupt
 				}
 				kills++
-				c := countImported(t, s)
+				c := settledCounts(t, s)
 				if c.clients != c.distinctSources || c.clients != c.statuses || c.services != c.distinctServiceSources ||
 					c.auditedRecords != c.clients+c.services || file.stored(c)%500 != 0 {
 					t.Fatalf("%s killed at %d: half a batch or a duplicate: %+v", file.kind, target, c)

@@ -28,6 +28,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/config"
 	"github.com/kotodigi/kotodigi/internal/db"
 	"github.com/kotodigi/kotodigi/internal/demo"
+	"github.com/kotodigi/kotodigi/internal/importer"
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
 	"github.com/kotodigi/kotodigi/internal/mail"
@@ -50,6 +51,8 @@ commands:
   audit heads        print the chains' heads as JSON (signed with the audit key), to keep outside the database
   import             data migration: --municipality CODE [--dry-run] FILE.csv
   statistics refresh bring every indicator up to date now
+  demo generate      fill a test database with synthetic clients: --clients N [--seed S] (benchmarks)
+  retention [--dry-run]  remove what has passed its retention period (or count it)
 
 every command takes --db (KOTODIGI_DB, default kotodigi.db) and, on PostgreSQL, --migrate-db
 (KOTODIGI_MIGRATE_DB: the schema owner, for migrations only); run "kotodigi COMMAND -h" for its flags
@@ -137,7 +140,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics" {
+	if cmd == "user" || cmd == "grant" || cmd == "token" || cmd == "audit" || cmd == "statistics" || cmd == "demo" {
 		if len(rest) == 0 || isHelp(rest[0]) {
 			if len(rest) > 0 {
 				return helpShown{usage}
@@ -180,6 +183,10 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return importCmd(ctx, rest, stdout, stderr)
 	case "statistics refresh":
 		return statisticsRefresh(ctx, rest, stdout, stderr)
+	case "demo generate":
+		return demoGenerate(ctx, rest, stdout, stderr)
+	case "retention":
+		return retentionCmd(ctx, rest, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -265,6 +272,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var jc jobs.Config
 	fs.DurationVar(&jc.AnomalyEvery, "anomaly-interval", envDuration("KOTODIGI_ANOMALY_INTERVAL", time.Minute), "how often log monitoring looks for anomalies (env KOTODIGI_ANOMALY_INTERVAL)")
 	fs.DurationVar(&jc.AuditRetention, "audit-retention", envDuration("KOTODIGI_AUDIT_RETENTION", store.DefaultAuditRetention), "how long audit events are kept, at least 8760h (env KOTODIGI_AUDIT_RETENTION)")
+	retentionFlags(fs, &jc.Retention)
 	smtpSender := &mail.Sender{Username: os.Getenv("KOTODIGI_SMTP_USERNAME"), Password: os.Getenv("KOTODIGI_SMTP_PASSWORD")}
 	fs.StringVar(&smtpSender.Addr, "smtp-addr", env("KOTODIGI_SMTP_ADDR", ""), "SMTP relay host:port for notices to main users (env KOTODIGI_SMTP_ADDR; credentials in KOTODIGI_SMTP_USERNAME/KOTODIGI_SMTP_PASSWORD)")
 	fs.StringVar(&smtpSender.From, "smtp-from", env("KOTODIGI_SMTP_FROM", ""), "sender address of notices (env KOTODIGI_SMTP_FROM)")
@@ -331,7 +339,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	s, err := store.Open(ctx, c.db, store.Options{Logger: log, DisablePasswordSignIn: !*passwordSignIn, BaseURL: strings.TrimRight(*baseURL, "/"),
 		Cases: cases, Access: accessreview.Policy{DormantAfter: *dormantAfter}, MigrateDB: c.migrateDB, AuditKey: key,
-		Indicators: store.IndicatorOptions{Threshold: *threshold, OpenData: *openData}})
+		Indicators: store.IndicatorOptions{Threshold: *threshold, OpenData: *openData},
+		Retention:  store.RetentionPolicy{Clients: jc.Retention.Clients, CaseRecords: jc.Retention.CaseRecords, SignIns: jc.Retention.SignIns, Audit: jc.AuditRetention}})
 	if err != nil {
 		return err
 	}
@@ -374,6 +383,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	health.Jobs = runner.Names()
 	srv.JobHealth = health
 	go runner.Loop(ctx, runner.Tick())
+	go (&importer.Worker{Store: s, Log: log}).Loop(ctx)
 	go s.WatchPrincipals(ctx)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -26,6 +26,7 @@ func statisticsRefresh(ctx context.Context, args []string, stdout, stderr io.Wri
 	var c common
 	fs := newFlags("statistics refresh", &c)
 	threshold := thresholdFlag(fs)
+	verbose := fs.Bool("verbose", false, "log how long each indicator's query took")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -36,7 +37,11 @@ func statisticsRefresh(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	s, err := store.Open(ctx, c.db, store.Options{Logger: slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})),
 		MigrateDB: c.migrateDB, AuditKey: key, Indicators: store.IndicatorOptions{Threshold: *threshold}})
 	if err != nil {
 		return err
@@ -50,7 +55,7 @@ func statisticsRefresh(ctx context.Context, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "snapshot %d not published: a newer refresh finished first\n", res.SnapshotID)
 		return nil
 	}
-	fmt.Fprintf(stdout, "statistics refreshed: snapshot %d, data as of %s, %d figures (%d suppressed) in %s\n",
-		res.SnapshotID, res.DataDate, res.Cells, res.Suppressed, res.Elapsed.Round(1e6))
+	fmt.Fprintf(stdout, "statistics refreshed: snapshot %d, data as of %s, %d figures (%d suppressed) in %s (read %s, plan %s, write %s)\n",
+		res.SnapshotID, res.DataDate, res.Cells, res.Suppressed, res.Elapsed.Round(1e6), res.Read.Round(1e6), res.Build.Round(1e6), res.Write.Round(1e6))
 	return nil
 }

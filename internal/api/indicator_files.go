@@ -1,83 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"net/http"
 
-	"github.com/kotodigi/kotodigi/internal/indicators"
-	"github.com/kotodigi/kotodigi/internal/locale"
-	"github.com/kotodigi/kotodigi/internal/server"
-	"github.com/kotodigi/kotodigi/internal/statfile"
 	"github.com/kotodigi/kotodigi/internal/store"
 )
 
-// statDataset turns a caller's table into a statfile dataset in language
-// lang: the same cells as the JSON answer, with labels.
-func statDataset(st *store.Store, cat *locale.Catalog, t store.IndicatorTable, lang string) *statfile.Dataset {
-	km := st.IndicatorCatalogue()
-	tr := func(key string) string { return cat.T(lang, key) }
-	d := &statfile.Dataset{
-		Indicator: t.Indicator.ID, Name: t.Indicator.Name.In(lang), Definition: t.Indicator.Definition.In(lang),
-		Unit: statfile.Unit(t.Indicator.Unit), Lang: lang, Updated: t.Snapshot.RefreshedAt, Source: tr("indicators.file.source_name"),
-		Area:   statfile.Dimension{ID: "area", Label: tr("indicators.area." + t.Query.AreaLevel)},
-		Period: statfile.Dimension{ID: "period", Label: tr("indicators.period." + t.Query.PeriodLevel)},
-		Texts: statfile.Texts{
-			TableSheet: tr("indicators.file.table_sheet"), DefinitionsSheet: tr("indicators.file.definitions_sheet"),
-			Indicator: tr("indicators.file.indicator"), Definition: tr("indicators.file.definition"), Unit: tr("indicators.file.unit"),
-			UnitName: tr("indicators.unit." + t.Indicator.Unit), Source: tr("indicators.file.source"), Updated: tr("indicators.file.updated"),
-			Suppression: tr("indicators.file.suppression"), SuppressionRule: tr("indicators.file.suppression_rule"),
-			Suppressed: tr("indicators.file.suppressed"), AreaCode: tr("indicators.file.area_code"), Note: tr("indicators.file.note"),
-		},
-	}
-	for _, a := range t.Areas {
-		d.Area.Categories = append(d.Area.Categories, statfile.Category{Code: a.Code, Label: a.Name.In(lang)})
-	}
-	for _, p := range t.Periods {
-		d.Period.Categories = append(d.Period.Categories, statfile.Category{Code: p.Label(), Label: p.Label()})
-	}
-	if t.Query.By != "" {
-		dim := km.Dimension(t.Query.By)
-		by := statfile.Dimension{ID: dim.ID, Label: dim.Name.In(lang)}
-		for _, c := range dim.Categories {
-			by.Categories = append(by.Categories, statfile.Category{Code: c.ID, Label: c.Label.In(lang)})
-		}
-		d.By = &by
-		d.Note = tr("indicators.file.note_unknown")
-	}
-	d.Cells = make([]statfile.Cell, 0, len(t.Cells))
-	for _, c := range t.Cells {
-		sc := statfile.Cell{Area: c.Area, Period: c.Period, Value: c.Value, Suppressed: c.Suppressed}
-		if c.By != nil {
-			sc.By = *c.By
-		}
-		d.Cells = append(d.Cells, sc)
-	}
-	return d
-}
-
-// writeStatFile answers with the table as a CSV, XLSX or JSON-stat file.
+// writeStatFile answers with the table as a CSV, XLSX or JSON-stat file
+// (the same code path as the web UI's downloads).
 func (a *API) writeStatFile(w http.ResponseWriter, r *http.Request, t store.IndicatorTable, cacheControl string) {
-	d := statDataset(a.srv.Store(), a.srv.Catalog(), t, server.From(r).Lang)
-	var buf bytes.Buffer
-	var err error
-	ctype, ext := statfile.CSVContentType, "csv"
-	switch t.Query.Format {
-	case indicators.FormatXLSX:
-		ctype, ext = statfile.XLSXContentType, "xlsx"
-		err = statfile.WriteXLSX(&buf, d)
-	case indicators.FormatJSONStat:
-		ctype, ext = statfile.JSONStatContentType, "json"
-		err = statfile.WriteJSONStat(&buf, d)
-	default:
-		err = statfile.WriteCSV(&buf, d)
-	}
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Disposition", `attachment; filename="`+t.Indicator.ID+"-"+t.Query.AreaLevel+"-"+t.Query.PeriodLevel+"."+ext+`"`)
-	h.Set("Cache-Control", cacheControl)
-	_, _ = w.Write(buf.Bytes())
+	a.srv.WriteIndicatorFile(w, r, t, cacheControl)
 }

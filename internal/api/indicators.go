@@ -58,14 +58,8 @@ type indicatorData struct {
 
 func (a *API) getIndicatorData(w http.ResponseWriter, r *http.Request) {
 	st := a.srv.Store()
-	ind, err := st.IndicatorByID(r.Context(), r.PathValue("id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	q, err := indicators.ParseQuery(ind, r.URL.Query())
-	if err != nil {
-		a.srv.Problem(w, r, err)
+	_, q, ok := a.indicatorQuery(w, r)
+	if !ok {
 		return
 	}
 	t, err := st.IndicatorData(r.Context(), server.From(r).Actor, q)
@@ -74,6 +68,22 @@ func (a *API) getIndicatorData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.writeTable(w, r, t)
+}
+
+// indicatorQuery reads the indicator named in the path and the query of
+// its data; on failure it has answered with the problem.
+func (a *API) indicatorQuery(w http.ResponseWriter, r *http.Request) (*indicators.Indicator, indicators.Query, bool) {
+	ind, err := a.srv.Store().IndicatorByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return nil, indicators.Query{}, false
+	}
+	q, err := indicators.ParseQuery(ind, r.URL.Query())
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return nil, indicators.Query{}, false
+	}
+	return ind, q, true
 }
 
 // writeTable answers with a table in the query's format (a caller's own

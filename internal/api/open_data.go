@@ -129,14 +129,8 @@ func (a *API) openIndicatorData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := a.srv.Store()
-	ind, err := st.IndicatorByID(r.Context(), r.PathValue("id"))
-	if err != nil {
-		a.srv.Problem(w, r, err)
-		return
-	}
-	q, err := indicators.ParseQuery(ind, r.URL.Query())
-	if err != nil {
-		a.srv.Problem(w, r, err)
+	ind, q, ok := a.indicatorQuery(w, r)
+	if !ok {
 		return
 	}
 	snapshot, err := a.open.current(r, st)

@@ -63,6 +63,7 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 			"POST /api/v1/clients":                              client("020295-998L"),
 			"PATCH /api/v1/clients/{id}":                        map[string]any{"last_name": "Changed"},
 			"POST /api/v1/clients/search":                       map[string]any{"query": "Yusuf"},
+			"POST /api/v1/clients/lookup":                       map[string]any{"query": "010190-999W"},
 			"POST /api/v1/grants":                               map[string]any{"email": "worker@hel.example", "municipality": "091", "role": "viewer", "task": "t"},
 			"PATCH /api/v1/grants/{id}":                         map[string]any{"role": "viewer"},
 			"POST /api/v1/accounts":                             map[string]any{"email": "x@hel.example", "name": "X", "organisation": "municipality:091"},
@@ -71,6 +72,7 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 			"POST /api/v1/clients/{id}/plans/{plan_id}/reviews": map[string]any{"date": "2026-06-30", "changes": "Changed by an outsider"},
 			"POST /api/v1/clients/{id}/services":                service("guidance_and_counselling", "2026-11-20"),
 			"POST /api/v1/clients/{id}/transfer":                map[string]any{"municipality": "049", "reason": "Taken by an outsider"},
+			"POST /api/v1/clients/{id}/legal-hold":              map[string]any{"reason": "Set by an outsider"},
 		}
 		tested := 0
 		for _, rt := range api.Routes(srv) {
@@ -99,7 +101,7 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 				st, body := e.do(who, rt.Method, path, bodies[key])
 				switch {
 				case st == 403 || st == 404:
-				case rt.Action == authz.ClientSearch && st == 200 && !strings.Contains(toJSON(body), clientID):
+				case (rt.Action == authz.ClientSearch || rt.Action == authz.ClientLookup) && st == 200 && !strings.Contains(toJSON(body), clientID):
 				case rt.Method == "GET" && !strings.Contains(rt.Pattern, "{") && st == 200 &&
 					!strings.Contains(toJSON(body), clientID) && !strings.Contains(toJSON(body), `"091"`):
 					// a list of the caller's own municipality's things, without Helsinki's

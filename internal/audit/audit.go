@@ -181,10 +181,13 @@ func (t Trail) Append(ctx context.Context, tx *db.Tx, e Event) (int64, error) {
 	if _, err := tx.Exec(ctx, `UPDATE audit_chain_heads SET hash = $2 WHERE shard = $1`, e.shard, hash); err != nil {
 		return 0, fmt.Errorf("audit: chain head: %w", err)
 	}
-	for _, c := range e.ClientIDs {
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_event_clients (event_id, client_id) VALUES ($1, $2)`, id, c); err != nil {
-			return 0, fmt.Errorf("audit: clients: %w", err)
-		}
+	rows := make([][]any, len(e.ClientIDs))
+	for i, c := range e.ClientIDs {
+		rows[i] = []any{id, c}
+	}
+	// Multi-row INSERTs: an import's batch event shows thousands of clients.
+	if err := tx.InsertRows(ctx, "audit_event_clients", []string{"event_id bigint", "client_id uuid"}, rows); err != nil {
+		return 0, fmt.Errorf("audit: clients: %w", err)
 	}
 	return id, nil
 }

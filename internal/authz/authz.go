@@ -66,6 +66,13 @@ const (
 	// IndicatorRead: indicator figures (knowledge management); audited as a
 	// non-personal read.
 	IndicatorRead Action = "indicator.read"
+	// DataQualityRead: the counts of a municipality's data-quality page
+	// (clients, assessments and services whose data keeps its figures
+	// incomplete); audited, no client named.
+	DataQualityRead Action = "data_quality.read"
+	// DataQualityClients: the municipality's own clients behind one count
+	// of the data-quality page (names: personal data).
+	DataQualityClients Action = "data_quality.clients"
 	// Case records.
 	AssessmentCreate Action = "assessment.create"
 	AssessmentRead   Action = "assessment.read"
@@ -75,13 +82,42 @@ const (
 	ServiceCreate    Action = "service.create"
 	ServiceRead      Action = "service.read"
 	ClientTransfer   Action = "client.transfer"
-	TimelineRead     Action = "timeline.read"
-	WorklistRead     Action = "worklist.read"
+	// Corrections of case records (GDPR art. 16; CONTRACT.md § 3): every
+	// earlier version is kept with the reason; also marking a record as
+	// entered in error.
+	AssessmentUpdate Action = "assessment.update"
+	PlanUpdate       Action = "plan.update"
+	ReviewUpdate     Action = "review.update"
+	ServiceUpdate    Action = "service.update"
+	// Closing and reopening a client relationship.
+	ClientClose  Action = "client.close"
+	ClientReopen Action = "client.reopen"
+	// ResponsibleRead: a main user lists the municipality's clients that
+	// need a responsible worker (none with access, or transferred in) and
+	// a client's responsible workers; ResponsibleAssign sets them.
+	ResponsibleRead   Action = "responsible.read"
+	ResponsibleAssign Action = "responsible.assign"
+	TimelineRead      Action = "timeline.read"
+	WorklistRead      Action = "worklist.read"
 	// ImportManage: a municipality's main user imports the data of an
 	// earlier system in the web UI (upload, dry-run report, confirm, result).
 	ImportManage Action = "import.manage"
 	// JobRead: the background jobs' status page (KEHA-keskus).
 	JobRead Action = "job.read"
+	// ClientLookup: a main user finds a client of the municipality by full
+	// identity code or UMA number, for "who has seen this client's data" and
+	// the subject access report; it shows who the person is, no case data.
+	ClientLookup Action = "client.lookup"
+	// ClientSubjectAccessReport: everything stored about a client and who
+	// has processed it (GDPR art. 15), for the responsible municipality's
+	// main user.
+	ClientSubjectAccessReport Action = "client.subject_access_report"
+	// ClientLegalHold: set or clear a legal hold that stops retention from
+	// removing a client.
+	ClientLegalHold Action = "client.legal_hold"
+	// RetentionRead: the retention dry run (what a run would remove, counts
+	// only), for KEHA-keskus.
+	RetentionRead Action = "retention.read"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
 	// line and background jobs record them.
 	AuthSignIn  Action = "auth.sign_in"
@@ -94,6 +130,13 @@ const (
 	AuditRetention     Action = "audit.retention"
 	// StatisticsRefresh: a new snapshot of the indicators was published.
 	StatisticsRefresh Action = "statistics.refresh"
+	// RetentionRun: the retention job (or `kotodigi retention`) removed what
+	// had passed its retention period, or listed it in a dry run.
+	RetentionRun Action = "retention.run"
+	// SyntheticGenerate: the command line filled a test database with
+	// synthetic clients (one event per run; benchmark data, not audited per
+	// client).
+	SyntheticGenerate Action = "synthetic.generate"
 )
 
 // Scope says against what an action is checked.
@@ -158,6 +201,8 @@ var Rules = map[Action]Rule{
 	AuditRead:          {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	StatisticsRead:     {Scope: ScopeNational, OrgRoles: []Role{Statistician}},
 	IndicatorRead:      {Scope: ScopeNational, OrgRoles: []Role{Statistician, MainUser}},
+	DataQualityRead:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	DataQualityClients: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
 	AssessmentCreate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
 	AssessmentRead:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	PlanCreate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
@@ -166,17 +211,33 @@ var Rules = map[Action]Rule{
 	ServiceCreate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
 	ServiceRead:        {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	AssessmentUpdate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	PlanUpdate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ReviewUpdate:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ServiceUpdate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ClientClose:        {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ClientReopen:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ResponsibleRead:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
+	ResponsibleAssign:  {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
 	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	JobRead:            {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin, LogMonitor}},
-	AuthSignIn:         {Scope: ScopeSystem},
-	AuthSignOut:        {Scope: ScopeSystem},
-	TokenCreate:        {Scope: ScopeSystem},
-	ClientImport:       {Scope: ScopeSystem, PersonalData: true, Work: true},
-	ImportRun:          {Scope: ScopeSystem, PersonalData: true},
-	ImportManage:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
-	AuditRetention:     {Scope: ScopeSystem},
-	StatisticsRefresh:  {Scope: ScopeSystem},
+	ClientLookup:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
+	// The report and the legal hold: the responsible municipality's main
+	// user; a legal hold also KEHA-keskus' admin (retention is national).
+	ClientSubjectAccessReport: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
+	ClientLegalHold:           {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}, PersonalData: true},
+	RetentionRead:             {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
+	RetentionRun:              {Scope: ScopeSystem},
+	AuthSignIn:                {Scope: ScopeSystem},
+	AuthSignOut:               {Scope: ScopeSystem},
+	TokenCreate:               {Scope: ScopeSystem},
+	ClientImport:              {Scope: ScopeSystem, PersonalData: true, Work: true},
+	ImportRun:                 {Scope: ScopeSystem, PersonalData: true},
+	ImportManage:              {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	AuditRetention:            {Scope: ScopeSystem},
+	StatisticsRefresh:         {Scope: ScopeSystem},
+	SyntheticGenerate:         {Scope: ScopeSystem, PersonalData: true},
 }
 
 // Actions returns every action, sorted by name.

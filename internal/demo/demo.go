@@ -41,6 +41,8 @@ var Accounts = []Account{
 	{Email: "admin@keha.demo", Name: "Kalle KEHA", Org: "keha", Roles: []authz.Role{authz.KehaAdmin}},
 	{Email: "monitor@keha.demo", Name: "Laura Lokivalvoja", Org: "keha", Roles: []authz.Role{authz.LogMonitor}},
 	{Email: "stats@tem.demo", Name: "Tilda Tilastoija", Org: "tem", Roles: []authz.Role{authz.Statistician}},
+	{Email: "stats@uusimaa.demo", Name: "Aino Aluetilastoija", Org: "regional_centre:uudenmaan-elinvoimakeskus", Roles: []authz.Role{authz.Statistician}},
+	{Email: "stats@helsinki.demo", Name: "Kerttu Kuntatilastoija", Org: "municipality:091", Roles: []authz.Role{authz.Statistician}},
 }
 
 // Load creates the demo data unless it is there already (idempotent).

@@ -28,10 +28,15 @@ func BenchmarkProtectNational(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	sparse, err := nationalTable(2, 1, []Breakdown{tenCategories("client_group"), sexBreakdown}, 60)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		tb   *Table
 	}{
+		{"sparse-1year-2breakdowns", sparse},
 		{"1year-1breakdown", small},
 		{"3years-6breakdowns", nationalIndicator(b, 1, 2500)},
 	} {

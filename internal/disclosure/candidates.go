@@ -430,8 +430,10 @@ func (s *search) try(fa, fp factor, cm catMode) {
 				}
 			}
 		}
-		// the sums on quarters and years must fit too
-		for key, v := range m {
+		// the sums on quarters and years must fit too (in key order: the
+		// cost is a float sum, and ties must break the same way every time)
+		for _, key := range sortedKeys(m) {
+			v := m[key]
 			if pl.P.isLeaf[key[0]] {
 				continue
 			}
@@ -465,17 +467,7 @@ func (s *search) try(fa, fp factor, cm catMode) {
 			}
 		}
 		for _, m := range extra {
-			keys := make([][2]int, 0, len(m))
-			for key := range m {
-				keys = append(keys, key)
-			}
-			slices.SortFunc(keys, func(x, y [2]int) int {
-				if x[0] != y[0] {
-					return x[0] - y[0]
-				}
-				return x[1] - y[1]
-			})
-			for _, key := range keys {
+			for _, key := range sortedKeys(m) {
 				if v := fa.coef[ia] * m[key]; math.Abs(v) > 1e-12 {
 					w.cells = append(w.cells, pl.idx(a, key[0], key[1]))
 					w.coef = append(w.coef, v)
@@ -708,4 +700,19 @@ func sortWitness(w *witness) {
 		cells[i], coef[i] = w.cells[j], w.coef[j]
 	}
 	w.cells, w.coef = cells, coef
+}
+
+// sortedKeys returns the keys of m in ascending order.
+func sortedKeys(m map[[2]int]float64) [][2]int {
+	keys := make([][2]int, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	slices.SortFunc(keys, func(x, y [2]int) int {
+		if x[0] != y[0] {
+			return x[0] - y[0]
+		}
+		return x[1] - y[1]
+	})
+	return keys
 }

@@ -18,6 +18,9 @@ func (p *Plan) Check(t *Table) error {
 	if err := t.validate(); err != nil {
 		return err
 	}
+	if p.dropped {
+		return fmt.Errorf("disclosure: the plan was made without its proof (Options.DropProof)")
+	}
 	if len(p.Reasons) != t.Len() {
 		return fmt.Errorf("disclosure: plan for %d cells, table has %d", len(p.Reasons), t.Len())
 	}

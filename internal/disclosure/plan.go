@@ -16,6 +16,10 @@ type Options struct {
 	// Threshold: counts 1..Threshold-1 are suppressed, and medians and shares
 	// over fewer than Threshold clients. 0 means DefaultThreshold.
 	Threshold int
+	// DropProof discards the witnesses once the pattern is made: the plan
+	// then uses far less memory but cannot be verified with Check (for
+	// production refreshes; tests keep the proof and check it).
+	DropProof bool
 }
 
 // Reason tells why a cell is suppressed.
@@ -42,6 +46,7 @@ type Plan struct {
 	need      map[int][2]float64 // primary cell → required interval [lo, hi]
 	witnesses []witness
 	cover     map[int][]int // primary*2+direction → witnesses claimed to cover it
+	dropped   bool          // made with Options.DropProof
 }
 
 // Suppressed reports whether cell i is not shown outside its owner.
@@ -130,7 +135,31 @@ func Protect(t *Table, opt Options) (*Plan, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
-	pl, err := newPlanner(t, opt)
+	A, err := newDim(t.Areas, "areas")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := newDim(t.Periods, "periods"); err != nil {
+		return nil, err
+	}
+	areas := &areaDim{A: A, partners: closest(A)}
+	comps := periodComponents(t.Periods)
+	if len(comps) == 1 {
+		return protectPart(t, opt, areas)
+	}
+	return protectSplit(t, opt, areas, comps)
+}
+
+// areaDim is the validated area hierarchy with every leaf's partners,
+// worked out once for all parts of a table.
+type areaDim struct {
+	A        *dim
+	partners [][]int
+}
+
+// protectPart plans one table whose periods are all linked.
+func protectPart(t *Table, opt Options, areas *areaDim) (*Plan, error) {
+	pl, err := newPlanner(t, opt, areas)
 	if err != nil {
 		return nil, err
 	}
@@ -146,10 +175,13 @@ func Protect(t *Table, opt Options) (*Plan, error) {
 		}
 	}
 	pl.plan.Fallbacks = pl.fallbacks
+	if opt.DropProof {
+		pl.plan.witnesses, pl.plan.cover, pl.plan.need, pl.plan.dropped = nil, nil, nil, true
+	}
 	return pl.plan, nil
 }
 
-func newPlanner(t *Table, opt Options) (*planner, error) {
+func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 	th := opt.Threshold
 	if th == 0 {
 		th = DefaultThreshold
@@ -157,10 +189,7 @@ func newPlanner(t *Table, opt Options) (*planner, error) {
 	if th < 1 {
 		return nil, fmt.Errorf("disclosure: threshold %d", th)
 	}
-	A, err := newDim(t.Areas, "areas")
-	if err != nil {
-		return nil, err
-	}
+	A := areas.A
 	P, err := newDim(t.Periods, "periods")
 	if err != nil {
 		return nil, err
@@ -200,7 +229,7 @@ func newPlanner(t *Table, opt Options) (*planner, error) {
 			}
 		}
 	}
-	pl.partners = closest(A)
+	pl.partners = areas.partners
 	pl.pPartners = closest(P)
 	return pl, nil
 }

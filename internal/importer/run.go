@@ -135,9 +135,115 @@ type pending struct {
 	decided  []*store.RowResult
 }
 
+// loop reads and converts the file in one goroutine while the batch
+// before is being checked and stored in this one (the database and Go's own
+// checks work at the same time); batches are stored in the file's order.
 func (r *runner) loop(ctx context.Context, t Table, total int) error {
-	var b pending
-	done := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *pending, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- r.read(ctx, t, batches)
+	}()
+	// Up to ImportConcurrency batches are stored at once; they are reported
+	// in the file's order.
+	var inflight []*flight
+	finish := func() error {
+		f := inflight[0]
+		inflight = inflight[1:]
+		if err := <-f.err; err != nil {
+			return err
+		}
+		r.rep.Read += len(f.b.recs)
+		for i, d := range f.b.decided {
+			r.report(f.b.recs[i], *d, f.b.warnings[i])
+		}
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(r.rep.Read, total)
+		}
+		return nil
+	}
+	fail := func(err error) error {
+		cancel()
+		for range batches { // let the reader end
+		}
+		for _, f := range inflight {
+			<-f.err
+		}
+		return err
+	}
+	most := r.s.ImportConcurrency(r.cfg.Kind)
+	for b := range batches {
+		f := &flight{b: b, err: make(chan error, 1)}
+		if store.ImportSameLinkInOrder(r.cfg.Kind) {
+			f.links = links(b)
+			for len(inflight) > 0 && sharesLink(f.links, inflight) {
+				if err := finish(); err != nil {
+					return fail(err)
+				}
+			}
+		}
+		go func() { f.err <- r.store(ctx, f.b) }()
+		inflight = append(inflight, f)
+		if len(inflight) >= most {
+			if err := finish(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	for len(inflight) > 0 {
+		if err := finish(); err != nil {
+			return fail(err)
+		}
+	}
+	return <-readErr
+}
+
+// links are the clients (client_source_id) the undecided rows of b link to.
+func links(b *pending) map[string]bool {
+	out := map[string]bool{}
+	for i, row := range b.rows {
+		if b.decided[i] == nil {
+			out[row.Link] = true
+		}
+	}
+	return out
+}
+
+// sharesLink reports whether a batch being stored links to one of the
+// clients.
+func sharesLink(clients map[string]bool, inflight []*flight) bool {
+	for _, f := range inflight {
+		for l := range clients {
+			if f.links[l] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// flight is a batch being stored.
+type flight struct {
+	b     *pending
+	links map[string]bool
+	err   chan error
+}
+
+// read sends the file's rows in batches, the last one possibly short.
+func (r *runner) read(ctx context.Context, t Table, out chan<- *pending) error {
+	b := &pending{}
+	send := func() error {
+		select {
+		case out <- b:
+			b = &pending{}
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for {
 		rec, err := t.Next()
 		if errors.Is(err, io.EOF) {
@@ -146,29 +252,20 @@ func (r *runner) loop(ctx context.Context, t Table, total int) error {
 		if err != nil {
 			return err
 		}
-		r.rep.Read++
-		r.add(&b, rec)
+		r.add(b, rec)
 		if len(b.rows) >= r.cfg.BatchSize {
-			done += len(b.recs)
-			if err := r.flush(ctx, &b); err != nil {
+			if err := send(); err != nil {
 				return err
-			}
-			if r.cfg.Progress != nil {
-				r.cfg.Progress(done, total)
 			}
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
-	done += len(b.recs)
-	if err := r.flush(ctx, &b); err != nil {
-		return err
+	if len(b.recs) == 0 {
+		return nil
 	}
-	if r.cfg.Progress != nil {
-		r.cfg.Progress(done, total)
-	}
-	return nil
+	return send()
 }
 
 func hash(s string) [16]byte {
@@ -238,11 +335,9 @@ func identityKeys(f model.ClientFields) []string {
 	return store.IdentityKeys(n)
 }
 
-// flush sends the undecided rows of a batch to the store and reports them all.
-func (r *runner) flush(ctx context.Context, b *pending) error {
-	if len(b.recs) == 0 {
-		return nil
-	}
+// store sends the undecided rows of a batch to the store and keeps their
+// results in the batch.
+func (r *runner) store(ctx context.Context, b *pending) error {
 	var rows []store.ImportRow
 	var at []int
 	for i, d := range b.decided {
@@ -251,20 +346,16 @@ func (r *runner) flush(ctx context.Context, b *pending) error {
 			at = append(at, i)
 		}
 	}
-	if len(rows) > 0 {
-		results, err := r.s.ImportBatch(ctx, r.actor, r.run, rows)
-		if err != nil {
-			return err
-		}
-		for k, res := range results {
-			res := res
-			b.decided[at[k]] = &res
-		}
+	if len(rows) == 0 {
+		return nil
 	}
-	for i, d := range b.decided {
-		r.report(b.recs[i], *d, b.warnings[i])
+	results, err := r.s.ImportBatch(ctx, r.actor, r.run, rows)
+	if err != nil {
+		return err
 	}
-	*b = pending{}
+	for k, res := range results {
+		b.decided[at[k]] = &res
+	}
 	return nil
 }
 

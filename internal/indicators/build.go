@@ -284,7 +284,7 @@ func median(hist map[int]int64) float64 {
 func (tb *table) protect(in Input) error {
 	kept := tb.kept(in)
 	for round := 0; ; round++ {
-		plan, err := disclosure.Protect(tb.t, disclosure.Options{Threshold: in.Threshold})
+		plan, err := disclosure.Protect(tb.t, disclosure.Options{Threshold: in.Threshold, DropProof: true})
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ const (
 	AnomalyDetection = "anomaly_detection"
 	AuditRetention   = "audit_retention"
 	AuditHeads       = "audit_heads"
+	Retention        = "retention"
 	Mail             = "mail"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	AnomalySettle  time.Duration
 	RetentionEvery time.Duration // default 24 h
 	AuditRetention time.Duration // default 5 years
+	// Retention: the periods of clients, case records and sign-in records
+	// (store defaults where zero); the retention job runs every RetentionEvery.
+	Retention store.RetentionPolicy
 	// Mail sends queued notifications when SMTP is configured.
 	Mail *mail.Sender
 	// StatisticsEvery is how often the indicators are refreshed (default 15 min).
@@ -109,6 +113,10 @@ func New(s *store.Store, cfg Config, log *slog.Logger) *Runner {
 		}},
 		{Name: AuditRetention, Every: cfg.RetentionEvery, Lease: time.Hour, Run: func(ctx context.Context, cursor int64) (int64, error) {
 			_, err := s.ApplyAuditRetention(ctx, cfg.AuditRetention)
+			return cursor, err
+		}},
+		{Name: Retention, Every: cfg.RetentionEvery, Lease: time.Hour, Run: func(ctx context.Context, cursor int64) (int64, error) {
+			_, err := s.ApplyRetention(ctx, store.Actor{Operator: "job"}, cfg.Retention)
 			return cursor, err
 		}},
 		{Name: "statistics_refresh", Every: cfg.StatisticsEvery, Lease: time.Hour, Run: func(ctx context.Context, cursor int64) (int64, error) {

@@ -128,6 +128,7 @@ type Assessment struct {
 	// unknown, so the 3-year window could not be checked.
 	EligibilityChecked bool      `json:"eligibility_checked"`
 	CreatedAt          time.Time `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input (everything that does not depend on stored
@@ -204,6 +205,7 @@ type Plan struct {
 	EligibilityChecked    bool          `json:"eligibility_checked"`
 	Reviews               []PlanReview  `json:"reviews"`
 	CreatedAt             time.Time     `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input and returns the plan without ids.
@@ -265,6 +267,7 @@ type PlanReview struct {
 	Date      Date      `json:"date"`
 	Changes   string    `json:"changes"`
 	CreatedAt time.Time `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input and returns the review without ids.
@@ -315,6 +318,7 @@ type Service struct {
 	FinalLanguageTest          *LanguageTest `json:"final_language_test"`
 	MissedWithInterpreterCosts bool          `json:"missed_with_interpreter_costs"`
 	CreatedAt                  time.Time     `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input and returns the service without ids.
@@ -413,6 +417,9 @@ func optionalDate(v *Validation, field string, s *string) *Date {
 	return &d
 }
 
+// lineBreaks removes the line breaks and tabs a free text may have.
+var lineBreaks = strings.NewReplacer("\n", "", "\r", "", "\t", "")
+
 // caseText trims a free text and checks its length and characters (line
 // breaks and tabs are allowed).
 func caseText(v *Validation, field, s string, max int, required bool) string {
@@ -422,7 +429,7 @@ func caseText(v *Validation, field, s string, max int, required bool) string {
 		v.Add(field, FieldRequired)
 	case utf8.RuneCountInString(s) > max:
 		v.AddParam(field, FieldTooLong, strconv.Itoa(max))
-	case !utf8.ValidString(s) || HasControlChars(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s)):
+	case !utf8.ValidString(s) || HasControlChars(lineBreaks.Replace(s)):
 		v.Add(field, FieldInvalidCharacters)
 	}
 	return s

@@ -15,10 +15,12 @@ const (
 	CodeValidationFailed    = "validation_failed"
 	CodeNotInThisVersion    = "not_in_this_version"
 	CodeEmploymentAuthority = "recorded_by_employment_authority"
-	CodeConflict            = "conflict"
-	CodeTooManyRequests     = "too_many_requests"
-	CodeBusy                = "busy"
-	CodeInternal            = "internal"
+	// CodeClientClosed: a closed client takes no new case records (CONTRACT.md § 3).
+	CodeClientClosed    = "client_closed"
+	CodeConflict        = "conflict"
+	CodeTooManyRequests = "too_many_requests"
+	CodeBusy            = "busy"
+	CodeInternal        = "internal"
 )
 
 // Field error codes.
@@ -49,6 +51,10 @@ const (
 	FieldSexMismatch              = "sex_mismatch"
 	FieldStatelessWithCitizenship = "stateless_with_citizenship"
 	FieldBeforeDateOfBirth        = "before_date_of_birth"
+	// The life of a record (lifecycle.go): a closing date before the
+	// registration; a responsible worker without a worker grant.
+	FieldBeforeRegistration = "before_registration"
+	FieldNoWorkerAccess     = "no_worker_access"
 )
 
 // FieldError is one problem with one input field. Field is the JSON name

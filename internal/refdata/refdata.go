@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -64,6 +65,10 @@ type Municipality struct {
 	NameSv              string
 	WellbeingCountyCode string // 2 digits, e.g. "90" for Helsinki
 	RegionCode          string // 2 digits, e.g. "01"
+	// Population is the number of inhabitants at the end of 2020
+	// (municipality_population.csv; for the synthetic data generator's
+	// proportions, not for statistics).
+	Population int
 }
 
 // WellbeingCounty is one entry of hyvinvointialue_1_20211013.
@@ -298,7 +303,42 @@ func loadMunicipalities(fsys fs.FS, counties, regions map[string]int) ([]Municip
 			return nil, nil, fmt.Errorf("refdata: municipality %s (%s) has no region in %s", m.Code, m.NameFi, rfile)
 		}
 	}
+	if err := loadPopulations(fsys, out, idx); err != nil {
+		return nil, nil, err
+	}
 	return out, idx, nil
+}
+
+// loadPopulations fills every municipality's population.
+func loadPopulations(fsys fs.FS, out []Municipality, idx map[string]int) error {
+	const file = "municipality_population.csv"
+	rows, err := readCSV(fsys, file, "code", "population")
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		if err := checkCode(file, i, "code", r[0], 3); err != nil {
+			return err
+		}
+		mi, ok := idx[r[0]]
+		if !ok {
+			return rowErr(file, i, "unknown municipality %q", r[0])
+		}
+		n, err := strconv.Atoi(r[1])
+		if err != nil || n <= 0 {
+			return rowErr(file, i, "population %q is not a positive number", r[1])
+		}
+		if out[mi].Population != 0 {
+			return rowErr(file, i, "duplicate municipality %q", r[0])
+		}
+		out[mi].Population = n
+	}
+	for _, m := range out {
+		if m.Population == 0 {
+			return fmt.Errorf("refdata: municipality %s (%s) has no population in %s", m.Code, m.NameFi, file)
+		}
+	}
+	return nil
 }
 
 func loadCentres(fsys fs.FS, regions []Region, regionIdx map[string]int) ([]RegionalCentre, error) {

@@ -61,6 +61,7 @@ func TestMunicipalities(t *testing.T) {
 			continue
 		}
 		want := Municipality{Code: tt.code, NameFi: tt.nameFi, NameSv: tt.nameSv, WellbeingCountyCode: tt.county, RegionCode: tt.region}
+		m.Population = 0 // checked in TestPopulations
 		if m != want {
 			t.Errorf("Municipality(%s) = %+v, want %+v", tt.code, m, want)
 		}
@@ -224,7 +225,7 @@ func fixture(t *testing.T, file string, edit func(string) string) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
 	entries, err := fs.Glob(files, "data/*.csv")
-	if err != nil || len(entries) != 8 {
+	if err != nil || len(entries) != 9 {
 		t.Fatalf("embedded files: %v, %v", entries, err)
 	}
 	for _, name := range entries {
@@ -258,6 +259,8 @@ func TestValidation(t *testing.T) {
 		{"duplicate municipality", "municipalities.csv", "\n049,Espoo", "\n091,Espoo", "duplicate code"},
 		{"unknown region", "municipality_regions.csv", "\n091,01", "\n091,03", "unknown region"},
 		{"missing region", "municipality_regions.csv", "\n091,01", "", "has no region"},
+		{"missing population", "municipality_population.csv", "\n091,", "\n#091,", "3-digit code"},
+		{"bad population", "municipality_population.csv", "\n091,", "\n091,-", "not a positive number"},
 		{"duplicate county", "wellbeing_counties.csv", "\n91,", "\n90,", "duplicate code"},
 		{"three-digit region", "regions.csv", "\n21,", "\n021,", "not a 2-digit code"},
 		{"bad header", "regions.csv", "code,name_fi", "koodi,name_fi", "unexpected header"},
@@ -276,5 +279,27 @@ func TestValidation(t *testing.T) {
 				t.Errorf("loadFS error = %v, want containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestPopulations(t *testing.T) {
+	d, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, m := range d.Municipalities {
+		if m.Population <= 0 {
+			t.Fatalf("%s has no population", m.Code)
+		}
+		total += m.Population
+	}
+	// Yle's December 2020 figures: 5,533,793 in all; Helsinki the largest.
+	if total != 5533793 {
+		t.Errorf("total population %d", total)
+	}
+	h, _ := d.Municipality("091")
+	if h.Population < 600000 || h.Population > 700000 {
+		t.Errorf("Helsinki %d", h.Population)
 	}
 }

@@ -49,7 +49,7 @@ func Status(code string) int {
 		return http.StatusNotFound
 	case model.CodeDuplicateClient, model.CodeConflict:
 		return http.StatusConflict
-	case model.CodeValidationFailed, model.CodeNotInThisVersion, model.CodeEmploymentAuthority:
+	case model.CodeValidationFailed, model.CodeNotInThisVersion, model.CodeEmploymentAuthority, model.CodeClientClosed:
 		return http.StatusUnprocessableEntity
 	case model.CodeTooManyRequests:
 		return http.StatusTooManyRequests

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -52,7 +53,15 @@ type Route struct {
 	// would allow more: e.g. a log monitor's page of an action a main user
 	// may also perform elsewhere. The permission matrix shows the narrowing.
 	Roles []authz.Role
+	// MaxBodyBytes, when set, caps this route's request bodies instead of
+	// Config.MaxBodyBytes (a file upload, which may also take up to
+	// uploadReadTimeout to arrive).
+	MaxBodyBytes int64
 }
+
+// uploadReadTimeout is how long a route with its own MaxBodyBytes may take
+// to read its request.
+const uploadReadTimeout = 10 * time.Minute
 
 // Config configures the server.
 type Config struct {
@@ -86,6 +95,8 @@ type Server struct {
 	// ErrorPage, when set, renders the error page of web routes (the web
 	// package sets it); otherwise a plain-text page is shown.
 	ErrorPage func(w http.ResponseWriter, r *http.Request, status int)
+	// xlsx keeps rendered XLSX workbooks of the published snapshot.
+	xlsx xlsxCache
 	// JobHealth says when a background job is failing or stuck (GET
 	// /readyz, the jobs page); zero fields take jobs.DefaultHealth.
 	JobHealth jobs.Health
@@ -383,7 +394,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := From(r)
 		req.Route = &route
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, cmp.Or(route.MaxBodyBytes, s.cfg.MaxBodyBytes))
+		if route.MaxBodyBytes > 0 {
+			// A file upload may take longer than the server's ReadTimeout.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
+		}
 		switch route.Auth {
 		case AuthBearer:
 			if !s.authenticateBearer(w, r, req) {

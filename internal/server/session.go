@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"net/url"
 	"path"
@@ -102,6 +103,10 @@ func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request, req
 	}
 	if unsafeMethod(r.Method) {
 		got := r.PostFormValue(CSRFField)
+		if got == "" && tooLarge(r) {
+			s.fail(w, r, &http.MaxBytesError{})
+			return false
+		}
 		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(req.CSRFToken)) != 1 {
 			s.fail(w, r, forbiddenErr)
 			return false
@@ -156,4 +161,14 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // RetryAfterText formats a wait for a person ("15 min").
 func RetryAfterText(d time.Duration) string {
 	return strconv.Itoa(int(d.Round(time.Minute).Minutes())) + " min"
+}
+
+// tooLarge reports whether a multipart form could not be read because the
+// body was over the route's limit (the form's token is then missing too).
+func tooLarge(r *http.Request) bool {
+	if r.MultipartForm != nil || !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		return false
+	}
+	var mbe *http.MaxBytesError
+	return errors.As(r.ParseMultipartForm(32<<20), &mbe)
 }

@@ -142,6 +142,25 @@ func (s *Store) authorizeImport(run ImportRun) error {
 	return nil
 }
 
+// ImportConcurrency is how many batches of a kind ImportBatch may be given
+// at once by one run: two on PostgreSQL (the database works on one while it
+// commits the other), one on SQLite (one writer). A kind's rules depend only
+// on rows of earlier runs (clients on assessments, reviews on plans) and on
+// the run's own rows, which the importer has made unique in the file, with
+// one exception: the R12 rules of a plan depend on the client's plans stored
+// before it, so batches of plans that concern the same client must be stored
+// one after the other (ImportSameLinkInOrder).
+func (s *Store) ImportConcurrency(kind string) int {
+	if s.db.Dialect != db.Postgres {
+		return 1
+	}
+	return 2
+}
+
+// ImportSameLinkInOrder reports whether batches of kind whose rows link to
+// the same client must be stored one after the other.
+func ImportSameLinkInOrder(kind string) bool { return kind == KindPlans }
+
 // ImportBatch validates and stores one batch of rows of a run: every rule
 // that needs stored data (a source id imported before, national uniqueness,
 // the linked client or plan, R12 over the client's earlier records) is
@@ -162,6 +181,9 @@ func (s *Store) ImportBatch(ctx context.Context, actor Actor, run *ImportRun, ro
 	for attempt := 0; ; attempt++ {
 		var out []RowResult
 		err := s.db.InScope(ctx, db.ScopeOf([]string{run.Municipality}), func(tx *db.Tx) error {
+			if err := noJIT(ctx, tx); err != nil {
+				return err
+			}
 			b := &importBatch{s: s, tx: tx, run: run, actor: actor, results: make([]RowResult, len(rows))}
 			if err := b.check(ctx, rows); err != nil {
 				return err
@@ -177,6 +199,18 @@ func (s *Store) ImportBatch(ctx context.Context, actor Actor, run *ImportRun, ro
 		}
 		return out, err
 	}
+}
+
+// noJIT turns PostgreSQL's JIT compilation off for the rest of tx. A batch's
+// lookups probe an index once per key, but right after a bulk load into an
+// empty table the planner's statistics are stale, its cost estimates go
+// past jit_above_cost, and compiling took longer (40–50 ms) than the probes.
+func noJIT(ctx context.Context, tx *db.Tx) error {
+	if tx.Dialect != db.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true)`)
+	return err
 }
 
 func isUniqueViolation(err error) bool {
@@ -274,9 +308,8 @@ func (b *importBatch) skipImported(ctx context.Context, rows []ImportRow) error 
 		ids[i] = r.SourceID
 	}
 	seen := map[string]bool{}
-	list, args := inList(b.tx, 3, ids)
-	err := queryEach(ctx, b.tx, `SELECT source_id FROM `+table+` WHERE `+muniCol+` = $1 AND source_system = $2 AND source_id IN (`+list+`)`,
-		append([]any{b.run.Municipality, b.run.SourceSystem}, args...), func(r *sql.Rows) error {
+	err := queryKeys(ctx, b.tx, `SELECT source_id FROM `+table+` WHERE `+muniCol+` = $1 AND source_system = $2`, "source_id", "text",
+		[]any{b.run.Municipality, b.run.SourceSystem}, ids, func(r *sql.Rows) error {
 			var id string
 			if err := r.Scan(&id); err != nil {
 				return err

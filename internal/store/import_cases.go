@@ -33,11 +33,10 @@ func (b *importBatch) linkClients(ctx context.Context, rows []ImportRow) (map[st
 		}
 	}
 	bySource := map[string]*importedClient{}
-	list, args := inList(b.tx, 3, ids)
-	err := queryEach(ctx, b.tx, `SELECT c.source_id, c.id, c.municipality_code, c.first_permit_date, c.jobseeker,
+	err := queryKeys(ctx, b.tx, `SELECT c.source_id, c.id, c.municipality_code, c.first_permit_date, c.jobseeker,
 		EXISTS (SELECT 1 FROM assessments a WHERE a.client_id = c.id AND a.eligibility_exception IS NOT NULL)
-		FROM clients c WHERE c.municipality_code = $1 AND c.source_system = $2 AND c.source_id IN (`+list+`)`,
-		append([]any{b.run.Municipality, b.run.SourceSystem}, args...), func(r *sql.Rows) error {
+		FROM clients c WHERE c.municipality_code = $1 AND c.source_system = $2`, "c.source_id", "text",
+		[]any{b.run.Municipality, b.run.SourceSystem}, ids, func(r *sql.Rows) error {
 			var src string
 			var c importedClient
 			var first model.NullDate
@@ -114,8 +113,7 @@ func (b *importBatch) checkPlans(ctx context.Context, rows []ImportRow, clients 
 		ids = append(ids, c.ID)
 		c.Plans = append(c.Plans, b.run.plans[c.ID]...)
 	}
-	list, args := inList(b.tx, 1, ids)
-	if err := queryEach(ctx, b.tx, `SELECT p.client_id, p.start_date, p.end_date FROM plans p WHERE p.client_id IN (`+list+`)`, args,
+	if err := queryKeys(ctx, b.tx, `SELECT p.client_id, p.start_date, p.end_date FROM plans p WHERE true`, "p.client_id", "uuid", nil, ids,
 		func(r *sql.Rows) error {
 			var id string
 			var sp casepolicy.Span
@@ -166,10 +164,9 @@ func (b *importBatch) checkReviews(ctx context.Context, rows []ImportRow) error 
 		start      model.Date
 	}
 	plans := map[string]plan{}
-	list, args := inList(b.tx, 3, ids)
-	if err := queryEach(ctx, b.tx, `SELECT p.source_id, p.id, p.client_id, p.start_date FROM plans p
-		WHERE p.source_municipality = $1 AND p.source_system = $2 AND p.source_id IN (`+list+`)`,
-		append([]any{b.run.Municipality, b.run.SourceSystem}, args...), func(r *sql.Rows) error {
+	if err := queryKeys(ctx, b.tx, `SELECT p.source_id, p.id, p.client_id, p.start_date FROM plans p
+		WHERE p.source_municipality = $1 AND p.source_system = $2`, "p.source_id", "text",
+		[]any{b.run.Municipality, b.run.SourceSystem}, ids, func(r *sql.Rows) error {
 			var src string
 			var p plan
 			if err := r.Scan(&src, &p.id, &p.client, &p.start); err != nil {

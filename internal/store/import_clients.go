@@ -75,24 +75,25 @@ func (b *importBatch) checkClients(ctx context.Context, rows []ImportRow) error 
 		return nil
 	}
 	held := map[string]string{}
-	picList, picArgs := inList(b.tx, 1, pics)
-	umaList, umaArgs := inList(b.tx, 1+len(pics), umas)
 	err := b.national(ctx, func() error {
-		return queryEach(ctx, b.tx, `SELECT personal_identity_code, uma_number, municipality_code FROM clients
-			WHERE personal_identity_code IN (`+picList+`) OR uma_number IN (`+umaList+`)`, append(picArgs, umaArgs...), func(r *sql.Rows) error {
-			var pic, uma sql.NullString
-			var muni string
-			if err := r.Scan(&pic, &uma, &muni); err != nil {
+		for _, k := range []struct {
+			col, prefix string
+			keys        []string
+		}{{"personal_identity_code", "pic:", pics}, {"uma_number", "uma:", umas}} {
+			err := queryKeys(ctx, b.tx, `SELECT `+k.col+`, municipality_code FROM clients WHERE true`, k.col, "text", nil, k.keys,
+				func(r *sql.Rows) error {
+					var key, muni string
+					if err := r.Scan(&key, &muni); err != nil {
+						return err
+					}
+					held[k.prefix+key] = muni
+					return nil
+				})
+			if err != nil {
 				return err
 			}
-			if pic.Valid {
-				held["pic:"+pic.String] = muni
-			}
-			if uma.Valid {
-				held["uma:"+uma.String] = muni
-			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return err

@@ -22,6 +22,10 @@ type RefreshResult struct {
 	DataDate  model.Date
 	indicators.Stats
 	Elapsed time.Duration
+	// Read, Build and Write: the time spent reading the registry (the
+	// GROUP BY queries), rolling up and planning the suppression, and
+	// writing the cells.
+	Read, Build, Write time.Duration
 }
 
 // maxHistoryYears bounds how far back a refresh looks (a stray date decades
@@ -30,6 +34,9 @@ const maxHistoryYears = 20
 
 // cellsPerTx is how many cells one write transaction stores.
 const cellsPerTx = 5000
+
+// copyCellsPerTx is how many cells one COPY stores on PostgreSQL.
+const copyCellsPerTx = 100000
 
 // RefreshIndicators brings every indicator up to date: it computes the
 // fine-grained aggregates from one consistent read of the registry, rolls
@@ -63,7 +70,9 @@ func (s *Store) RefreshIndicators(ctx context.Context, actor Actor) (RefreshResu
 	}); err != nil {
 		return res, err
 	}
+	phase := time.Now()
 	first, facts, err := s.readIndicatorFacts(ctx, available, last, res.DataDate)
+	res.Read = time.Since(phase)
 	if err != nil {
 		return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 	}
@@ -74,14 +83,18 @@ func (s *Store) RefreshIndicators(ctx context.Context, actor Actor) (RefreshResu
 		}
 		in.PreviousCovers = prev.covers
 	}
+	phase = time.Now()
 	cells, stats, err := indicators.Build(in)
+	res.Build = time.Since(phase)
 	if err != nil {
 		return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 	}
 	res.Stats = stats
+	phase = time.Now()
 	if err := s.writeCells(ctx, res.SnapshotID, cells); err != nil {
 		return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 	}
+	res.Write = time.Since(phase)
 	res.Published, err = s.publishSnapshot(ctx, actor, res, first, prev.ID)
 	res.Elapsed = time.Since(started)
 	return res, err
@@ -140,6 +153,10 @@ func (s *Store) prepareIndicatorTables(ctx context.Context, last indicators.Mont
 // (at most maxHistoryYears back) to month last. It returns that first month.
 func (s *Store) readIndicatorFacts(ctx context.Context, available []indicators.Indicator, last indicators.Month, today model.Date) (indicators.Month, []indicators.Fact, error) {
 	queries := factQueries(s.db.Dialect, s.hasClientColumn(ctx))
+	var ids []string
+	for _, ind := range available {
+		ids = append(ids, ind.ID)
+	}
 	first := last
 	var facts []indicators.Fact
 	err := s.db.InReadSnapshot(ctx, db.AllMunicipalities, func(tx *db.Tx) error {
@@ -147,20 +164,32 @@ func (s *Store) readIndicatorFacts(ctx context.Context, available []indicators.I
 		if first, err = firstDataMonth(ctx, tx, last); err != nil {
 			return err
 		}
-		args := []any{int64(first), int64(last), today, s.Now()}
-		for _, ind := range available {
-			q := queries[ind.ID]
-			n := 2
-			for n < len(args) && strings.Contains(q, "$"+itoa(int64(n+1))) {
-				n++
-			}
-			if facts, err = readFacts(ctx, tx, ind.ID, q, args[:n], facts); err != nil {
-				return err
-			}
+		if facts, err = factsOf(ctx, tx, queries, ids, first, last, today, s.Now()); err != nil {
+			return err
 		}
-		return nil
+		facts, err = frozenFacts(ctx, tx, ids, first, last, facts)
+		return err
 	})
 	return first, facts, err
+}
+
+// factsOf runs the queries of indicators ids over months first to last.
+func factsOf(ctx context.Context, tx *db.Tx, queries map[string]string, ids []string, first, last indicators.Month, today model.Date,
+	now time.Time) ([]indicators.Fact, error) {
+	var facts []indicators.Fact
+	args := []any{int64(first), int64(last), today, now}
+	for _, id := range ids {
+		q := queries[id]
+		n := 2
+		for n < len(args) && strings.Contains(q, "$"+itoa(int64(n+1))) {
+			n++
+		}
+		var err error
+		if facts, err = readFacts(ctx, tx, id, q, args[:n], facts); err != nil {
+			return nil, err
+		}
+	}
+	return facts, nil
 }
 
 // firstDataMonth is the month of the earliest event, at most
@@ -175,6 +204,14 @@ func firstDataMonth(ctx context.Context, tx *db.Tx, last indicators.Month) (indi
 		if d.Valid && indicators.MonthOf(d.Date) < first {
 			first = indicators.MonthOf(d.Date)
 		}
+	}
+	// What removed records counted (retention) stays in the figures.
+	var frozen sql.NullInt64
+	if err := tx.QueryRow(ctx, `SELECT MIN(month) FROM indicator_frozen_facts`).Scan(&frozen); err != nil {
+		return 0, err
+	}
+	if frozen.Valid && indicators.Month(frozen.Int64) < first {
+		first = indicators.Month(frozen.Int64)
 	}
 	// Timestamps: ORDER BY … LIMIT 1 keeps the column's type (SQLite's MIN
 	// would return text).
@@ -200,10 +237,15 @@ var cellColumns = []string{"snapshot_id bigint", "indicator text", "area_level t
 
 // writeCells stores a snapshot's cells, cellsPerTx in each write
 // transaction, so that SQLite's one writer is free in between (the snapshot
-// is invisible until published).
+// is invisible until published); on PostgreSQL with COPY, copyCellsPerTx at
+// a time (indicator_cells has no row-level security).
 func (s *Store) writeCells(ctx context.Context, snapshot int64, cells []indicators.Cell) error {
-	for start := 0; start < len(cells); start += cellsPerTx {
-		chunk := cells[start:min(start+cellsPerTx, len(cells))]
+	per := cellsPerTx
+	if s.db.Dialect == db.Postgres {
+		per = copyCellsPerTx
+	}
+	for start := 0; start < len(cells); start += per {
+		chunk := cells[start:min(start+per, len(cells))]
 		rows := make([][]any, len(chunk))
 		for i, c := range chunk {
 			var owner any
@@ -213,7 +255,7 @@ func (s *Store) writeCells(ctx context.Context, snapshot int64, cells []indicato
 			rows[i] = []any{snapshot, c.Indicator, c.AreaLevel, c.PeriodLevel, c.Breakdown, c.Period, c.Area, c.Category,
 				c.Value, c.N, c.Suppressed, owner}
 		}
-		if err := s.db.InTx(ctx, func(tx *db.Tx) error { return tx.InsertRows(ctx, "indicator_cells", cellColumns, rows) }); err != nil {
+		if err := s.db.CopyRowsNoRLS(ctx, []db.TableRows{{Table: "indicator_cells", Columns: cellColumns, Rows: rows}}); err != nil {
 			return err
 		}
 	}

@@ -188,30 +188,13 @@ func (s *Store) indicatorTable(ctx context.Context, q indicators.Query, v indica
 	if err != nil {
 		return IndicatorTable{}, err
 	}
-	periods := indicators.Periods(q.PeriodLevel, indicators.MonthOf(q.From), indicators.MonthOf(q.To))
 	var stored []indicators.Stored
-	if len(periods) > 0 {
-		err = s.db.InReadTx(ctx, func(tx *db.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT area, period, category, value, n, suppressed FROM indicator_cells
-				WHERE snapshot_id = $1 AND indicator = $2 AND area_level = $3 AND period_level = $4 AND breakdown = $5
-				AND period >= $6 AND period <= $7`,
-				sn.ID, q.Indicator, q.AreaLevel, q.PeriodLevel, q.By, periods[0].Label(), periods[len(periods)-1].Label())
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var c indicators.Stored
-				if err := rows.Scan(&c.Area, &c.Period, &c.Category, &c.Value, &c.N, &c.Suppressed); err != nil {
-					return err
-				}
-				stored = append(stored, c)
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			return IndicatorTable{}, err
-		}
+	err = s.db.InReadTx(ctx, func(tx *db.Tx) error {
+		stored, err = s.readIndicatorCells(ctx, tx, sn, q, v)
+		return err
+	})
+	if err != nil {
+		return IndicatorTable{}, err
 	}
 	return IndicatorTable{Table: indicators.Assemble(km.cat, km.geo, ind, q, v, stored), Snapshot: sn}, nil
 }

@@ -57,6 +57,8 @@ type Options struct {
 	MigrateDB string
 	// AuditKey seals the audit trail (nil: not sealed; see audit.Key).
 	AuditKey *audit.Key
+	// Retention is how long each class of records is kept (defaults where zero).
+	Retention RetentionPolicy
 }
 
 // Store is the data-access layer.
@@ -188,8 +190,15 @@ func (s *Store) national(ctx context.Context, tx *db.Tx, actor Actor, fn func() 
 // deniedError, the transaction (with its "denied" audit event) commits and the
 // wrapped error is returned.
 func (s *Store) inTx(ctx context.Context, actor Actor, fn func(*db.Tx) error) error {
+	return s.inScopeTx(ctx, actor.scope(), fn)
+}
+
+// inScopeTx is inTx with an explicit row-level security scope (for an
+// organisation role's reads of its own municipality, such as a main user's
+// data-quality lists, which no grant scopes).
+func (s *Store) inScopeTx(ctx context.Context, scope db.Scope, fn func(*db.Tx) error) error {
 	var denied error
-	err := s.db.InScope(ctx, actor.scope(), func(tx *db.Tx) error {
+	err := s.db.InScope(ctx, scope, func(tx *db.Tx) error {
 		err := fn(tx)
 		var d deniedError
 		if errors.As(err, &d) {

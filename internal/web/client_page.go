@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
 )
 
 // clientPage shows one client and the history of changes.
@@ -32,6 +34,10 @@ type clientPage struct {
 	JobseekerHistory []jobseekerRow
 	// Done is a translated confirmation after registering or saving.
 	Done string
+	// Closed describes a closed client relationship ("" while open);
+	// CanClose and CanReopen: the reader may close or reopen it.
+	Closed              string
+	CanClose, CanReopen bool
 }
 
 // jobseekerRow is one jobseeker status.
@@ -68,6 +74,14 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		CanEdit: may(authz.ClientUpdate), CanSeeAccesses: may(authz.AuditRead), CanAssess: may(authz.AssessmentCreate),
 		CanPlan: may(authz.PlanCreate), CanRecordService: may(authz.ServiceCreate), CanTransfer: may(authz.ClientTransfer),
 		Jobseeker: c.Jobseeker}
+	if c.Closed != nil {
+		// A closed client takes no new case records.
+		page.CanAssess, page.CanPlan, page.CanRecordService, page.CanTransfer = false, false, false, false
+		page.Closed = page.T("client.closed_on", formatDate(lang, &c.Closed.Date), page.T("closure_reason."+c.Closed.Reason))
+		page.CanReopen = may(authz.ClientReopen)
+	} else {
+		page.CanClose = may(authz.ClientClose)
+	}
 	if !may(authz.ClientRead) {
 		// Readable without a grant from the client's municipality: the
 		// reader's municipality transferred the client there.
@@ -83,6 +97,10 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		page.Done = page.T("client.done_assessment")
 	case "service":
 		page.Done = page.T("client.done_service")
+	case "closed":
+		page.Done = page.T("client.done_closed")
+	case "reopened":
+		page.Done = page.T("client.done_reopened")
 	case "transferred":
 		page.Done = page.T("client.done_transferred", h.municipalityLabel(c.Municipality, lang))
 		if d, err := model.ParseDate(q.Get("read_until")); err == nil {
@@ -100,43 +118,16 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		}
 		page.JobseekerHistory = append(page.JobseekerHistory, row)
 	}
-	add := func(name, value string) {
-		page.Fields = append(page.Fields, detail{Label: page.T("label." + name), Value: value, Empty: value == ""})
+	page.Fields = h.clientDetails(lang, c)
+	var responsible []string
+	for _, rw := range v.Responsible {
+		name := rw.Name
+		if !rw.HasAccess {
+			name = page.T("client.responsible_no_access", name)
+		}
+		responsible = append(responsible, name)
 	}
-	rb := c.ResidenceBasis
-	if rb == nil {
-		rb = &model.ResidenceBasis{}
-	}
-	add(fMunicipality, h.municipalityLabel(c.Municipality, lang))
-	add(fIdentityCode, deref(c.PersonalIdentityCode))
-	add(fUMANumber, deref(c.UMANumber))
-	add(fFirstNames, c.FirstNames)
-	add(fLastName, c.LastName)
-	add(fDateOfBirth, formatDate(lang, c.DateOfBirth))
-	add(fResidenceType, h.residenceLabel(lang, rb.Type))
-	validUntil := formatDate(lang, rb.ValidUntil)
-	if validUntil == "" && (rb.Permanent || rb.Type == "citizenship") {
-		validUntil = page.T("client.no_end_date")
-	}
-	add(fValidUntil, validUntil)
-	add(fPermanent, h.yesNo(lang, rb.Permanent))
-	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
-	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
-	add(fEmail, deref(c.Email))
-	add(fPhone, formatPhone(deref(c.Phone)))
-	add(fRightToWork, c.RightToWork)
-	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
-	sex := h.sexLabel(lang, deref(c.Sex))
-	if sex != "" && c.PersonalIdentityCode != nil {
-		sex = page.T("client.from_identity_code", sex)
-	}
-	add(fSex, sex)
-	add("citizenships", h.citizenshipsLabel(lang, c.Citizenships))
-	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
-	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
-	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
-	add("registered_at", formatTime(lang, c.CreatedAt))
-	add("updated_at", formatTime(lang, c.UpdatedAt))
+	page.Fields = append(page.Fields, detail{Label: page.T("label.responsible_workers"), Value: strings.Join(responsible, ", "), Empty: len(responsible) == 0})
 	for _, ch := range history {
 		page.History = append(page.History, historyRow{Time: formatTime(lang, ch.At), Field: page.T("label." + ch.Field), Actor: person{ch.ActorName, ch.Actor},
 			Old: h.historyValue(lang, ch.Field, ch.OldValue), New: h.historyValue(lang, ch.Field, ch.NewValue)})
@@ -153,6 +144,10 @@ func (h *handler) historyValue(lang, field string, v *string) string {
 		return shown
 	}
 	switch field {
+	case "closed":
+		if cl, ok := store.ParseClosure(*v); ok {
+			return h.cat.T(lang, "closure_reason."+cl.Reason) + ", " + formatDate(lang, &cl.Date)
+		}
 	case fResidenceType:
 		return h.residenceLabel(lang, *v)
 	case fServiceLanguage:
@@ -167,4 +162,48 @@ func (h *handler) historyValue(lang, field string, v *string) string {
 		return h.municipalityLabel(*v, lang)
 	}
 	return *v
+}
+
+// clientDetails lists a client's data as the client page shows it, in language lang.
+func (h *handler) clientDetails(lang string, c model.Client) []detail {
+	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
+	var fields []detail
+	add := func(name, value string) {
+		fields = append(fields, detail{Label: t("label." + name), Value: value, Empty: value == ""})
+	}
+	rb := c.ResidenceBasis
+	if rb == nil {
+		rb = &model.ResidenceBasis{}
+	}
+	add(fMunicipality, h.municipalityLabel(c.Municipality, lang))
+	add(fIdentityCode, deref(c.PersonalIdentityCode))
+	add(fUMANumber, deref(c.UMANumber))
+	add(fFirstNames, c.FirstNames)
+	add(fLastName, c.LastName)
+	add(fDateOfBirth, formatDate(lang, c.DateOfBirth))
+	add(fResidenceType, h.residenceLabel(lang, rb.Type))
+	validUntil := formatDate(lang, rb.ValidUntil)
+	if validUntil == "" && (rb.Permanent || rb.Type == "citizenship") {
+		validUntil = t("client.no_end_date")
+	}
+	add(fValidUntil, validUntil)
+	add(fPermanent, h.yesNo(lang, rb.Permanent))
+	add(fFirstPermitDate, formatDate(lang, rb.FirstPermitDate))
+	add(fServiceLanguage, h.serviceLanguageLabel(lang, c.ServiceLanguage))
+	add(fEmail, deref(c.Email))
+	add(fPhone, formatPhone(deref(c.Phone)))
+	add(fRightToWork, c.RightToWork)
+	add(fJobseeker, h.yesNo(lang, c.Jobseeker))
+	sex := h.sexLabel(lang, deref(c.Sex))
+	if sex != "" && c.PersonalIdentityCode != nil {
+		sex = t("client.from_identity_code", sex)
+	}
+	add(fSex, sex)
+	add("citizenships", h.citizenshipsLabel(lang, c.Citizenships))
+	add(fMotherTongue, languageLabel(lang, deref(c.MotherTongue)))
+	add(fArrivalDate, formatDate(lang, c.ArrivalDate))
+	add(fClientGroup, h.clientGroupLabel(lang, deref(c.ClientGroup)))
+	add("registered_at", formatTime(lang, c.CreatedAt))
+	add("updated_at", formatTime(lang, c.UpdatedAt))
+	return fields
 }

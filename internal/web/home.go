@@ -31,6 +31,9 @@ type homePage struct {
 	Anomalies []anomalyRow
 	Expiring  []grantReviewRow
 	Dormant   int
+	// TransfersIn: for a main user, how many clients were transferred to
+	// the municipality and wait for a responsible worker.
+	TransfersIn int
 }
 
 // recentRow is a recently handled client.
@@ -67,6 +70,9 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil && page.CanManage {
 		err = h.mainUserHome(r, &page)
+	}
+	if muni, ok := ownMunicipality(req.Actor.Principal, authz.ResponsibleRead); ok && err == nil {
+		page.TransfersIn, err = h.srv.Store().OpenTransferNotices(r.Context(), req.Actor, muni)
 	}
 	if err != nil {
 		h.srv.Fail(w, r, err)

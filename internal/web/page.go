@@ -26,7 +26,8 @@ type Page struct {
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
 	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
-	// "monitoring_anomalies", "response_times", "audit", "jobs").
+	// "monitoring_anomalies", "response_times", "audit", "jobs", "statistics", "data_quality", "import",
+	// "responsible").
 	Nav       string
 	SignedIn  bool
 	UserName  string
@@ -35,8 +36,12 @@ type Page struct {
 	CanCreate bool
 	// CanManage: a main user's staff accounts and grants of the municipality.
 	CanManage bool
+	// CanImport: a main user's data migration (uploads of files to import).
+	CanImport bool
 	// CanInvestigate: a main user's anomalies reported to the municipality.
 	CanInvestigate bool
+	// CanAssignResponsible: a main user's clients that need a responsible worker.
+	CanAssignResponsible bool
 	// CanAppoint: a KEHA admin's main users of municipalities.
 	CanAppoint bool
 	// CanMonitor: a log monitor's anomalies, response times and audit log.
@@ -45,8 +50,13 @@ type Page struct {
 	CanJobs bool
 	// CanWorklist: a worker's or viewer's worklist of statutory deadlines.
 	CanWorklist bool
-	// CanStatistics: a statistician's statistics of the area.
+	// CanStatistics: knowledge management (dashboard, table builder,
+	// indicators) for statisticians and main users.
 	CanStatistics bool
+	// CanLookup: a main user's data requests (find the municipality's client).
+	CanLookup bool
+	// CanDataQuality: a main user's data quality of the municipality.
+	CanDataQuality bool
 	// PrintDocument marks a page that is a document to print (the printed
 	// integration plan): printed, it leaves out the service's header too.
 	PrintDocument bool
@@ -109,11 +119,15 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanCreate = len(pr.Municipalities(authz.ClientCreate)) > 0
 		_, p.CanManage = ownMunicipality(pr, authz.GrantList)
 		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
+		_, p.CanImport = ownMunicipality(pr, authz.ImportManage)
+		_, p.CanAssignResponsible = ownMunicipality(pr, authz.ResponsibleAssign)
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
-		p.CanStatistics = pr.Allowed(authz.StatisticsRead, "").Allowed
+		p.CanStatistics = pr.Allowed(authz.IndicatorRead, "").Allowed
+		_, p.CanLookup = ownMunicipality(pr, authz.ClientLookup)
+		_, p.CanDataQuality = ownMunicipality(pr, authz.DataQualityRead)
 	}
 	return p
 }
@@ -144,7 +158,8 @@ func herePath(r *http.Request) string {
 	switch {
 	case p == "/clients/search":
 		return "/clients"
-	case p == "/login", p == "/clients/new", strings.HasSuffix(p, "/edit"):
+	case p == "/login", p == "/clients/new", strings.HasSuffix(p, "/edit"), strings.HasSuffix(p, "/close"),
+		strings.HasPrefix(p, "/admin/responsible/"):
 		return p
 	case strings.HasPrefix(p, "/clients/") && (strings.HasSuffix(p, "/new") || strings.HasSuffix(p, "/transfer")):
 		// The case-record forms post to their own page.
@@ -245,7 +260,11 @@ func formatDecimal(lang string, f float64) string {
 // organisationNames names organisations by their ids ("municipality:091",
 // "wellbeing_county:90", "keha"), looking each up at most once a request.
 func (h *handler) organisationNames(r *http.Request) func(id string) string {
-	lang := server.From(r).Lang
+	return h.organisationNamesIn(r, server.From(r).Lang)
+}
+
+// organisationNamesIn names organisations in language lang.
+func (h *handler) organisationNamesIn(r *http.Request, lang string) func(id string) string {
 	ref := h.srv.Store().RefData()
 	memo := map[string]string{}
 	return func(id string) string {

@@ -4,12 +4,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
 )
 
-// recordPage shows one recorded assessment or service of a client, read only
-// (what was recorded cannot be changed; a later record supersedes it).
+// recordPage shows one recorded assessment or service of a client with its
+// earlier versions; a worker corrects it on its correction form.
 type recordPage struct {
 	Page
 	ClientID, ClientName, Heading string
@@ -17,6 +18,11 @@ type recordPage struct {
 	// Preparers of an assessment; a service has none.
 	Preparers    []model.Preparer
 	HasPreparers bool
+	// CorrectHref is the correction form, for those who may correct.
+	CorrectHref    string
+	EnteredInError bool
+	Versions       versionsView
+	Done           string
 }
 
 // recordRow is one field: Text keeps the line breaks of free text; Empty
@@ -51,10 +57,19 @@ func (p *recordPage) choice(labelKey, prefix string, v *string) {
 	p.row(labelKey, p.T(prefix+*v))
 }
 
-// newRecordPage starts the record page of client c.
-func (h *handler) newRecordPage(r *http.Request, titleKey string, c model.Client) recordPage {
-	p := recordPage{Page: h.newPage(r, titleKey, ""), ClientID: c.ID, ClientName: c.FirstNames + " " + c.LastName}
+// newRecordPage starts the record page of client c: a record of kind with
+// its state; href is the record's page.
+func (h *handler) newRecordPage(r *http.Request, titleKey string, c model.Client, kind, href string, st model.RecordState, update authz.Action) recordPage {
+	p := recordPage{Page: h.newPage(r, titleKey, ""), ClientID: c.ID, ClientName: c.FirstNames + " " + c.LastName,
+		EnteredInError: st.EnteredInError}
 	p.Heading = p.Title
+	p.Versions = h.versions(p.Page, kind, "versions", st.Version, st.Versions)
+	if server.From(r).Actor.Principal.Allowed(update, c.Municipality).Allowed {
+		p.CorrectHref = href + "/edit"
+	}
+	if r.URL.Query().Get("done") == "corrected" {
+		p.Done = p.T("correction.done")
+	}
 	return p
 }
 
@@ -66,8 +81,28 @@ func (h *handler) assessment(w http.ResponseWriter, r *http.Request) {
 		h.srv.Fail(w, r, err)
 		return
 	}
-	page := h.newRecordPage(r, "title.assessment", c)
-	lang := page.Lang
+	page := h.newRecordPage(r, "title.assessment", c, "assessment", "/clients/"+c.ID+"/assessments/"+a.ID, a.RecordState, authz.AssessmentUpdate)
+	page.Rows = h.assessmentRows(page.Lang, a)
+	page.Preparers, page.HasPreparers = a.Preparers, true
+	h.render(w, r, http.StatusOK, "record", page)
+}
+
+// service shows one recorded service.
+func (h *handler) service(w http.ResponseWriter, r *http.Request) {
+	// One store call, one service.read event.
+	c, sv, err := h.srv.Store().ClientService(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("service_id"))
+	if err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	page := h.newRecordPage(r, "title.service", c, "service", "/clients/"+c.ID+"/services/"+sv.ID, sv.RecordState, authz.ServiceUpdate)
+	page.Rows = h.serviceRows(page.Lang, sv)
+	h.render(w, r, http.StatusOK, "record", page)
+}
+
+// assessmentRows lays out an assessment as recorded, in language lang.
+func (h *handler) assessmentRows(lang string, a model.Assessment) []recordRow {
+	page := &recordPage{Page: Page{Lang: lang, cat: h.cat}}
 	page.row("label.assessment.date", formatDate(lang, &a.Date))
 	ct := a.Content
 	page.choice("label.assessment.literacy", "literacy.", ct.Literacy)
@@ -104,20 +139,12 @@ func (h *handler) assessment(w http.ResponseWriter, r *http.Request) {
 		page.row("plan.eligibility", page.T("plan.eligibility_unchecked"))
 	}
 	page.row("plan.created", formatTime(lang, a.CreatedAt))
-	page.Preparers, page.HasPreparers = a.Preparers, true
-	h.render(w, r, http.StatusOK, "record", page)
+	return page.Rows
 }
 
-// service shows one recorded service.
-func (h *handler) service(w http.ResponseWriter, r *http.Request) {
-	// One store call, one service.read event.
-	c, sv, err := h.srv.Store().ClientService(r.Context(), server.From(r).Actor, r.PathValue("id"), r.PathValue("service_id"))
-	if err != nil {
-		h.srv.Fail(w, r, err)
-		return
-	}
-	page := h.newRecordPage(r, "title.service", c)
-	lang := page.Lang
+// serviceRows lays out a service as recorded, in language lang.
+func (h *handler) serviceRows(lang string, sv model.Service) []recordRow {
+	page := &recordPage{Page: Page{Lang: lang, cat: h.cat}}
 	page.row("label.service.service_type", h.serviceTypeLabel(lang, sv.ServiceType))
 	page.row("label.service.date", formatDate(lang, &sv.Date))
 	page.row("label.service.end_date", formatDate(lang, sv.EndDate))
@@ -130,5 +157,5 @@ func (h *handler) service(w http.ResponseWriter, r *http.Request) {
 		page.row("label.service.language_test_date", formatDate(lang, t.Date))
 	}
 	page.row("plan.created", formatTime(lang, sv.CreatedAt))
-	h.render(w, r, http.StatusOK, "record", page)
+	return page.Rows
 }

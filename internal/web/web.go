@@ -54,6 +54,11 @@ func Routes(srv *server.Server) []server.Route {
 		rt.Roles = roles
 		return rt
 	}
+	// upload lets a route take a file of up to MaxUploadBytes.
+	upload := func(rt server.Route) server.Route {
+		rt.MaxBodyBytes = MaxUploadBytes + 1<<20
+		return rt
+	}
 	return []server.Route{
 		pub("GET", "/static/{file}", "Web UI stylesheet", h.staticFile),
 		pub("GET", "/login", "Sign-in page", h.loginForm),
@@ -82,12 +87,34 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/clients/{id}/services/new", authz.ServiceCreate, "Service form", h.serviceForm),
 		page("POST", "/clients/{id}/services/new", authz.ServiceCreate, "Record a service (a jobseeker's only guidance and counselling, R6)", h.createService),
 		page("GET", "/clients/{id}/services/{service_id}", authz.ServiceRead, "A service as recorded", h.service),
+		page("GET", "/clients/{id}/assessments/{assessment_id}/edit", authz.AssessmentUpdate, "Correct an assessment: the form with the reason", h.assessmentCorrectForm),
+		page("POST", "/clients/{id}/assessments/{assessment_id}/edit", authz.AssessmentUpdate, "Correct an assessment (the earlier version is kept)", h.correctAssessment),
+		page("GET", "/clients/{id}/plans/{plan_id}/edit", authz.PlanUpdate, "Correct an integration plan: the form with the reason", h.planCorrectForm),
+		page("POST", "/clients/{id}/plans/{plan_id}/edit", authz.PlanUpdate, "Correct an integration plan (the earlier version is kept)", h.correctPlan),
+		page("GET", "/clients/{id}/plans/{plan_id}/reviews/{review_id}/edit", authz.ReviewUpdate, "Correct a review of a plan: the form with the reason", h.reviewCorrectForm),
+		page("POST", "/clients/{id}/plans/{plan_id}/reviews/{review_id}/edit", authz.ReviewUpdate, "Correct a review of a plan (the earlier version is kept)", h.correctReview),
+		page("GET", "/clients/{id}/services/{service_id}/edit", authz.ServiceUpdate, "Correct a service or record its attendance and final test: the form", h.serviceCorrectForm),
+		page("POST", "/clients/{id}/services/{service_id}/edit", authz.ServiceUpdate, "Correct a service (the earlier version is kept)", h.correctService),
+		page("GET", "/clients/{id}/close", authz.ClientClose, "Close a client relationship: reason and date", h.closeForm),
+		page("POST", "/clients/{id}/close", authz.ClientClose, "Close a client relationship", h.closeClient),
+		page("POST", "/clients/{id}/reopen", authz.ClientReopen, "Reopen a closed client relationship", h.reopenClient),
+		only(page("GET", "/admin/responsible", authz.ResponsibleRead, "Main user: clients that need a responsible worker", h.responsibleList), authz.MainUser),
+		only(page("GET", "/admin/responsible/{id}", authz.ResponsibleRead, "Main user: a client's responsible workers and the form", h.responsibleClient), authz.MainUser),
+		only(page("POST", "/admin/responsible/{id}", authz.ResponsibleAssign, "Main user: set a client's responsible workers", h.assignResponsible), authz.MainUser),
 		page("GET", "/clients/{id}/transfer", authz.ClientTransfer, "Confirm transferring a client to another municipality", h.transferForm),
 		page("POST", "/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another municipality", h.transfer),
 		page("GET", "/worklist", authz.WorklistRead, "Worklist of statutory deadlines of a municipality's clients", h.worklist),
+		only(page("GET", "/admin/clients", authz.ClientLookup, "Main user: find the municipality's client by identity code or UMA number for a data request", h.lookupForm), authz.MainUser),
+		only(page("POST", "/admin/clients", authz.ClientLookup, "Main user: find the municipality's client (the code in the body, never in the URL)", h.lookup), authz.MainUser),
+		page("GET", "/clients/{id}/subject-access-report", authz.ClientSubjectAccessReport, "Main user: printable report of everything stored about the person (GDPR art. 15)", h.subjectAccessReport),
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
-		page("GET", "/statistics", authz.StatisticsRead, "Statistician: registered clients per group in the area, small cells protected", h.statistics),
+		page("GET", "/statistics", authz.IndicatorRead, "Statistics dashboard: a municipality's key indicators over time next to its region and the country, or the areas of a statistician's area compared; ?chart=ID&format=csv|xlsx|json-stat downloads a chart's table", h.dashboard),
+		page("GET", "/statistics/table", authz.IndicatorRead, "Table builder: indicator × area level × periods × one breakdown (GET form), with the table, its chart and downloads (&format=csv|xlsx|json-stat)", h.tableBuilder),
+		page("GET", "/statistics/indicators", authz.IndicatorRead, "Indicator catalogue", h.indicatorCatalogue),
+		page("GET", "/statistics/indicators/{id}", authz.IndicatorRead, "One indicator's definition, unit, numerator and denominator, breakdowns and source records", h.indicator),
+		only(page("GET", "/data-quality", authz.DataQualityRead, "Main user: counts of the municipality's records that keep its figures incomplete", h.dataQuality), authz.MainUser),
+		only(page("GET", "/data-quality/{check}", authz.DataQualityClients, "Main user: the municipality's own clients behind one data-quality count (audited)", h.dataQualityList), authz.MainUser),
 		page("GET", "/account", authz.AccountRead, "My account: organisation, roles, grants, sign out everywhere", h.account),
 		only(page("GET", "/admin/staff", authz.AccountList, "Main user: staff accounts of the municipality and its county", h.staff), authz.MainUser),
 		only(page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account (and its invitation link)", h.createStaff), authz.MainUser),
@@ -103,6 +130,13 @@ func Routes(srv *server.Server) []server.Route {
 		only(page("GET", "/admin/anomalies", authz.AnomalyRead, "Main user: anomalies reported to the municipality", h.adminAnomalies), authz.MainUser),
 		only(page("GET", "/admin/anomalies/{id}", authz.AnomalyRead, "Main user: one reported anomaly and the finding form", h.adminAnomaly), authz.MainUser),
 		only(page("POST", "/admin/anomalies/{id}", authz.AnomalyInvestigate, "Main user: record the investigation finding", h.recordFinding), authz.MainUser),
+		only(page("GET", "/admin/import", authz.ImportManage, "Main user: data migration, the upload form and the uploads", h.imports), authz.MainUser),
+		upload(only(page("POST", "/admin/import", authz.ImportManage, "Main user: upload a file to import (checked first by a dry run)", h.upload), authz.MainUser)),
+		only(page("GET", "/admin/import/{id}", authz.ImportManage, "Main user: an upload's state, progress and report", h.importStatus), authz.MainUser),
+		only(page("POST", "/admin/import/{id}/confirm", authz.ImportManage, "Main user: import a checked upload (a background job)", h.confirmImport), authz.MainUser),
+		only(page("POST", "/admin/import/{id}/discard", authz.ImportManage, "Main user: discard an upload with its file and reject file", h.discardImport), authz.MainUser),
+		only(page("GET", "/admin/import/{id}/report.json", authz.ImportManage, "Main user: an upload's report (JSON, codes only)", h.importReport), authz.MainUser),
+		only(page("GET", "/admin/import/{id}/rejects", authz.ImportManage, "Main user: an upload's rejected rows in the file's format", h.importRejects), authz.MainUser),
 		page("GET", "/admin/main-users", authz.OrganisationRead, "KEHA admin: a municipality's accounts and main users", h.mainUsers),
 		page("POST", "/admin/main-users", authz.MainUserAppoint, "KEHA admin: appoint an existing account as main user", h.appointMainUser),
 		page("POST", "/admin/main-users/new", authz.MainUserAppoint, "KEHA admin: create a main user's account", h.createMainUser),
@@ -118,9 +152,10 @@ func Routes(srv *server.Server) []server.Route {
 }
 
 // pageTemplates maps each page to its template file.
-var pageTemplates = []string{"statistics", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
+var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "accessibility", "invitation"}
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility", "import", "import_status",
+	"review_form", "close", "responsible", "responsible_client", "invitation"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},
