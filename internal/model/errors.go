@@ -16,9 +16,14 @@ const (
 	CodeNotInThisVersion    = "not_in_this_version"
 	CodeEmploymentAuthority = "recorded_by_employment_authority"
 	CodeConflict            = "conflict"
-	CodeTooManyRequests     = "too_many_requests"
-	CodeBusy                = "busy"
-	CodeInternal            = "internal"
+	// CodeClientMerged: the client id names a record merged into another
+	// (MergedInto); a read is redirected there, anything else refused.
+	CodeClientMerged = "client_merged"
+	// CodeUndoPeriodOver: a merge is undone only within 30 days.
+	CodeUndoPeriodOver  = "undo_period_over"
+	CodeTooManyRequests = "too_many_requests"
+	CodeBusy            = "busy"
+	CodeInternal        = "internal"
 )
 
 // Field error codes.
@@ -49,6 +54,10 @@ const (
 	FieldSexMismatch              = "sex_mismatch"
 	FieldStatelessWithCitizenship = "stateless_with_citizenship"
 	FieldBeforeDateOfBirth        = "before_date_of_birth"
+	// Merging two records (store/client_merge.go).
+	FieldClientNotFound         = "client_not_found"
+	FieldSameClient             = "same_client"
+	FieldConflictingIdentifiers = "conflicting_identifiers"
 )
 
 // FieldError is one problem with one input field. Field is the JSON name
@@ -66,6 +75,7 @@ type Error struct {
 	Code         string
 	Fields       []FieldError
 	Municipality string // duplicate_client: the responsible municipality's code
+	MergedInto   string // client_merged: the surviving record's id
 	Detail       string // safe, non-personal English detail for logs and as a fallback
 }
 
