@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -209,11 +210,14 @@ func (s *Store) mergeParties(ctx context.Context, tx *db.Tx, actor Actor, ev aud
 		}
 		return this, other, s.deny(ctx, tx, ev, fieldError(field, model.FieldClientNotFound))
 	}
-	if other, err = findParty(ctx, tx, "other_identifier", "", in.OtherIdentifier); err != nil {
-		return this, other, err
-	}
 	var v model.Validation
+	other, err = findParty(ctx, tx, "other_identifier", "", in.OtherIdentifier)
+	var ferr *model.Error
 	switch {
+	case errors.As(err, &ferr) && ferr.Code == model.CodeValidationFailed:
+		v.Fields = append(v.Fields, ferr.Fields...)
+	case err != nil:
+		return this, other, err
 	case other.id == "":
 		v.Add("other_identifier", model.FieldClientNotFound)
 	case other.id == this.id:
