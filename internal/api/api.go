@@ -86,6 +86,15 @@ func Routes(srv *server.Server) []server.Route {
 		r("GET", "/api/v1/clients/{id}/timeline", authz.TimelineRead, "Everything recorded about a client's case, newest first", a.timeline),
 		r("GET", "/api/v1/clients/{id}/jobseeker-history", authz.ClientRead, "A client's jobseeker status history", a.jobseekerHistory),
 		r("POST", "/api/v1/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another responsible municipality", a.transferClient),
+		r("PATCH", "/api/v1/clients/{id}/assessments/{assessment_id}", authz.AssessmentUpdate, "Correct an assessment (a reason is required; earlier versions are kept)", a.correctAssessment),
+		r("PATCH", "/api/v1/clients/{id}/plans/{plan_id}", authz.PlanUpdate, "Correct an integration plan (a reason is required; earlier versions are kept)", a.correctPlan),
+		r("PATCH", "/api/v1/clients/{id}/plans/{plan_id}/reviews/{review_id}", authz.ReviewUpdate, "Correct a review of a plan (a reason is required; earlier versions are kept)", a.correctPlanReview),
+		r("PATCH", "/api/v1/clients/{id}/services/{service_id}", authz.ServiceUpdate, "Correct a service or record its attendance, outcome and final test afterwards (a reason is required)", a.correctService),
+		r("POST", "/api/v1/clients/{id}/close", authz.ClientClose, "Close a client relationship with a reason and a date", a.closeClient),
+		r("POST", "/api/v1/clients/{id}/reopen", authz.ClientReopen, "Reopen a closed client relationship", a.reopenClient),
+		r("GET", "/api/v1/clients/{id}/responsible-workers", authz.ResponsibleRead, "Main user: a client's responsible workers and the workers who may be assigned", a.responsibleWorkers),
+		r("PUT", "/api/v1/clients/{id}/responsible-workers", authz.ResponsibleAssign, "Main user: set a client's responsible workers", a.assignResponsible),
+		r("GET", "/api/v1/municipalities/{code}/clients-needing-responsible", authz.ResponsibleRead, "Main user: open clients without a responsible worker who has access, or transferred in", a.clientsNeedingResponsible),
 		r("GET", "/api/v1/worklist", authz.WorklistRead, "Due and overdue statutory deadlines of a municipality's clients", a.worklist),
 	}
 }

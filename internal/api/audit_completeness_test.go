@@ -81,6 +81,10 @@ func TestAuditCompleteness(t *testing.T) {
 		jbase := "/api/v1/clients/" + jc["id"].(string)
 		review := map[string]any{"date": "2026-06-30", "changes": "Training moved to autumn"}
 		transfer := map[string]any{"municipality": "092", "reason": "The client moved to Vantaa"}
+		_, rv := e.do(w, "POST", planPath+"/reviews", review)
+		reviewPath := planPath + "/reviews/" + rv["id"].(string)
+		fix := func(kv ...any) map[string]any { return with(map[string]any{"correction_reason": "Mistyped"}, kv...) }
+		wid, _ := e.s.AccountIDByEmail(ctx, w)
 
 		// Merging: Espoo's record by UMA number and Helsinki's by identity code.
 		em := "main@espoo.example"
@@ -197,6 +201,29 @@ func TestAuditCompleteness(t *testing.T) {
 			{"GET /api/v1/worklist", v, "/api/v1/worklist?municipality=091&mine=true", nil, 200, []string{"worklist.read/allowed"}},
 			{"GET /api/v1/worklist", espoo, "/api/v1/worklist?municipality=091", nil, 403, []string{"worklist.read/denied"}},
 			{"GET /api/v1/worklist", w, "/api/v1/worklist", nil, 404, []string{"worklist.read/denied"}},
+			{"PATCH /api/v1/clients/{id}/assessments/{assessment_id}", w, assessmentPath, fix("date", "2026-11-18"), 200, []string{"assessment.update/allowed"}},
+			{"PATCH /api/v1/clients/{id}/assessments/{assessment_id}", w, assessmentPath, map[string]any{"date": "2026-11-18"}, 422, []string{"assessment.update/denied"}},
+			{"PATCH /api/v1/clients/{id}/assessments/{assessment_id}", v, assessmentPath, fix(), 403, []string{"assessment.update/denied"}},
+			{"PATCH /api/v1/clients/{id}/assessments/{assessment_id}", espoo, assessmentPath, fix(), 404, []string{"assessment.update/denied"}},
+			{"PATCH /api/v1/clients/{id}/plans/{plan_id}", w, planPath, fix("goals", "B1"), 200, []string{"plan.update/allowed"}},
+			{"PATCH /api/v1/clients/{id}/plans/{plan_id}", espoo, planPath, fix("goals", "B1"), 404, []string{"plan.update/denied"}},
+			{"PATCH /api/v1/clients/{id}/plans/{plan_id}/reviews/{review_id}", w, reviewPath, fix("changes", "More"), 200, []string{"review.update/allowed"}},
+			{"PATCH /api/v1/clients/{id}/plans/{plan_id}/reviews/{review_id}", w, base + "/plans/42/reviews/" + rv["id"].(string), fix(), 404, []string{"review.update/denied"}},
+			{"PATCH /api/v1/clients/{id}/services/{service_id}", w, servicePath, fix("attendance", "attended"), 200, []string{"service.update/allowed"}},
+			{"PATCH /api/v1/clients/{id}/services/{service_id}", w, jbase + "/services/" + sv["id"].(string), fix(), 404, []string{"service.update/denied"}},
+			{"GET /api/v1/clients/{id}/responsible-workers", m, base + "/responsible-workers", nil, 200, []string{"responsible.read/allowed"}},
+			{"GET /api/v1/clients/{id}/responsible-workers", w, base + "/responsible-workers", nil, 403, []string{"responsible.read/denied"}},
+			{"GET /api/v1/clients/{id}/responsible-workers", espoo, base + "/responsible-workers", nil, 404, []string{"responsible.read/denied"}},
+			{"PUT /api/v1/clients/{id}/responsible-workers", m, base + "/responsible-workers", map[string]any{"account_ids": []int64{wid}}, 200, []string{"responsible.assign/allowed"}},
+			{"PUT /api/v1/clients/{id}/responsible-workers", m, base + "/responsible-workers", map[string]any{"account_ids": []int64{}}, 422, []string{"responsible.assign/denied"}},
+			{"GET /api/v1/municipalities/{code}/clients-needing-responsible", m, "/api/v1/municipalities/091/clients-needing-responsible", nil, 200, []string{"responsible.read/allowed"}},
+			{"GET /api/v1/municipalities/{code}/clients-needing-responsible", w, "/api/v1/municipalities/091/clients-needing-responsible", nil, 403, []string{"responsible.read/denied"}},
+			{"POST /api/v1/clients/{id}/close", w, base + "/close", map[string]any{"reason": "moved_abroad", "date": "2026-11-25"}, 200, []string{"client.close/allowed"}},
+			{"POST /api/v1/clients/{id}/assessments", w, base + "/assessments", assessment("2026-11-20"), 422, []string{"assessment.create/denied"}},
+			{"POST /api/v1/clients/{id}/close", w, base + "/close", map[string]any{"reason": "moved_abroad", "date": "2026-11-25"}, 409, []string{"client.close/denied"}},
+			{"POST /api/v1/clients/{id}/close", espoo, base + "/close", map[string]any{"reason": "moved_abroad", "date": "2026-11-25"}, 404, []string{"client.close/denied"}},
+			{"POST /api/v1/clients/{id}/reopen", v, base + "/reopen", nil, 403, []string{"client.reopen/denied"}},
+			{"POST /api/v1/clients/{id}/reopen", w, base + "/reopen", nil, 200, []string{"client.reopen/allowed"}},
 			{"POST /api/v1/clients/{id}/transfer", v, jbase + "/transfer", transfer, 403, []string{"client.transfer/denied"}},
 			{"POST /api/v1/clients/{id}/transfer", espoo, jbase + "/transfer", transfer, 404, []string{"client.transfer/denied"}},
 			{"POST /api/v1/clients/{id}/transfer", w, jbase + "/transfer", transfer, 201, []string{"client.transfer/allowed"}},

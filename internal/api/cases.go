@@ -4,6 +4,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
@@ -167,18 +168,29 @@ func (a *API) jobseekerHistory(w http.ResponseWriter, r *http.Request) {
 	list(a, w, r, items, err)
 }
 
-// worklist answers GET /api/v1/worklist?municipality=CODE[&mine=true]. The
+// boolParam reads an optional boolean query parameter (true/false, 1/0).
+func boolParam(q url.Values, name string) (bool, error) {
+	switch q.Get(name) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, model.Errorf(model.CodeBadRequest, "%s must be true or false", name)
+}
+
+// worklist answers GET /api/v1/worklist?municipality=CODE[&mine=true][&my_clients=true]. The
 // municipality names the worklist: without one (or with an unknown code)
 // there is no such worklist (404); another municipality's is 403.
 func (a *API) worklist(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.WorklistFilter{Municipality: strings.TrimSpace(q.Get("municipality"))}
-	switch q.Get("mine") {
-	case "", "false", "0":
-	case "true", "1":
-		f.Mine = true
-	default:
-		a.srv.Problem(w, r, model.Errorf(model.CodeBadRequest, "mine must be true or false"))
+	var err error
+	if f.Mine, err = boolParam(q, "mine"); err == nil {
+		f.MyClients, err = boolParam(q, "my_clients")
+	}
+	if err != nil {
+		a.srv.Problem(w, r, err)
 		return
 	}
 	items, err := a.srv.Store().Worklist(r.Context(), server.From(r).Actor, f)

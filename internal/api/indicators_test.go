@@ -854,7 +854,7 @@ func TestIndicatorAPIConforms(t *testing.T) {
 		}
 		const list, data = "/api/v1/indicators", "/api/v1/indicators/{id}/data"
 		items := check("stats@tem.example", list, list, 200)["items"].([]any)
-		if len(items) != 15 { // every indicator but clients_closed (no closing data yet)
+		if len(items) != 16 {
 			t.Errorf("%d indicators listed", len(items))
 		}
 		base := "/api/v1/indicators/plans_started/data?area=region&period=quarter&from=2026-01-01&to=2026-06-30"
@@ -862,7 +862,7 @@ func TestIndicatorAPIConforms(t *testing.T) {
 		check("stats@tem.example", data, base+"&by=sex&format=json-stat", 200)
 		check("worker@hel.example", data, base, 403)
 		check("stats@tem.example", data, "/api/v1/indicators/no_such/data?area=region&period=year&from=2026-01-01&to=2026-01-01", 404)
-		check("stats@tem.example", data, "/api/v1/indicators/clients_closed/data?area=region&period=year&from=2026-01-01&to=2026-01-01", 404)
+		check("stats@tem.example", data, "/api/v1/indicators/clients_closed/data?area=region&period=year&from=2026-01-01&to=2026-01-01&by=closure_reason", 200)
 		p := check("stats@tem.example", data, base+"&period=fortnight", 400)
 		if p["code"] != "bad_request" || !contains(fieldCodes(p), "period:not_allowed") {
 			t.Errorf("two periods: %v", p)

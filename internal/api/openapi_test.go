@@ -618,6 +618,30 @@ func TestOpenAPIResponsesConform(t *testing.T) {
 			}
 		}
 		send(viewer, "GET", unknownID+"/timeline", tTimeline, nil, 404)
+
+		// Corrections, closing and responsible workers (CONTRACT.md § 3).
+		a := send(worker, "POST", base+"/assessments", tAssessments, assessment("2026-11-21"), 201)
+		const tAssessment = "/api/v1/clients/{id}/assessments/{assessment_id}"
+		fieldError(send(worker, "PATCH", base+"/assessments/"+a["id"].(string), tAssessment, map[string]any{"date": "2026-11-22"}, 422), "correction_reason:required")
+		send(worker, "PATCH", base+"/assessments/"+a["id"].(string), tAssessment, map[string]any{"date": "2026-11-22", "correction_reason": "typo"}, 200)
+		send(viewer, "GET", base+"/assessments/"+a["id"].(string), tAssessment, nil, 200)
+		send(worker, "PATCH", base+"/plans/"+pl["id"].(string), "/api/v1/clients/{id}/plans/{plan_id}", map[string]any{"goals": "B1", "correction_reason": "x"}, 200)
+		send(worker, "PATCH", base+"/plans/"+pl["id"].(string)+"/reviews/"+unknownID[len("/api/v1/clients/"):], "/api/v1/clients/{id}/plans/{plan_id}/reviews/{review_id}",
+			map[string]any{"changes": "x", "correction_reason": "x"}, 404)
+		sv := send(worker, "POST", base+"/services", tServices, service("guidance_and_counselling", "2026-11-21"), 201)
+		send(worker, "PATCH", base+"/services/"+sv["id"].(string), "/api/v1/clients/{id}/services/{service_id}",
+			map[string]any{"attendance": "attended", "correction_reason": "afterwards"}, 200)
+		send(worker, "GET", "/api/v1/worklist?municipality=091&my_clients=true", "/api/v1/worklist", nil, 200)
+		send(main, "GET", base+"/responsible-workers", "/api/v1/clients/{id}/responsible-workers", nil, 200)
+		send(main, "PUT", base+"/responsible-workers", "/api/v1/clients/{id}/responsible-workers", map[string]any{"account_ids": []int{}}, 422)
+		send(main, "GET", "/api/v1/municipalities/091/clients-needing-responsible", "/api/v1/municipalities/{code}/clients-needing-responsible", nil, 200)
+		fieldError(send(worker, "POST", base+"/close", "/api/v1/clients/{id}/close", map[string]any{"reason": "moved_abroad", "date": "2030-01-01"}, 422), "date:date_in_future")
+		send(worker, "POST", base+"/close", "/api/v1/clients/{id}/close", map[string]any{"reason": "moved_abroad", "date": "2026-11-25"}, 200)
+		if p := send(worker, "POST", base+"/services", tServices, service("guidance_and_counselling", "2026-11-21"), 422); p["code"] != "client_closed" {
+			t.Errorf("closed: %v", p)
+		}
+		send(worker, "POST", base+"/close", "/api/v1/clients/{id}/close", map[string]any{"reason": "moved_abroad", "date": "2026-11-25"}, 409)
+		send(worker, "POST", base+"/reopen", "/api/v1/clients/{id}/reopen", nil, 200)
 	})
 }
 

@@ -80,8 +80,23 @@ const (
 	ServiceCreate    Action = "service.create"
 	ServiceRead      Action = "service.read"
 	ClientTransfer   Action = "client.transfer"
-	TimelineRead     Action = "timeline.read"
-	WorklistRead     Action = "worklist.read"
+	// Corrections of case records (GDPR art. 16; CONTRACT.md § 3): every
+	// earlier version is kept with the reason; also marking a record as
+	// entered in error.
+	AssessmentUpdate Action = "assessment.update"
+	PlanUpdate       Action = "plan.update"
+	ReviewUpdate     Action = "review.update"
+	ServiceUpdate    Action = "service.update"
+	// Closing and reopening a client relationship.
+	ClientClose  Action = "client.close"
+	ClientReopen Action = "client.reopen"
+	// ResponsibleRead: a main user lists the municipality's clients that
+	// need a responsible worker (none with access, or transferred in) and
+	// a client's responsible workers; ResponsibleAssign sets them.
+	ResponsibleRead   Action = "responsible.read"
+	ResponsibleAssign Action = "responsible.assign"
+	TimelineRead      Action = "timeline.read"
+	WorklistRead      Action = "worklist.read"
 	// ImportManage: a municipality's main user imports the data of an
 	// earlier system in the web UI (upload, dry-run report, confirm, result).
 	ImportManage Action = "import.manage"
@@ -198,6 +213,14 @@ var Rules = map[Action]Rule{
 	ServiceCreate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
 	ServiceRead:        {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	ClientTransfer:     {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	AssessmentUpdate:   {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	PlanUpdate:         {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ReviewUpdate:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ServiceUpdate:      {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ClientClose:        {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ClientReopen:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker}, PersonalData: true, Work: true},
+	ResponsibleRead:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
+	ResponsibleAssign:  {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
 	TimelineRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	WorklistRead:       {Scope: ScopeMunicipality, GrantRoles: []Role{Worker, Viewer}, PersonalData: true},
 	JobRead:            {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin, LogMonitor}},

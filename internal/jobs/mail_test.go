@@ -137,3 +137,69 @@ func TestReportedAnomalyIsMailedToTheMunicipalitysMainUsers(t *testing.T) {
 		}
 	})
 }
+
+// TestTransferInIsMailedToTheReceivingMainUsers: a client transferred to
+// another municipality is told to that municipality's main users by e-mail
+// (through a real SMTP server), naming no one and linking to the page where
+// they assign a responsible worker.
+func TestTransferInIsMailedToTheReceivingMainUsers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+		box := &inbox{}
+		srv := smtp.NewServer(box)
+		srv.Domain = "localhost"
+		srv.AllowInsecureAuth = true
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(ln)
+		defer srv.Close()
+		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+		s, err := store.Open(ctx, tg.URL, store.Options{Clock: func() time.Time { return now }, BaseURL: "https://kotodigi.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		op := store.OperatorActor()
+		for _, a := range []store.NewAccount{
+			{Email: "main@hel.example", Name: "M", OrganisationID: "municipality:091", Roles: []authz.Role{authz.MainUser}},
+			{Email: "main@espoo.example", Name: "E", OrganisationID: "municipality:049", Roles: []authz.Role{authz.MainUser}},
+			{Email: "w@espoo.example", Name: "W", OrganisationID: "municipality:049"},
+		} {
+			if _, err := s.CreateAccount(ctx, op, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.CreateGrant(ctx, op, store.NewGrant{Email: "w@espoo.example", Municipality: "049", Role: "worker", Task: "t"}); err != nil {
+			t.Fatal(err)
+		}
+		id, _ := s.AccountIDByEmail(ctx, "w@espoo.example")
+		p, _ := s.PrincipalByAccountID(ctx, id)
+		espoo := store.Actor{Principal: p}
+		uma, until := "AB-123", model.Date{Year: 2027, Month: 6, Day: 30}
+		born := model.Date{Year: 1990, Month: 1, Day: 1}
+		c, err := s.RegisterClient(ctx, espoo, model.ClientFields{Municipality: "049", UMANumber: &uma, DateOfBirth: &born, FirstNames: "Hodan",
+			LastName: "Abdi", ResidenceBasis: &model.ResidenceBasis{Type: "residence_permit", ValidUntil: &until}, ServiceLanguage: "fi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TransferClient(ctx, espoo, c.ID, model.TransferInput{Municipality: "091", Reason: "Moved"}); err != nil {
+			t.Fatal(err)
+		}
+		runner := jobs.New(s, jobs.Config{Mail: &mail.Sender{Addr: ln.Addr().String(), From: "kotodigi@keha.example"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err := runner.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		box.mu.Lock()
+		defer box.mu.Unlock()
+		if len(box.msgs) != 1 || box.rcpt[0] != "main@hel.example" {
+			t.Fatalf("sent %d messages to %v", len(box.msgs), box.rcpt)
+		}
+		msg := box.msgs[0]
+		if !strings.Contains(msg, "https://kotodigi.example/admin/responsible") || strings.Contains(msg, "Abdi") || strings.Contains(msg, uma) ||
+			strings.Contains(msg, c.ID) {
+			t.Errorf("message:\n%s", msg)
+		}
+	})
+}

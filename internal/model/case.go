@@ -128,6 +128,7 @@ type Assessment struct {
 	// unknown, so the 3-year window could not be checked.
 	EligibilityChecked bool      `json:"eligibility_checked"`
 	CreatedAt          time.Time `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input (everything that does not depend on stored
@@ -204,6 +205,7 @@ type Plan struct {
 	EligibilityChecked    bool          `json:"eligibility_checked"`
 	Reviews               []PlanReview  `json:"reviews"`
 	CreatedAt             time.Time     `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input and returns the plan without ids.
@@ -265,6 +267,7 @@ type PlanReview struct {
 	Date      Date      `json:"date"`
 	Changes   string    `json:"changes"`
 	CreatedAt time.Time `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input and returns the review without ids.
@@ -315,6 +318,7 @@ type Service struct {
 	FinalLanguageTest          *LanguageTest `json:"final_language_test"`
 	MissedWithInterpreterCosts bool          `json:"missed_with_interpreter_costs"`
 	CreatedAt                  time.Time     `json:"created_at"`
+	RecordState
 }
 
 // Normalize validates the input and returns the service without ids.

@@ -60,6 +60,8 @@ type ClientFields struct {
 type Client struct {
 	ID string `json:"id"`
 	ClientFields
+	// Closed: how the client relationship was closed (null while open).
+	Closed    *Closure  `json:"closed"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -15,7 +15,9 @@ const (
 	CodeValidationFailed    = "validation_failed"
 	CodeNotInThisVersion    = "not_in_this_version"
 	CodeEmploymentAuthority = "recorded_by_employment_authority"
-	CodeConflict            = "conflict"
+	// CodeClientClosed: a closed client takes no new case records (CONTRACT.md § 3).
+	CodeClientClosed = "client_closed"
+	CodeConflict     = "conflict"
 	// CodeClientMerged: the client id names a record merged into another
 	// (MergedInto); a read is redirected there, anything else refused.
 	CodeClientMerged = "client_merged"
@@ -54,10 +56,15 @@ const (
 	FieldSexMismatch              = "sex_mismatch"
 	FieldStatelessWithCitizenship = "stateless_with_citizenship"
 	FieldBeforeDateOfBirth        = "before_date_of_birth"
+	// The life of a record (lifecycle.go): a closing date before the
+	// registration; a responsible worker without a worker grant.
+	FieldBeforeRegistration = "before_registration"
+	FieldNoWorkerAccess     = "no_worker_access"
 	// Merging two records (store/client_merge.go).
 	FieldClientNotFound         = "client_not_found"
 	FieldSameClient             = "same_client"
 	FieldConflictingIdentifiers = "conflicting_identifiers"
+	FieldOneRecordClosed        = "one_record_closed"
 )
 
 // FieldError is one problem with one input field. Field is the JSON name

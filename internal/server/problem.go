@@ -50,7 +50,7 @@ func Status(code string) int {
 		return http.StatusNotFound
 	case model.CodeDuplicateClient, model.CodeConflict, model.CodeClientMerged:
 		return http.StatusConflict
-	case model.CodeValidationFailed, model.CodeNotInThisVersion, model.CodeEmploymentAuthority, model.CodeUndoPeriodOver:
+	case model.CodeValidationFailed, model.CodeNotInThisVersion, model.CodeEmploymentAuthority, model.CodeClientClosed, model.CodeUndoPeriodOver:
 		return http.StatusUnprocessableEntity
 	case model.CodeTooManyRequests:
 		return http.StatusTooManyRequests

@@ -53,9 +53,14 @@ type Route struct {
 	// may also perform elsewhere. The permission matrix shows the narrowing.
 	Roles []authz.Role
 	// MaxBodyBytes, when set, caps this route's request bodies instead of
-	// Config.MaxBodyBytes (a file upload).
+	// Config.MaxBodyBytes (a file upload, which may also take up to
+	// uploadReadTimeout to arrive).
 	MaxBodyBytes int64
 }
+
+// uploadReadTimeout is how long a route with its own MaxBodyBytes may take
+// to read its request.
+const uploadReadTimeout = 10 * time.Minute
 
 // Config configures the server.
 type Config struct {
@@ -383,6 +388,10 @@ func (s *Server) wrap(rt Route) http.Handler {
 		req := From(r)
 		req.Route = &route
 		r.Body = http.MaxBytesReader(w, r.Body, cmp.Or(route.MaxBodyBytes, s.cfg.MaxBodyBytes))
+		if route.MaxBodyBytes > 0 {
+			// A file upload may take longer than the server's ReadTimeout.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
+		}
 		switch route.Auth {
 		case AuthBearer:
 			if !s.authenticateBearer(w, r, req) {

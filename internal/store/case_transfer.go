@@ -24,6 +24,9 @@ func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string
 		if err != nil {
 			return err
 		}
+		if err := s.refuseClosed(ctx, tx, actor, authz.ClientTransfer, c, grantID); err != nil {
+			return err
+		}
 		in, verr := raw.Normalize()
 		v := fieldErrors(verr)
 		if verr != nil && v == nil {
@@ -62,6 +65,9 @@ func (s *Store) TransferClient(ctx context.Context, actor Actor, clientID string
 			return err
 		} else if n != 1 {
 			return model.Errorf(model.CodeConflict, "the client was transferred at the same time")
+		}
+		if err := s.noticeTransferIn(ctx, tx, c.ID, t.FromMunicipality, t.ToMunicipality); err != nil {
+			return err
 		}
 		if err := tx.SetScope(ctx, scope); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
 	"github.com/kotodigi/kotodigi/internal/authz"
@@ -29,10 +30,12 @@ type WorklistItem struct {
 
 // WorklistFilter selects a worklist: one municipality's clients, and with
 // Mine only the items of records the caller recorded (for the eligibility
-// window: clients the caller registered).
+// window: clients the caller registered); with MyClients only the clients
+// the caller is a responsible worker of.
 type WorklistFilter struct {
 	Municipality string
 	Mine         bool
+	MyClients    bool
 }
 
 // Worklist lists the due and overdue statutory deadlines of a municipality's
@@ -47,6 +50,9 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 		if f.Mine {
 			ev.Detail = "mine"
 		}
+		if f.MyClients {
+			ev.Detail = strings.TrimSpace(ev.Detail + " my_clients")
+		}
 		if _, ok := s.ref.Municipality(f.Municipality); !ok {
 			ev.Detail = "no such municipality"
 			return s.deny(ctx, tx, ev, model.ErrNotFound)
@@ -60,7 +66,7 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 		}
 		ev.GrantID = d.GrantID
 		me := actor.Principal.AccountID
-		cases, names, err := worklistCases(ctx, tx, f.Municipality, me, today)
+		cases, names, err := worklistCases(ctx, tx, f.Municipality, me, today, f.MyClients)
 		if err != nil {
 			return err
 		}
@@ -89,10 +95,15 @@ func (s *Store) Worklist(ctx context.Context, actor Actor, f WorklistFilter) ([]
 	return out, nil
 }
 
-// worklistCases reads what the deadlines of a municipality's clients that
-// account me may read depend on, with the clients' names ("Last, First").
-func worklistCases(ctx context.Context, tx *db.Tx, muni string, me int64, today model.Date) ([]casepolicy.Case, map[string]string, error) {
-	scope := `c.municipality_code = $1 AND EXISTS (` + grantFilter(authz.WorklistRead, "$2", "$3") + `)`
+// worklistCases reads what the deadlines of a municipality's open clients
+// that account me may read depend on (of those me is responsible for, with
+// mine), with the clients' names ("Last, First"). Closed clients and records
+// entered in error leave the worklist.
+func worklistCases(ctx context.Context, tx *db.Tx, muni string, me int64, today model.Date, mine bool) ([]casepolicy.Case, map[string]string, error) {
+	scope := `c.municipality_code = $1 AND c.closed_date IS NULL AND EXISTS (` + grantFilter(authz.WorklistRead, "$2", "$3") + `)`
+	if mine {
+		scope += ` AND EXISTS (SELECT 1 FROM client_responsible_workers w WHERE w.client_id = c.id AND w.account_id = $2)`
+	}
 	return casesIn(ctx, tx, scope, []any{muni, me, today})
 }
 
@@ -131,7 +142,7 @@ func casesIn(ctx context.Context, tx *db.Tx, scope string, args []any) ([]casepo
 // latest service date of each client in scope.
 func worklistRecords(ctx context.Context, tx *db.Tx, scope string, args []any, byID map[string]*casepolicy.Case) error {
 	if err := queryEach(ctx, tx, `SELECT a.id, a.client_id, a.date, a.planned_plan_date, a.plan_needed, a.created_by
-		FROM assessments a JOIN clients c ON c.id = a.client_id WHERE `+scope+` ORDER BY a.date, a.created_at, a.id`, args, func(r *sql.Rows) error {
+		FROM assessments a JOIN clients c ON c.id = a.client_id WHERE NOT a.entered_in_error AND `+scope+` ORDER BY a.date, a.created_at, a.id`, args, func(r *sql.Rows) error {
 		var a casepolicy.Assessment
 		var client string
 		var planned model.NullDate
@@ -150,8 +161,8 @@ func worklistRecords(ctx context.Context, tx *db.Tx, scope string, args []any, b
 		return err
 	}
 	if err := queryEach(ctx, tx, `SELECT p.id, p.client_id, p.start_date, p.end_date, p.planned_review_date, p.created_by,
-		EXISTS (SELECT 1 FROM plan_reviews r WHERE r.plan_id = p.id)
-		FROM plans p JOIN clients c ON c.id = p.client_id WHERE `+scope+` ORDER BY p.start_date, p.created_at, p.id`, args, func(r *sql.Rows) error {
+		EXISTS (SELECT 1 FROM plan_reviews r WHERE r.plan_id = p.id AND NOT r.entered_in_error)
+		FROM plans p JOIN clients c ON c.id = p.client_id WHERE NOT p.entered_in_error AND `+scope+` ORDER BY p.start_date, p.created_at, p.id`, args, func(r *sql.Rows) error {
 		var p casepolicy.Plan
 		var client string
 		var review model.NullDate
@@ -165,7 +176,7 @@ func worklistRecords(ctx context.Context, tx *db.Tx, scope string, args []any, b
 	}); err != nil {
 		return err
 	}
-	return queryEach(ctx, tx, `SELECT s.client_id, s.date FROM services s JOIN clients c ON c.id = s.client_id WHERE `+scope+` ORDER BY s.date`, args, func(r *sql.Rows) error {
+	return queryEach(ctx, tx, `SELECT s.client_id, s.date FROM services s JOIN clients c ON c.id = s.client_id WHERE NOT s.entered_in_error AND `+scope+` ORDER BY s.date`, args, func(r *sql.Rows) error {
 		var client string
 		var d model.Date
 		if err := r.Scan(&client, &d); err != nil {

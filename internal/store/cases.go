@@ -48,6 +48,26 @@ func toJSON(v any) (string, error) {
 	return string(b), err
 }
 
+// jsonColumns encodes the values of JSON columns.
+func jsonColumns(vs ...any) ([]string, error) {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		var err error
+		if out[i], err = toJSON(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// languageTestColumn is the final_language_test column of a service (NULL: none).
+func languageTestColumn(t *model.LanguageTest) (any, error) {
+	if t == nil {
+		return nil, nil
+	}
+	return toJSON(t)
+}
+
 // fromJSON decodes JSON columns: pairs of a column's bytes and where to put them.
 func fromJSON(pairs ...any) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -81,6 +101,9 @@ func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID stri
 		if err != nil {
 			return err
 		}
+		if err := s.refuseClosed(ctx, tx, actor, authz.AssessmentCreate, c, grantID); err != nil {
+			return err
+		}
 		a, verr := in.Normalize()
 		v := fieldErrors(verr)
 		if verr != nil && v == nil {
@@ -92,19 +115,12 @@ func (s *Store) CreateAssessment(ctx context.Context, actor Actor, clientID stri
 		if err := v.Err(); err != nil {
 			return s.refuse(ctx, tx, actor, authz.AssessmentCreate, c, grantID, err)
 		}
-		a.ID, a.ClientID, a.CreatedAt = uuid.NewString(), c.ID, s.Now()
-		content, err := toJSON(a.Content)
+		a.ID, a.ClientID, a.CreatedAt, a.RecordState = uuid.NewString(), c.ID, s.Now(), newRecordState()
+		cols, err := jsonColumns(a.Content, a.Preparers, a.Sources)
 		if err != nil {
 			return err
 		}
-		preparers, err := toJSON(a.Preparers)
-		if err != nil {
-			return err
-		}
-		sources, err := toJSON(a.Sources)
-		if err != nil {
-			return err
-		}
+		content, preparers, sources := cols[0], cols[1], cols[2]
 		if _, err := tx.Exec(ctx, `INSERT INTO assessments (id, client_id, municipality_code, date, content, plan_needed,
 			specifying_measures, planned_plan_date, preparers, sources, wellbeing_county_participated, eligibility_exception,
 			eligibility_checked, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -156,6 +172,9 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, in
 		if err != nil {
 			return err
 		}
+		if err := s.refuseClosed(ctx, tx, actor, authz.PlanCreate, c, grantID); err != nil {
+			return err
+		}
 		p, verr := in.Normalize()
 		v := fieldErrors(verr)
 		if verr != nil && v == nil {
@@ -177,7 +196,7 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, in
 			}
 			exception = ptr(e)
 		}
-		earlier, err := planSpans(ctx, tx, c.ID)
+		earlier, err := planSpans(ctx, tx, c.ID, "")
 		if err != nil {
 			return err
 		}
@@ -187,19 +206,12 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, in
 		if err := v.Err(); err != nil {
 			return s.refuse(ctx, tx, actor, authz.PlanCreate, c, grantID, err)
 		}
-		p.ID, p.ClientID, p.Municipality, p.CreatedAt = uuid.NewString(), c.ID, c.Municipality, s.Now()
-		measures, err := toJSON(p.Measures)
+		p.ID, p.ClientID, p.Municipality, p.CreatedAt, p.RecordState = uuid.NewString(), c.ID, c.Municipality, s.Now(), newRecordState()
+		cols, err := jsonColumns(p.Measures, p.Preparers, p.Sources)
 		if err != nil {
 			return err
 		}
-		preparers, err := toJSON(p.Preparers)
-		if err != nil {
-			return err
-		}
-		sources, err := toJSON(p.Sources)
-		if err != nil {
-			return err
-		}
+		measures, preparers, sources := cols[0], cols[1], cols[2]
 		if _, err := tx.Exec(ctx, `INSERT INTO plans (id, client_id, municipality_code, start_date, end_date, goals, measures,
 			preparers, planned_review_date, sources, exceeds_two_years_reason, eligibility_exception, eligibility_checked, created_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -222,10 +234,12 @@ func (s *Store) CreatePlan(ctx context.Context, actor Actor, clientID string, in
 	return out, err
 }
 
-// planSpans lists the periods of a client's plans.
-func planSpans(ctx context.Context, tx *db.Tx, clientID string) ([]casepolicy.Span, error) {
+// planSpans lists the periods of a client's plans, but for plan exclude
+// ("": none) and plans entered in error.
+func planSpans(ctx context.Context, tx *db.Tx, clientID, exclude string) ([]casepolicy.Span, error) {
 	var out []casepolicy.Span
-	err := queryEach(ctx, tx, `SELECT p.start_date, p.end_date FROM plans p WHERE p.client_id = $1 ORDER BY p.start_date`, []any{clientID},
+	err := queryEach(ctx, tx, `SELECT p.start_date, p.end_date FROM plans p WHERE p.client_id = $1 AND CAST(p.id AS text) <> $2
+		AND NOT p.entered_in_error ORDER BY p.start_date`, []any{clientID, exclude},
 		func(r *sql.Rows) error {
 			var sp casepolicy.Span
 			if err := r.Scan(&sp.Start, &sp.End); err != nil {
@@ -238,15 +252,17 @@ func planSpans(ctx context.Context, tx *db.Tx, clientID string) ([]casepolicy.Sp
 }
 
 const planColumns = `p.id, p.client_id, p.municipality_code, p.start_date, p.end_date, p.goals, p.measures, p.preparers,
-	p.planned_review_date, p.sources, p.exceeds_two_years_reason, p.eligibility_exception, p.eligibility_checked, p.created_at`
+	p.planned_review_date, p.sources, p.exceeds_two_years_reason, p.eligibility_exception, p.eligibility_checked, p.created_at,
+	p.version, p.entered_in_error, p.updated_at`
 
 func scanPlan(r rowScanner) (model.Plan, error) {
 	var p model.Plan
 	var measures, preparers, sources []byte
 	var review model.NullDate
 	var reason, exception sql.NullString
+	var updated sql.NullTime
 	if err := r.Scan(&p.ID, &p.ClientID, &p.Municipality, &p.StartDate, &p.EndDate, &p.Goals, &measures, &preparers,
-		&review, &sources, &reason, &exception, &p.EligibilityChecked, &p.CreatedAt); err != nil {
+		&review, &sources, &reason, &exception, &p.EligibilityChecked, &p.CreatedAt, &p.Version, &p.EnteredInError, &updated); err != nil {
 		return p, err
 	}
 	if err := fromJSON(measures, &p.Measures, preparers, &p.Preparers, sources, &p.Sources); err != nil {
@@ -255,6 +271,7 @@ func scanPlan(r rowScanner) (model.Plan, error) {
 	p.PlannedReviewDate, p.ExceedsTwoYearsReason, p.EligibilityException = review.Ptr(), ptr(reason), ptr(exception)
 	p.CreatedAt = p.CreatedAt.UTC()
 	p.Reviews = []model.PlanReview{}
+	p.UpdatedAt, p.Versions = timePtr(updated), []model.RecordVersion{}
 	return p, nil
 }
 
@@ -298,7 +315,7 @@ func (s *Store) ClientPlan(ctx context.Context, actor Actor, clientID, planID st
 		if err != nil {
 			return err
 		}
-		if p.Reviews, err = planReviews(ctx, tx, p.ID); err != nil {
+		if err := planReviewsAndVersions(ctx, tx, &p); err != nil {
 			return err
 		}
 		ev := actor.event(authz.PlanRead, audit.Allowed)
@@ -312,6 +329,41 @@ func (s *Store) ClientPlan(ctx context.Context, actor Actor, clientID, planID st
 	return client, out, err
 }
 
+const reviewColumns = `r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at, r.version, r.entered_in_error, r.updated_at`
+
+func scanReview(row rowScanner) (model.PlanReview, error) {
+	var r model.PlanReview
+	var updated sql.NullTime
+	if err := row.Scan(&r.ID, &r.PlanID, &r.ClientID, &r.Date, &r.Changes, &r.CreatedAt, &r.Version, &r.EnteredInError, &updated); err != nil {
+		return r, err
+	}
+	r.CreatedAt, r.UpdatedAt, r.Versions = r.CreatedAt.UTC(), timePtr(updated), []model.RecordVersion{}
+	return r, nil
+}
+
+// planReviewsAndVersions adds to a plan its reviews and the earlier versions
+// of the plan and of each review.
+func planReviewsAndVersions(ctx context.Context, tx *db.Tx, p *model.Plan) error {
+	if err := queryEach(ctx, tx, `SELECT `+reviewColumns+` FROM plan_reviews r
+		WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, []any{p.ID}, func(rows *sql.Rows) error {
+		r, err := scanReview(rows)
+		p.Reviews = append(p.Reviews, r)
+		return err
+	}); err != nil {
+		return err
+	}
+	var err error
+	if p.Versions, err = recordVersions(ctx, tx, "plan", p.ID); err != nil {
+		return err
+	}
+	for i := range p.Reviews {
+		if p.Reviews[i].Versions, err = recordVersions(ctx, tx, "review", p.Reviews[i].ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CreatePlanReview records a review of a client's plan: its date and what
 // changed (Decree 874/2024 § 3). A plan of another client is not found.
 func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, planID string, in model.ReviewInput) (model.PlanReview, error) {
@@ -319,6 +371,9 @@ func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, pla
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		c, grantID, err := s.readClient(ctx, tx, actor, authz.PlanReview, clientID)
 		if err != nil {
+			return err
+		}
+		if err := s.refuseClosed(ctx, tx, actor, authz.PlanReview, c, grantID); err != nil {
 			return err
 		}
 		p, err := s.planOfClient(ctx, tx, actor, authz.PlanReview, c, planID)
@@ -336,7 +391,7 @@ func (s *Store) CreatePlanReview(ctx context.Context, actor Actor, clientID, pla
 		if err := v.Err(); err != nil {
 			return s.refuse(ctx, tx, actor, authz.PlanReview, c, grantID, err)
 		}
-		r.ID, r.PlanID, r.ClientID, r.CreatedAt = uuid.NewString(), p.ID, c.ID, s.Now()
+		r.ID, r.PlanID, r.ClientID, r.CreatedAt, r.RecordState = uuid.NewString(), p.ID, c.ID, s.Now(), newRecordState()
 		if _, err := tx.Exec(ctx, `INSERT INTO plan_reviews (id, plan_id, client_id, date, changes, created_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.PlanID, r.ClientID, r.Date, r.Changes, r.CreatedAt, actor.accountID()); err != nil {
 			return err
@@ -363,6 +418,9 @@ func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string,
 		if err != nil {
 			return err
 		}
+		if err := s.refuseClosed(ctx, tx, actor, authz.ServiceCreate, c, grantID); err != nil {
+			return err
+		}
 		sv, err := in.Normalize()
 		if err != nil {
 			return err
@@ -378,14 +436,10 @@ func (s *Store) CreateService(ctx context.Context, actor Actor, clientID string,
 			return s.deny(ctx, tx, ev, model.Errorf(model.CodeEmploymentAuthority,
 				"the client is a jobseeker: only guidance and counselling is recorded here"))
 		}
-		sv.ID, sv.ClientID, sv.CreatedAt = uuid.NewString(), c.ID, s.Now()
-		var test any
-		if sv.FinalLanguageTest != nil {
-			j, err := toJSON(sv.FinalLanguageTest)
-			if err != nil {
-				return err
-			}
-			test = j
+		sv.ID, sv.ClientID, sv.CreatedAt, sv.RecordState = uuid.NewString(), c.ID, s.Now(), newRecordState()
+		test, err := languageTestColumn(sv.FinalLanguageTest)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO services (id, client_id, municipality_code, service_type, date, end_date, provider,
 			description, attendance, final_language_test, missed_with_interpreter_costs, created_at, created_by)
@@ -418,20 +472,4 @@ func (s *Store) refuse(ctx context.Context, tx *db.Tx, actor Actor, action authz
 	}
 	ev.Detail = "refused " + strings.Join(codes, ",")
 	return s.deny(ctx, tx, ev, verr)
-}
-
-// planReviews lists a plan's reviews in date order.
-func planReviews(ctx context.Context, tx *db.Tx, planID string) ([]model.PlanReview, error) {
-	out := []model.PlanReview{}
-	err := queryEach(ctx, tx, `SELECT r.id, r.plan_id, r.client_id, r.date, r.changes, r.created_at FROM plan_reviews r
-		WHERE r.plan_id = $1 ORDER BY r.date, r.created_at, r.id`, []any{planID}, func(rows *sql.Rows) error {
-		var r model.PlanReview
-		if err := rows.Scan(&r.ID, &r.PlanID, &r.ClientID, &r.Date, &r.Changes, &r.CreatedAt); err != nil {
-			return err
-		}
-		r.CreatedAt = r.CreatedAt.UTC()
-		out = append(out, r)
-		return nil
-	})
-	return out, err
 }

@@ -104,6 +104,7 @@ type mergeParty struct {
 	pic, uma  sql.NullString
 	updatedAt time.Time
 	held      bool
+	closed    bool
 }
 
 // complements: the two records can be merged without losing an
@@ -136,8 +137,9 @@ func findParty(ctx context.Context, tx *db.Tx, field, clientID, identifier strin
 		where, args = `c.personal_identity_code = $1 OR c.uma_number = $2`, []any{pic, uma}
 	}
 	err := tx.QueryRow(ctx, `SELECT c.id, c.municipality_code, c.personal_identity_code, c.uma_number, c.updated_at,
-		EXISTS (SELECT 1 FROM client_legal_holds h WHERE h.client_id = c.id) FROM clients c WHERE `+where+` LIMIT 1`, args...).
-		Scan(&p.id, &p.muni, &p.pic, &p.uma, &p.updatedAt, &p.held)
+		EXISTS (SELECT 1 FROM client_legal_holds h WHERE h.client_id = c.id), c.closed_date IS NOT NULL
+		FROM clients c WHERE `+where+` LIMIT 1`, args...).
+		Scan(&p.id, &p.muni, &p.pic, &p.uma, &p.updatedAt, &p.held, &p.closed)
 	if isNoRows(err) {
 		return mergeParty{}, nil
 	}
@@ -224,6 +226,8 @@ func (s *Store) mergeParties(ctx context.Context, tx *db.Tx, actor Actor, ev aud
 		v.Add("other_identifier", model.FieldSameClient)
 	case !this.complements(other):
 		v.Add("other_identifier", model.FieldConflictingIdentifiers)
+	case this.closed != other.closed:
+		v.Add("other_identifier", model.FieldOneRecordClosed)
 	}
 	switch in.Keep {
 	case "":
@@ -340,6 +344,8 @@ func (s *Store) mergeRecords(ctx context.Context, tx *db.Tx, m *mergeRow) error 
 		return model.Errorf(model.CodeConflict, "the records can no longer be merged")
 	case keep.held && gone.held:
 		return model.Errorf(model.CodeConflict, "both records have a legal hold; clear one first")
+	case keep.closed != gone.closed:
+		return model.Errorf(model.CodeClientClosed, "one of the two records is closed: reopen it, or close the other, first")
 	}
 	dbNow, err := tx.Now(ctx)
 	if err != nil {
@@ -364,7 +370,8 @@ func (s *Store) mergeRecords(ctx context.Context, tx *db.Tx, m *mergeRow) error 
 
 // mergedTables are the tables whose rows (by id, client_id) a merge moves
 // to the surviving record; the legal hold (by client_id) moves too.
-var mergedTables = []string{"assessments", "plans", "plan_reviews", "services", "client_transfers", "client_changes", "jobseeker_statuses"}
+var mergedTables = []string{"assessments", "plans", "plan_reviews", "services", "client_transfers", "client_changes", "jobseeker_statuses",
+	"case_record_versions", "municipality_notices"}
 
 // clientColumnList is every column of clients, comma-separated, as the
 // database has them now.
@@ -401,6 +408,9 @@ func moveRecords(ctx context.Context, tx *db.Tx, mergeID, gone, keep string) err
 		if _, err := tx.Exec(ctx, `UPDATE `+t+` SET client_id = $1 WHERE client_id = $2`, keep, gone); err != nil {
 			return err
 		}
+	}
+	if err := mergeResponsibleWorkers(ctx, tx, mergeID, gone, keep); err != nil {
+		return err
 	}
 	_, err = tx.Exec(ctx, `DELETE FROM clients WHERE id = $1`, gone)
 	return err

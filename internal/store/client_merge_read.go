@@ -95,6 +95,9 @@ func restoreMerged(ctx context.Context, tx *db.Tx, m mergeRow) error {
 		gone, keep, m.id); err != nil {
 		return err
 	}
+	if err := restoreResponsibleWorkers(ctx, tx, m); err != nil {
+		return err
+	}
 	for _, q := range []string{`DELETE FROM client_merge_moves WHERE merge_id = $1`, `DELETE FROM client_merge_snapshots WHERE merge_id = $1`} {
 		if _, err := tx.Exec(ctx, q, m.id); err != nil {
 			return err

@@ -46,6 +46,8 @@ type TimelineItem struct {
 	Provider    string      `json:"-"`
 	EndDate     *model.Date `json:"-"`
 	Jobseeker   *bool       `json:"-"`
+	// EnteredInError: the record is kept but marked as entered in error.
+	EnteredInError bool `json:"entered_in_error,omitempty"`
 }
 
 // ClientView is everything the client page shows, read in one transaction.
@@ -54,6 +56,8 @@ type ClientView struct {
 	History          []ClientChange
 	JobseekerHistory []JobseekerStatus
 	Timeline         []TimelineItem
+	// Responsible are the client's responsible workers.
+	Responsible []ResponsibleWorker
 }
 
 // ClientView reads a client with its change history, jobseeker statuses and
@@ -71,6 +75,9 @@ func (s *Store) ClientView(ctx context.Context, actor Actor, id string) (ClientV
 			return nil, err
 		}
 		if out.JobseekerHistory, err = jobseekerStatuses(ctx, tx, c.ID); err != nil {
+			return nil, err
+		}
+		if out.Responsible, err = responsibleWorkers(ctx, tx, c.ID, c.Municipality, s.Today()); err != nil {
 			return nil, err
 		}
 		out.Timeline, err = timelineOf(ctx, tx, c.ID)
@@ -171,16 +178,20 @@ func jobseekerStatuses(ctx context.Context, tx *db.Tx, clientID string) ([]Jobse
 
 // timelineKinds lists the kinds in the order in which records made at the
 // same instant happened (registration first), with the query that lists them:
-// time, id, date, plan id, service type, provider, end date and jobseeker
-// status of every record of client $1.
+// time, id, date, plan id, service type, provider, end date, jobseeker
+// status and entered-in-error mark (1) of every record of client $1.
 var timelineKinds = []struct{ kind, query string }{
-	{"client_registered", `SELECT c.created_at, CAST(c.id AS text), NULL, NULL, NULL, NULL, NULL, NULL FROM clients c WHERE c.id = $1`},
-	{"jobseeker_status", `SELECT j.valid_from, CAST(j.id AS text), NULL, NULL, NULL, NULL, NULL, j.jobseeker FROM jobseeker_statuses j WHERE j.client_id = $1`},
-	{"assessment", `SELECT a.created_at, CAST(a.id AS text), a.date, NULL, NULL, NULL, NULL, NULL FROM assessments a WHERE a.client_id = $1`},
-	{"plan", `SELECT p.created_at, CAST(p.id AS text), p.start_date, NULL, NULL, NULL, p.end_date, NULL FROM plans p WHERE p.client_id = $1`},
-	{"review", `SELECT r.created_at, CAST(r.id AS text), r.date, CAST(r.plan_id AS text), NULL, NULL, NULL, NULL FROM plan_reviews r WHERE r.client_id = $1`},
-	{"service", `SELECT s.created_at, CAST(s.id AS text), s.date, NULL, s.service_type, s.provider, s.end_date, NULL FROM services s WHERE s.client_id = $1`},
-	{"transfer", `SELECT t.transferred_at, CAST(t.id AS text), NULL, NULL, NULL, NULL, NULL, NULL FROM client_transfers t WHERE t.client_id = $1`},
+	{"client_registered", `SELECT c.created_at, CAST(c.id AS text), NULL, NULL, NULL, NULL, NULL, NULL, 0 FROM clients c WHERE c.id = $1`},
+	{"jobseeker_status", `SELECT j.valid_from, CAST(j.id AS text), NULL, NULL, NULL, NULL, NULL, j.jobseeker, 0 FROM jobseeker_statuses j WHERE j.client_id = $1`},
+	{"assessment", `SELECT a.created_at, CAST(a.id AS text), a.date, NULL, NULL, NULL, NULL, NULL, CASE WHEN a.entered_in_error THEN 1 ELSE 0 END
+		FROM assessments a WHERE a.client_id = $1`},
+	{"plan", `SELECT p.created_at, CAST(p.id AS text), p.start_date, NULL, NULL, NULL, p.end_date, NULL, CASE WHEN p.entered_in_error THEN 1 ELSE 0 END
+		FROM plans p WHERE p.client_id = $1`},
+	{"review", `SELECT r.created_at, CAST(r.id AS text), r.date, CAST(r.plan_id AS text), NULL, NULL, NULL, NULL, CASE WHEN r.entered_in_error THEN 1 ELSE 0 END
+		FROM plan_reviews r WHERE r.client_id = $1`},
+	{"service", `SELECT s.created_at, CAST(s.id AS text), s.date, NULL, s.service_type, s.provider, s.end_date, NULL, CASE WHEN s.entered_in_error THEN 1 ELSE 0 END
+		FROM services s WHERE s.client_id = $1`},
+	{"transfer", `SELECT t.transferred_at, CAST(t.id AS text), NULL, NULL, NULL, NULL, NULL, NULL, 0 FROM client_transfers t WHERE t.client_id = $1`},
 }
 
 func timelineOf(ctx context.Context, tx *db.Tx, clientID string) ([]TimelineItem, error) {
@@ -193,9 +204,11 @@ func timelineOf(ctx context.Context, tx *db.Tx, clientID string) ([]TimelineItem
 			var d, end model.NullDate
 			var plan, typ, provider sql.NullString
 			var jobseeker sql.NullBool
-			if err := r.Scan(&it.Time, &it.ID, &d, &plan, &typ, &provider, &end, &jobseeker); err != nil {
+			var inError int
+			if err := r.Scan(&it.Time, &it.ID, &d, &plan, &typ, &provider, &end, &jobseeker, &inError); err != nil {
 				return err
 			}
+			it.EnteredInError = inError == 1
 			it.Time, it.Date, it.PlanID = it.Time.UTC(), d.Ptr(), plan.String
 			it.ServiceType, it.Provider, it.EndDate = typ.String, provider.String, end.Ptr()
 			if jobseeker.Valid {

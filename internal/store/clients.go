@@ -20,20 +20,20 @@ import (
 const clientColumns = `c.id, c.municipality_code, c.personal_identity_code, c.uma_number, c.first_names, c.last_name,
 	c.date_of_birth, c.residence_type, c.residence_valid_until, c.first_permit_date, c.residence_permanent,
 	c.service_language, c.email, c.phone, c.right_to_work, c.jobseeker, c.created_at, c.updated_at,
-	c.sex, c.citizenships, c.mother_tongue, c.arrival_date, c.client_group`
+	c.sex, c.citizenships, c.mother_tongue, c.arrival_date, c.client_group, c.closed_reason, c.closed_date`
 
 type rowScanner interface{ Scan(...any) error }
 
 func scanClient(r rowScanner, extra ...any) (model.Client, error) {
 	var c model.Client
-	var pic, uma, email, phone, sex, citizenships, tongue, group sql.NullString
-	var until, first, arrival model.NullDate
+	var pic, uma, email, phone, sex, citizenships, tongue, group, closedReason sql.NullString
+	var until, first, arrival, closedDate model.NullDate
 	var permanent, jobseeker bool
 	var dob model.Date
 	var typ string
 	dest := append([]any{&c.ID, &c.Municipality, &pic, &uma, &c.FirstNames, &c.LastName, &dob, &typ, &until, &first, &permanent,
 		&c.ServiceLanguage, &email, &phone, &c.RightToWork, &jobseeker, &c.CreatedAt, &c.UpdatedAt,
-		&sex, &citizenships, &tongue, &arrival, &group}, extra...)
+		&sex, &citizenships, &tongue, &arrival, &group, &closedReason, &closedDate}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return c, err
 	}
@@ -46,6 +46,9 @@ func scanClient(r rowScanner, extra ...any) (model.Client, error) {
 	c.Jobseeker = jobseeker
 	c.Sex, c.MotherTongue, c.ArrivalDate, c.ClientGroup = ptr(sex), ptr(tongue), arrival.Ptr(), ptr(group)
 	c.Citizenships = model.ParseCitizenships(citizenships.String)
+	if closedReason.Valid && closedDate.Valid {
+		c.Closed = &model.Closure{Reason: closedReason.String, Date: *closedDate.Ptr()}
+	}
 	c.CreatedAt = c.CreatedAt.UTC()
 	c.UpdatedAt = c.UpdatedAt.UTC()
 	return c, nil
@@ -153,6 +156,13 @@ func (s *Store) registerClient(ctx context.Context, actor Actor, in model.Client
 		if _, err := tx.Exec(ctx, `INSERT INTO jobseeker_statuses (client_id, jobseeker, valid_from, recorded_by) VALUES ($1, $2, $3, $4)`,
 			id, n.Jobseeker, now, actor.accountID()); err != nil {
 			return err
+		}
+		if actor.Principal != nil {
+			// The registering worker is responsible for the client by default.
+			if _, err := tx.Exec(ctx, `INSERT INTO client_responsible_workers (client_id, account_id, assigned_at, assigned_by)
+				VALUES ($1, $2, $3, $2)`, id, actor.Principal.AccountID, now); err != nil {
+				return err
+			}
 		}
 		ev.ClientID = id
 		if prov.System != "" {
@@ -297,6 +307,11 @@ func (s *Store) clientByIDOneTrip(ctx context.Context, actor Actor, id string) (
 // client learns nothing from the answer whatever the body holds.
 func (s *Store) CheckClientAccess(ctx context.Context, actor Actor, action authz.Action, clientID, planID string) error {
 	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+		if len(authz.Rules[action].GrantRoles) == 0 {
+			// A main user's action on a client (responsible workers).
+			_, _, err := s.mainUserClient(ctx, tx, actor, action, clientID)
+			return err
+		}
 		c, _, err := s.readClient(ctx, tx, actor, action, clientID)
 		if err != nil || planID == "" {
 			return err
@@ -441,7 +456,7 @@ func (s *Store) UpdateClient(ctx context.Context, actor Actor, id string, patch 
 		if err := s.record(ctx, tx, ev); err != nil {
 			return err
 		}
-		out = model.Client{ID: cur.ID, ClientFields: n, CreatedAt: cur.CreatedAt, UpdatedAt: now}
+		out = model.Client{ID: cur.ID, ClientFields: n, Closed: cur.Closed, CreatedAt: cur.CreatedAt, UpdatedAt: now}
 		return nil
 	})
 	return out, err

@@ -116,8 +116,27 @@ func dialectJSON(d db.Dialect, column, key string) string {
 	return "json_extract(" + column + ", '$." + key + "')"
 }
 
-// factQueries returns the SQL of every indicator whose data exists.
+// liveRecords leaves the case records entered in error out of every
+// indicator: each case-record table is read as its rows not so marked.
+var liveRecords = strings.NewReplacer(
+	"FROM assessments ", "FROM (SELECT * FROM assessments WHERE NOT entered_in_error) ",
+	"FROM plans ", "FROM (SELECT * FROM plans WHERE NOT entered_in_error) ",
+	"FROM plan_reviews ", "FROM (SELECT * FROM plan_reviews WHERE NOT entered_in_error) ",
+	"FROM services ", "FROM (SELECT * FROM services WHERE NOT entered_in_error) ")
+
+// factQueries returns the SQL of every indicator whose data exists, without
+// the records entered in error.
 func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
+	q := allFactQueries(d, has)
+	for id, sql := range q {
+		q[id] = liveRecords.Replace(sql)
+	}
+	return q
+}
+
+// allFactQueries returns the SQL of every indicator over all records. Every
+// case-record table is named "FROM table alias" (see liveRecords).
+func allFactQueries(d db.Dialect, has func(column string) bool) map[string]string {
 	f := factCategories(has)
 	count := func(muni, extra string) string { return f.selectList(muni, extra, "0", "COUNT(*)", "0") }
 	q := map[string]string{
@@ -139,7 +158,7 @@ func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
 		"plans_reviewed_on_time": f.selectList("p.municipality_code", "''", "0",
 			"SUM(CASE WHEN r.first_review <= p.planned_review_date THEN 1 ELSE 0 END)", "COUNT(*)") +
 			" FROM plans p JOIN clients c ON c.id = p.client_id" + inMonth("p.planned_review_date") +
-			" LEFT JOIN (SELECT plan_id, MIN(date) AS first_review FROM plan_reviews GROUP BY plan_id) r ON r.plan_id = p.id" + f.join +
+			" LEFT JOIN (SELECT rr.plan_id, MIN(rr.date) AS first_review FROM plan_reviews rr GROUP BY rr.plan_id) r ON r.plan_id = p.id" + f.join +
 			" WHERE p.planned_review_date < $3" + factGroupBy,
 		"days_assessment_to_plan": f.selectList("x.municipality_code", "''", dialectDays(d, "x.assessed", "x.start_date"), "COUNT(*)", "0") +
 			` FROM (SELECT p.id, p.client_id, p.municipality_code, p.start_date,
@@ -155,7 +174,7 @@ func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
 			inMonth("v.end_date") + f.join + " WHERE v.service_type = 'civic_orientation' AND v.attendance = 'attended'" + factGroupBy,
 		"language_test_levels": count("v.municipality_code", "v.level") + ` FROM (SELECT client_id, municipality_code, ` +
 			dialectJSON(d, "final_language_test", "level") + ` AS level, COALESCE(` + testDate(d) + `, end_date, date) AS test_day
-				FROM services WHERE service_type = 'integration_training' AND final_language_test IS NOT NULL) v
+				FROM services s0 WHERE service_type = 'integration_training' AND final_language_test IS NOT NULL) v
 			JOIN clients c ON c.id = v.client_id` + inMonth("v.test_day") + f.join + factGroupBy,
 		"clients_transferred_in": count("t.to_municipality", "''") + " FROM client_transfers t JOIN clients c ON c.id = t.client_id" +
 			atInstant("t.transferred_at") + f.join + factGroupBy,

@@ -228,7 +228,7 @@ func (s *Store) removeFreezingFacts(ctx context.Context, tx *db.Tx, cut retentio
 // clientChildTables are the tables whose rows belong to one client
 // (client_id), removed with the client, children first.
 var clientChildTables = []string{"plan_reviews", "plans", "assessments", "services", "client_transfers", "client_changes",
-	"jobseeker_statuses", "client_legal_holds"}
+	"jobseeker_statuses", "client_legal_holds", "case_record_versions", "client_responsible_workers", "municipality_notices"}
 
 // removeDue deletes the due case records of clients kept, then the due
 // clients with everything that belongs to them.
@@ -244,6 +244,14 @@ func removeDue(ctx context.Context, tx *db.Tx, cut retentionCuts) error {
 			dueRecordsWhere(r.alias, r.date, "$1", "$2")+`)`, args[2:]...); err != nil {
 			return err
 		}
+	}
+	// Earlier versions go with the removed records they were versions of.
+	if _, err := tx.Exec(ctx, `DELETE FROM case_record_versions WHERE
+		(record_kind = 'assessment' AND NOT EXISTS (SELECT 1 FROM assessments x WHERE x.id = case_record_versions.record_id))
+		OR (record_kind = 'plan' AND NOT EXISTS (SELECT 1 FROM plans x WHERE x.id = case_record_versions.record_id))
+		OR (record_kind = 'review' AND NOT EXISTS (SELECT 1 FROM plan_reviews x WHERE x.id = case_record_versions.record_id))
+		OR (record_kind = 'service' AND NOT EXISTS (SELECT 1 FROM services x WHERE x.id = case_record_versions.record_id))`); err != nil {
+		return err
 	}
 	var due []string
 	if err := queryEach(ctx, tx, `SELECT c.id FROM clients c WHERE `+dueClientsWhere+notHeld, args[:2], func(r *sql.Rows) error {

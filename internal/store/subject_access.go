@@ -146,6 +146,11 @@ func caseRecordsOf(ctx context.Context, tx *db.Tx, id string) ([]CaseRecord, err
 	if err != nil {
 		return nil, err
 	}
+	for _, rec := range out {
+		if rec.Assessment.Versions, err = reportVersions(ctx, tx, "assessment", rec.ID); err != nil {
+			return nil, err
+		}
+	}
 	var plans []model.Plan
 	if err := queryEach(ctx, tx, `SELECT `+planColumns+` FROM plans p WHERE p.client_id = $1`, []any{id}, func(r *sql.Rows) error {
 		p, err := scanPlan(r)
@@ -155,8 +160,12 @@ func caseRecordsOf(ctx context.Context, tx *db.Tx, id string) ([]CaseRecord, err
 		return nil, err
 	}
 	for _, p := range plans {
-		if p.Reviews, err = planReviews(ctx, tx, p.ID); err != nil {
+		if err := planReviewsAndVersions(ctx, tx, &p); err != nil {
 			return nil, err
+		}
+		withoutStaff(p.Versions)
+		for _, r := range p.Reviews {
+			withoutStaff(r.Versions)
 		}
 		out = append(out, CaseRecord{Kind: "plan", ID: p.ID, Date: p.StartDate, RecordedAt: p.CreatedAt, Plan: &p})
 	}
@@ -165,10 +174,31 @@ func caseRecordsOf(ctx context.Context, tx *db.Tx, id string) ([]CaseRecord, err
 		out = append(out, CaseRecord{Kind: "service", ID: sv.ID, Date: sv.Date, RecordedAt: sv.CreatedAt, Service: &sv})
 		return err
 	})
+	for _, rec := range out {
+		if err == nil && rec.Service != nil {
+			rec.Service.Versions, err = reportVersions(ctx, tx, "service", rec.ID)
+		}
+	}
 	slices.SortStableFunc(out, func(a, b CaseRecord) int {
 		return cmp.Or(a.Date.Time().Compare(b.Date.Time()), a.RecordedAt.Compare(b.RecordedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return out, err
+}
+
+// reportVersions lists a record's earlier versions for the person: what
+// changed, when and why, without who on the staff corrected it.
+func reportVersions(ctx context.Context, tx *db.Tx, kind, id string) ([]model.RecordVersion, error) {
+	vs, err := recordVersions(ctx, tx, kind, id)
+	withoutStaff(vs)
+	return vs, err
+}
+
+// withoutStaff blanks the corrector of each version (the organisation and
+// time of processing are in the report's accesses; staff are not named).
+func withoutStaff(vs []model.RecordVersion) {
+	for i := range vs {
+		vs[i].CorrectedBy = ""
+	}
 }
 
 // transfersOf lists a client's transfers between municipalities, oldest first.

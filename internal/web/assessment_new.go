@@ -90,6 +90,30 @@ func (h *handler) createAssessment(w http.ResponseWriter, r *http.Request) {
 	req := server.From(r)
 	page := h.newAssessmentForm(r, model.Client{})
 	page.read(r)
+	in := page.assessmentInput()
+	a, err := h.srv.Store().CreateAssessment(r.Context(), req.Actor, r.PathValue("id"), in)
+	if err == nil {
+		redirect(w, r, "/clients/"+a.ClientID+"?done=assessment")
+		return
+	}
+	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	if _, err := h.showClient(r, &page.caseFormPage); err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	h.renderAssessmentForm(w, r, server.Status(server.AsDomainError(err).Code), page)
+}
+
+func (h *handler) renderAssessmentForm(w http.ResponseWriter, r *http.Request, status int, page assessmentFormPage) {
+	page.finish()
+	h.render(w, r, status, "assessment_form", page)
+}
+
+// assessmentInput is the assessment as the form has it.
+func (page *assessmentFormPage) assessmentInput() model.AssessmentInput {
 	v := page.values
 	in := model.AssessmentInput{
 		Date: orNil(v["date"]),
@@ -118,23 +142,5 @@ func (h *handler) createAssessment(w http.ResponseWriter, r *http.Request) {
 		needed := v["content.integration_plan_needed"] == planNeededYes
 		in.Content.IntegrationPlanNeeded = &needed
 	}
-	a, err := h.srv.Store().CreateAssessment(r.Context(), req.Actor, r.PathValue("id"), in)
-	if err == nil {
-		redirect(w, r, "/clients/"+a.ClientID+"?done=assessment")
-		return
-	}
-	if !h.formError(r, &page.formState, page.specs, err, page.refusal(h)) {
-		h.srv.Fail(w, r, err)
-		return
-	}
-	if _, err := h.showClient(r, &page.caseFormPage); err != nil {
-		h.srv.Fail(w, r, err)
-		return
-	}
-	h.renderAssessmentForm(w, r, server.Status(server.AsDomainError(err).Code), page)
-}
-
-func (h *handler) renderAssessmentForm(w http.ResponseWriter, r *http.Request, status int, page assessmentFormPage) {
-	page.finish()
-	h.render(w, r, status, "assessment_form", page)
+	return in
 }

@@ -45,8 +45,15 @@ type caseFormPage struct {
 	Page
 	caseForm
 	ClientID, ClientName string
-	specs                []inputSpec
-	options              map[string][]option
+	// FormAction is where the form posts (the page's own address).
+	FormAction string
+	// Correcting: the form corrects a recorded record (GDPR art. 16): it
+	// asks for the reason and offers the entered-in-error mark; BackHref is
+	// the record's page.
+	Correcting bool
+	BackHref   string
+	specs      []inputSpec
+	options    map[string][]option
 	// placeholders name the empty choice of a select ("not assessed").
 	placeholders map[string]string
 }
@@ -93,7 +100,8 @@ func (p caseFormPage) Rows(list string) []formRow {
 // sets its inputs.
 func (h *handler) newCaseFormPage(r *http.Request, titleKey string, c model.Client) caseFormPage {
 	return caseFormPage{Page: h.newPage(r, titleKey, ""), caseForm: newCaseForm(newFormState()), ClientID: c.ID,
-		ClientName: c.FirstNames + " " + c.LastName, options: map[string][]option{}, placeholders: map[string]string{}}
+		ClientName: c.FirstNames + " " + c.LastName, options: map[string][]option{}, placeholders: map[string]string{},
+		FormAction: r.URL.Path}
 }
 
 // read takes the posted form.
@@ -269,7 +277,7 @@ func (h *handler) caseFieldMessage(lang string, fe model.FieldError) string {
 // forms that show more inputs after some refusals; a refusal of the whole
 // record (a jobseeker's service, R6; a conflict) as an error of the whole form.
 func (f *caseForm) refusal(h *handler) refusal {
-	return refusal{whole: []string{model.CodeEmploymentAuthority, model.CodeConflict},
+	return refusal{whole: []string{model.CodeEmploymentAuthority, model.CodeConflict, model.CodeClientClosed},
 		input: f.inputOf, message: h.caseFieldMessage, seen: func(code string) { f.refused[code] = true }}
 }
 

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
+	"github.com/kotodigi/kotodigi/internal/store"
 )
 
 // clientPage shows one client and the history of changes.
@@ -32,6 +34,10 @@ type clientPage struct {
 	JobseekerHistory []jobseekerRow
 	// Done is a translated confirmation after registering or saving.
 	Done string
+	// Closed describes a closed client relationship ("" while open);
+	// CanClose and CanReopen: the reader may close or reopen it.
+	Closed              string
+	CanClose, CanReopen bool
 }
 
 // jobseekerRow is one jobseeker status.
@@ -68,6 +74,14 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		CanEdit: may(authz.ClientUpdate), CanSeeAccesses: may(authz.AuditRead), CanAssess: may(authz.AssessmentCreate),
 		CanPlan: may(authz.PlanCreate), CanRecordService: may(authz.ServiceCreate), CanTransfer: may(authz.ClientTransfer),
 		Jobseeker: c.Jobseeker}
+	if c.Closed != nil {
+		// A closed client takes no new case records.
+		page.CanAssess, page.CanPlan, page.CanRecordService, page.CanTransfer = false, false, false, false
+		page.Closed = page.T("client.closed_on", formatDate(lang, &c.Closed.Date), page.T("closure_reason."+c.Closed.Reason))
+		page.CanReopen = may(authz.ClientReopen)
+	} else {
+		page.CanClose = may(authz.ClientClose)
+	}
 	if !may(authz.ClientRead) {
 		// Readable without a grant from the client's municipality: the
 		// reader's municipality transferred the client there.
@@ -83,6 +97,10 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		page.Done = page.T("client.done_assessment")
 	case "service":
 		page.Done = page.T("client.done_service")
+	case "closed":
+		page.Done = page.T("client.done_closed")
+	case "reopened":
+		page.Done = page.T("client.done_reopened")
 	case "transferred":
 		page.Done = page.T("client.done_transferred", h.municipalityLabel(c.Municipality, lang))
 		if d, err := model.ParseDate(q.Get("read_until")); err == nil {
@@ -101,6 +119,15 @@ func (h *handler) client(w http.ResponseWriter, r *http.Request) {
 		page.JobseekerHistory = append(page.JobseekerHistory, row)
 	}
 	page.Fields = h.clientDetails(lang, c)
+	var responsible []string
+	for _, rw := range v.Responsible {
+		name := rw.Name
+		if !rw.HasAccess {
+			name = page.T("client.responsible_no_access", name)
+		}
+		responsible = append(responsible, name)
+	}
+	page.Fields = append(page.Fields, detail{Label: page.T("label.responsible_workers"), Value: strings.Join(responsible, ", "), Empty: len(responsible) == 0})
 	for _, ch := range history {
 		page.History = append(page.History, historyRow{Time: formatTime(lang, ch.At), Field: page.T("label." + ch.Field), Actor: person{ch.ActorName, ch.Actor},
 			Old: h.historyValue(lang, ch.Field, ch.OldValue), New: h.historyValue(lang, ch.Field, ch.NewValue)})
@@ -117,6 +144,10 @@ func (h *handler) historyValue(lang, field string, v *string) string {
 		return shown
 	}
 	switch field {
+	case "closed":
+		if cl, ok := store.ParseClosure(*v); ok {
+			return h.cat.T(lang, "closure_reason."+cl.Reason) + ", " + formatDate(lang, &cl.Date)
+		}
 	case fResidenceType:
 		return h.residenceLabel(lang, *v)
 	case fServiceLanguage:

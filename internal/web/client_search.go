@@ -24,6 +24,8 @@ type searchPage struct {
 // clientRow is one search result.
 type clientRow struct {
 	ID, Name, DateOfBirth, Municipality, ResidenceBasis string
+	// Closed: the client relationship is closed (a tag after the name).
+	Closed bool
 }
 
 // searchForm shows the empty form. A query in the URL is ignored on purpose:
@@ -69,7 +71,8 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 			basis = h.residenceLabel(req.Lang, c.ResidenceBasis.Type)
 		}
 		page.Results = append(page.Results, clientRow{ID: c.ID, Name: c.LastName + ", " + c.FirstNames,
-			DateOfBirth: formatDate(req.Lang, c.DateOfBirth), Municipality: h.municipalityLabel(c.Municipality, req.Lang), ResidenceBasis: basis})
+			DateOfBirth: formatDate(req.Lang, c.DateOfBirth), Municipality: h.municipalityLabel(c.Municipality, req.Lang), ResidenceBasis: basis,
+			Closed: c.Closed != nil})
 	}
 	h.render(w, r, http.StatusOK, "search", page)
 }

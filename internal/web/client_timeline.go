@@ -13,6 +13,7 @@ import (
 // leads to its record, if it has a page.
 type timelineRow struct {
 	Time, Event, Detail, Date, Href string
+	EnteredInError                  bool
 }
 
 // caseTimeline orders a client's case for the client page: newest first by
@@ -55,7 +56,7 @@ func (h *handler) caseTimeline(lang, clientID string, items []store.TimelineItem
 // timelineRow describes one event.
 func (h *handler) timelineRow(lang, clientID string, it store.TimelineItem, day model.Date) timelineRow {
 	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
-	row := timelineRow{Time: formatTime(lang, it.Time), Event: t("timeline." + it.Kind), Date: formatDate(lang, &day)}
+	row := timelineRow{Time: formatTime(lang, it.Time), Event: t("timeline." + it.Kind), Date: formatDate(lang, &day), EnteredInError: it.EnteredInError}
 	base := "/clients/" + clientID
 	switch it.Kind {
 	case "plan":

@@ -14,6 +14,9 @@ import (
 type homePage struct {
 	Page
 	myAccount
+	// TransfersIn: for a main user, how many clients were transferred to
+	// the municipality and wait for a responsible worker.
+	TransfersIn int
 }
 
 // myAccount is the signed-in person's account: organisation, roles and
@@ -36,7 +39,16 @@ type grantRow struct {
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	page := h.newPage(r, "title.home", "home")
-	h.render(w, r, http.StatusOK, "home", homePage{Page: page, myAccount: h.myAccount(r, page)})
+	home := homePage{Page: page, myAccount: h.myAccount(r, page)}
+	if muni, ok := ownMunicipality(server.From(r).Actor.Principal, authz.ResponsibleRead); ok {
+		n, err := h.srv.Store().OpenTransferNotices(r.Context(), server.From(r).Actor, muni)
+		if err != nil {
+			h.srv.Fail(w, r, err)
+			return
+		}
+		home.TransfersIn = n
+	}
+	h.render(w, r, http.StatusOK, "home", home)
 }
 
 // myAccount describes the signed-in account, with the grants read at the

@@ -57,9 +57,8 @@ func cellsOf(t *testing.T, body, name string) []string {
 	return out
 }
 
-func TestMunicipalDashboardShowsOwnFiguresAndSuppressedComparisons(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, w := kmEnv(t, tg)
+func testMunicipalDashboardShowsOwnFiguresAndSuppressedComparisons(t *testing.T, e *env, w *browser) {
+	{
 		m := e.signedIn("main@helsinki.test")
 		home := m.get("/")
 		mustContain(t, "main user's front page", home.body, `href="/statistics"`, `href="/data-quality"`, `href="/statistics/table"`)
@@ -103,7 +102,7 @@ func TestMunicipalDashboardShowsOwnFiguresAndSuppressedComparisons(t *testing.T)
 			t.Errorf("a worker opens the dashboard: %d", got.status)
 		}
 		mustNotContain(t, "worker's front page", w.get("/").body, `href="/statistics"`, `href="/data-quality"`)
-	})
+	}
 }
 
 // auditCount counts the audit events of action by email (about client, if given).
@@ -116,9 +115,8 @@ func auditCount(t *testing.T, e *env, email, action, client string) int {
 	return len(items)
 }
 
-func TestTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, _ := kmEnv(t, tg)
+func testTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T, e *env, w *browser) {
+	{
 		s := e.signedIn("stats@tem.test")
 		form := s.get("/statistics/table")
 		wantStatus(t, "table builder form", form, http.StatusOK)
@@ -177,12 +175,11 @@ func TestTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T) {
 		wantStatus(t, "invalid table", bad, http.StatusUnprocessableEntity)
 		mustContain(t, "invalid table", bad.body, `class="error-summary"`, `href="#tb-to"`, `id="tb-to-error"`, `aria-invalid="true"`)
 		checkPages(t, map[string]string{"table builder": form.body, "table": p.body, "invalid table": bad.body})
-	})
+	}
 }
 
-func TestRegionalDashboardShowsOnlyItsArea(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, _ := kmEnv(t, tg)
+func testRegionalDashboardShowsOnlyItsArea(t *testing.T, e *env, w *browser) {
+	{
 		r := e.signedIn("stats@uusimaa.test")
 		p := r.get("/statistics?level=municipality")
 		wantStatus(t, "regional dashboard", p, http.StatusOK)
@@ -205,12 +202,11 @@ func TestRegionalDashboardShowsOnlyItsArea(t *testing.T) {
 			t.Errorf("unknown indicator: %d", nf.status)
 		}
 		checkPages(t, map[string]string{"regional dashboard": p.body, "indicator": ind.body, "catalogue": cat.body})
-	})
+	}
 }
 
-func TestDataQualityCountsAndAuditedLists(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e, w := kmEnv(t, tg)
+func testDataQualityCountsAndAuditedLists(t *testing.T, e *env, w *browser) {
+	{
 		m := e.signedIn("main@helsinki.test")
 		p := m.get("/data-quality")
 		wantStatus(t, "data quality", p, http.StatusOK)
@@ -251,5 +247,21 @@ func TestDataQualityCountsAndAuditedLists(t *testing.T) {
 			}
 		}
 		checkPages(t, map[string]string{"data quality": p.body, "list": l.body})
+	}
+}
+
+// TestKnowledgeManagementPages: the dashboards, the table builder, the
+// indicator pages and data quality, on one environment per database.
+func TestKnowledgeManagementPages(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, w := kmEnv(t, tg)
+		for name, fn := range map[string]func(*testing.T, *env, *browser){
+			"municipal dashboard": testMunicipalDashboardShowsOwnFiguresAndSuppressedComparisons,
+			"table builder":       testTableBuilderAnswersAsTheAPIAndDownloads,
+			"regional dashboard":  testRegionalDashboardShowsOnlyItsArea,
+			"data quality":        testDataQualityCountsAndAuditedLists,
+		} {
+			t.Run(name, func(t *testing.T) { fn(t, e, w) })
+		}
 	})
 }

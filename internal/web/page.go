@@ -26,7 +26,8 @@ type Page struct {
 	HasErrors bool
 	// Nav is the current navigation item ("home", "search", "register",
 	// "worklist", "account", "staff", "grants", "anomalies", "main_users",
-	// "monitoring_anomalies", "response_times", "audit", "jobs", "statistics", "data_quality", "import").
+	// "monitoring_anomalies", "response_times", "audit", "jobs", "statistics", "data_quality", "import",
+	// "responsible").
 	Nav       string
 	SignedIn  bool
 	UserName  string
@@ -39,6 +40,8 @@ type Page struct {
 	CanImport bool
 	// CanInvestigate: a main user's anomalies reported to the municipality.
 	CanInvestigate bool
+	// CanAssignResponsible: a main user's clients that need a responsible worker.
+	CanAssignResponsible bool
 	// CanAppoint: a KEHA admin's main users of municipalities.
 	CanAppoint bool
 	// CanMonitor: a log monitor's anomalies, response times and audit log.
@@ -120,6 +123,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		_, p.CanManage = ownMunicipality(pr, authz.GrantList)
 		_, p.CanInvestigate = ownMunicipality(pr, authz.AnomalyInvestigate)
 		_, p.CanImport = ownMunicipality(pr, authz.ImportManage)
+		_, p.CanAssignResponsible = ownMunicipality(pr, authz.ResponsibleAssign)
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
@@ -158,7 +162,8 @@ func herePath(r *http.Request) string {
 	switch {
 	case p == "/clients/search":
 		return "/clients"
-	case p == "/login", p == "/clients/new", strings.HasSuffix(p, "/edit"):
+	case p == "/login", p == "/clients/new", strings.HasSuffix(p, "/edit"), strings.HasSuffix(p, "/close"),
+		strings.HasPrefix(p, "/admin/responsible/"):
 		return p
 	case strings.HasPrefix(p, "/clients/") && (strings.HasSuffix(p, "/new") || strings.HasSuffix(p, "/transfer")):
 		// The case-record forms post to their own page.

@@ -92,26 +92,7 @@ func (h *handler) createPlan(w http.ResponseWriter, r *http.Request) {
 	_, exception := r.PostForm["eligibility_exception_shown"]
 	page := h.newPlanForm(r, model.Client{}, reason, exception)
 	page.read(r)
-	v := page.values
-	in := model.PlanInput{
-		StartDate:             orNil(v["start_date"]),
-		EndDate:               orNil(v["end_date"]),
-		Goals:                 v["goals"],
-		Preparers:             page.preparers(),
-		PlannedReviewDate:     orNil(v["planned_review_date"]),
-		Sources:               page.lists["sources"],
-		ExceedsTwoYearsReason: orNil(v["exceeds_two_years_reason"]),
-		EligibilityException:  trafficking(v["eligibility_exception"]),
-	}
-	for i := range measureRows {
-		n := "measures." + strconv.Itoa(i) + "."
-		typ, desc := v[n+"service_type"], v[n+"description"]
-		if strings.TrimSpace(typ) == "" && strings.TrimSpace(desc) == "" {
-			continue
-		}
-		in.Measures = append(in.Measures, model.PlanMeasure{ServiceType: typ, Description: desc})
-		page.rows["measures"] = append(page.rows["measures"], i)
-	}
+	in := page.planInput()
 	p, err := h.srv.Store().CreatePlan(r.Context(), req.Actor, r.PathValue("id"), in)
 	if err == nil {
 		redirect(w, r, "/clients/"+p.ClientID+"/plans/"+p.ID+"?done=created")
@@ -138,4 +119,29 @@ func (h *handler) createPlan(w http.ResponseWriter, r *http.Request) {
 func (h *handler) renderPlanForm(w http.ResponseWriter, r *http.Request, status int, page planFormPage) {
 	page.finish()
 	h.render(w, r, status, "plan_form", page)
+}
+
+// planInput is the plan as the form has it.
+func (page *planFormPage) planInput() model.PlanInput {
+	v := page.values
+	in := model.PlanInput{
+		StartDate:             orNil(v["start_date"]),
+		EndDate:               orNil(v["end_date"]),
+		Goals:                 v["goals"],
+		Preparers:             page.preparers(),
+		PlannedReviewDate:     orNil(v["planned_review_date"]),
+		Sources:               page.lists["sources"],
+		ExceedsTwoYearsReason: orNil(v["exceeds_two_years_reason"]),
+		EligibilityException:  trafficking(v["eligibility_exception"]),
+	}
+	for i := range measureRows {
+		n := "measures." + strconv.Itoa(i) + "."
+		typ, desc := v[n+"service_type"], v[n+"description"]
+		if strings.TrimSpace(typ) == "" && strings.TrimSpace(desc) == "" {
+			continue
+		}
+		in.Measures = append(in.Measures, model.PlanMeasure{ServiceType: typ, Description: desc})
+		page.rows["measures"] = append(page.rows["measures"], i)
+	}
+	return in
 }

@@ -19,6 +19,10 @@ type planPage struct {
 	Reviews   []reviewRow
 	CanReview bool
 	Done      string
+	// CanCorrect: the user may correct the plan and its reviews.
+	CanCorrect     bool
+	EnteredInError bool
+	Versions       versionsView
 }
 
 // planView is a plan as pages show it, in one language.
@@ -33,7 +37,11 @@ type planView struct {
 
 type measureRow struct{ Type, Description string }
 
-type reviewRow struct{ Date, Changes string }
+type reviewRow struct {
+	ID, Date, Changes string
+	EnteredInError    bool
+	Versions          versionsView
+}
 
 // planReviewInputs is the review form (its ids do not clash with the plan's).
 var planReviewInputs = []inputSpec{
@@ -85,6 +93,8 @@ func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
 		page.Done = page.T("plan.done_created")
 	case "reviewed":
 		page.Done = page.T("plan.done_reviewed")
+	case "corrected", "review_corrected":
+		page.Done = page.T("correction.done")
 	}
 	page.values["date"] = h.srv.Store().Today().String()
 	h.renderPlan(w, r, http.StatusOK, page)
@@ -120,8 +130,13 @@ func (h *handler) renderPlan(w http.ResponseWriter, r *http.Request, status int,
 	page.ClientID, page.ClientName = c.ID, c.FirstNames+" "+c.LastName
 	page.CanReview = server.From(r).Actor.Principal.Allowed(authz.PlanReview, c.Municipality).Allowed
 	page.Plan = h.planView(page.Lang, p)
+	page.CanCorrect = server.From(r).Actor.Principal.Allowed(authz.PlanUpdate, c.Municipality).Allowed
+	page.EnteredInError, page.Versions = p.EnteredInError, h.versions(page.Page, "plan", "versions", p.Version, p.Versions)
 	for _, rv := range p.Reviews {
-		page.Reviews = append(page.Reviews, reviewRow{Date: formatDate(page.Lang, &rv.Date), Changes: rv.Changes})
+		row := reviewRow{ID: rv.ID, Date: formatDate(page.Lang, &rv.Date), Changes: rv.Changes, EnteredInError: rv.EnteredInError,
+			Versions: h.versions(page.Page, "review", "review-"+rv.ID, rv.Version, rv.Versions)}
+		row.Versions.Heading = page.T("versions.review_heading", row.Date)
+		page.Reviews = append(page.Reviews, row)
 	}
 	page.finish()
 	h.render(w, r, status, "plan", page)

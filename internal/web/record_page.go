@@ -4,12 +4,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
 )
 
-// recordPage shows one recorded assessment or service of a client, read only
-// (what was recorded cannot be changed; a later record supersedes it).
+// recordPage shows one recorded assessment or service of a client with its
+// earlier versions; a worker corrects it on its correction form.
 type recordPage struct {
 	Page
 	ClientID, ClientName, Heading string
@@ -17,6 +18,11 @@ type recordPage struct {
 	// Preparers of an assessment; a service has none.
 	Preparers    []model.Preparer
 	HasPreparers bool
+	// CorrectHref is the correction form, for those who may correct.
+	CorrectHref    string
+	EnteredInError bool
+	Versions       versionsView
+	Done           string
 }
 
 // recordRow is one field: Text keeps the line breaks of free text; Empty
@@ -51,10 +57,19 @@ func (p *recordPage) choice(labelKey, prefix string, v *string) {
 	p.row(labelKey, p.T(prefix+*v))
 }
 
-// newRecordPage starts the record page of client c.
-func (h *handler) newRecordPage(r *http.Request, titleKey string, c model.Client) recordPage {
-	p := recordPage{Page: h.newPage(r, titleKey, ""), ClientID: c.ID, ClientName: c.FirstNames + " " + c.LastName}
+// newRecordPage starts the record page of client c: a record of kind with
+// its state; href is the record's page.
+func (h *handler) newRecordPage(r *http.Request, titleKey string, c model.Client, kind, href string, st model.RecordState, update authz.Action) recordPage {
+	p := recordPage{Page: h.newPage(r, titleKey, ""), ClientID: c.ID, ClientName: c.FirstNames + " " + c.LastName,
+		EnteredInError: st.EnteredInError}
 	p.Heading = p.Title
+	p.Versions = h.versions(p.Page, kind, "versions", st.Version, st.Versions)
+	if server.From(r).Actor.Principal.Allowed(update, c.Municipality).Allowed {
+		p.CorrectHref = href + "/edit"
+	}
+	if r.URL.Query().Get("done") == "corrected" {
+		p.Done = p.T("correction.done")
+	}
 	return p
 }
 
@@ -66,7 +81,7 @@ func (h *handler) assessment(w http.ResponseWriter, r *http.Request) {
 		h.srv.Fail(w, r, err)
 		return
 	}
-	page := h.newRecordPage(r, "title.assessment", c)
+	page := h.newRecordPage(r, "title.assessment", c, "assessment", "/clients/"+c.ID+"/assessments/"+a.ID, a.RecordState, authz.AssessmentUpdate)
 	page.Rows = h.assessmentRows(page.Lang, a)
 	page.Preparers, page.HasPreparers = a.Preparers, true
 	h.render(w, r, http.StatusOK, "record", page)
@@ -80,7 +95,7 @@ func (h *handler) service(w http.ResponseWriter, r *http.Request) {
 		h.srv.Fail(w, r, err)
 		return
 	}
-	page := h.newRecordPage(r, "title.service", c)
+	page := h.newRecordPage(r, "title.service", c, "service", "/clients/"+c.ID+"/services/"+sv.ID, sv.RecordState, authz.ServiceUpdate)
 	page.Rows = h.serviceRows(page.Lang, sv)
 	h.render(w, r, http.StatusOK, "record", page)
 }

@@ -75,19 +75,7 @@ func (h *handler) createService(w http.ResponseWriter, r *http.Request) {
 	req := server.From(r)
 	page := h.newServiceForm(r, model.Client{})
 	page.read(r)
-	v := page.values
-	in := model.ServiceInput{
-		ServiceType:                v["service_type"],
-		Date:                       orNil(v["date"]),
-		EndDate:                    orNil(v["end_date"]),
-		Provider:                   v["provider"],
-		Description:                v["description"],
-		Attendance:                 orNil(v["attendance"]),
-		MissedWithInterpreterCosts: v["missed_with_interpreter_costs"] == "true",
-	}
-	if level, date := v["final_language_test.level"], v["final_language_test.date"]; strings.TrimSpace(level+date) != "" {
-		in.FinalLanguageTest = &model.LanguageTestInput{Level: level, Date: orNil(date)}
-	}
+	in := page.serviceInput()
 	sv, err := h.srv.Store().CreateService(r.Context(), req.Actor, r.PathValue("id"), in)
 	if err == nil {
 		redirect(w, r, "/clients/"+sv.ClientID+"?done=service")
@@ -109,4 +97,22 @@ func (h *handler) createService(w http.ResponseWriter, r *http.Request) {
 func (h *handler) renderServiceForm(w http.ResponseWriter, r *http.Request, status int, page serviceFormPage) {
 	page.finish()
 	h.render(w, r, status, "service_form", page)
+}
+
+// serviceInput is the service as the form has it.
+func (page *serviceFormPage) serviceInput() model.ServiceInput {
+	v := page.values
+	in := model.ServiceInput{
+		ServiceType:                v["service_type"],
+		Date:                       orNil(v["date"]),
+		EndDate:                    orNil(v["end_date"]),
+		Provider:                   v["provider"],
+		Description:                v["description"],
+		Attendance:                 orNil(v["attendance"]),
+		MissedWithInterpreterCosts: v["missed_with_interpreter_costs"] == "true",
+	}
+	if level, date := v["final_language_test.level"], v["final_language_test.date"]; strings.TrimSpace(level+date) != "" {
+		in.FinalLanguageTest = &model.LanguageTestInput{Level: level, Date: orNil(date)}
+	}
+	return in
 }

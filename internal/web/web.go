@@ -85,6 +85,20 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/clients/{id}/services/new", authz.ServiceCreate, "Service form", h.serviceForm),
 		page("POST", "/clients/{id}/services/new", authz.ServiceCreate, "Record a service (a jobseeker's only guidance and counselling, R6)", h.createService),
 		page("GET", "/clients/{id}/services/{service_id}", authz.ServiceRead, "A service as recorded", h.service),
+		page("GET", "/clients/{id}/assessments/{assessment_id}/edit", authz.AssessmentUpdate, "Correct an assessment: the form with the reason", h.assessmentCorrectForm),
+		page("POST", "/clients/{id}/assessments/{assessment_id}/edit", authz.AssessmentUpdate, "Correct an assessment (the earlier version is kept)", h.correctAssessment),
+		page("GET", "/clients/{id}/plans/{plan_id}/edit", authz.PlanUpdate, "Correct an integration plan: the form with the reason", h.planCorrectForm),
+		page("POST", "/clients/{id}/plans/{plan_id}/edit", authz.PlanUpdate, "Correct an integration plan (the earlier version is kept)", h.correctPlan),
+		page("GET", "/clients/{id}/plans/{plan_id}/reviews/{review_id}/edit", authz.ReviewUpdate, "Correct a review of a plan: the form with the reason", h.reviewCorrectForm),
+		page("POST", "/clients/{id}/plans/{plan_id}/reviews/{review_id}/edit", authz.ReviewUpdate, "Correct a review of a plan (the earlier version is kept)", h.correctReview),
+		page("GET", "/clients/{id}/services/{service_id}/edit", authz.ServiceUpdate, "Correct a service or record its attendance and final test: the form", h.serviceCorrectForm),
+		page("POST", "/clients/{id}/services/{service_id}/edit", authz.ServiceUpdate, "Correct a service (the earlier version is kept)", h.correctService),
+		page("GET", "/clients/{id}/close", authz.ClientClose, "Close a client relationship: reason and date", h.closeForm),
+		page("POST", "/clients/{id}/close", authz.ClientClose, "Close a client relationship", h.closeClient),
+		page("POST", "/clients/{id}/reopen", authz.ClientReopen, "Reopen a closed client relationship", h.reopenClient),
+		only(page("GET", "/admin/responsible", authz.ResponsibleRead, "Main user: clients that need a responsible worker", h.responsibleList), authz.MainUser),
+		only(page("GET", "/admin/responsible/{id}", authz.ResponsibleRead, "Main user: a client's responsible workers and the form", h.responsibleClient), authz.MainUser),
+		only(page("POST", "/admin/responsible/{id}", authz.ResponsibleAssign, "Main user: set a client's responsible workers", h.assignResponsible), authz.MainUser),
 		page("GET", "/clients/{id}/transfer", authz.ClientTransfer, "Confirm transferring a client to another municipality", h.transferForm),
 		page("POST", "/clients/{id}/transfer", authz.ClientTransfer, "Transfer a client to another municipality", h.transfer),
 		page("GET", "/worklist", authz.WorklistRead, "Worklist of statutory deadlines of a municipality's clients", h.worklist),
@@ -142,7 +156,8 @@ func Routes(srv *server.Server) []server.Route {
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "merges", "merge", "merge_form", "accessibility", "import", "import_status"}
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility", "import", "import_status",
+	"review_form", "close", "responsible", "responsible_client", "merges", "merge", "merge_form"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},

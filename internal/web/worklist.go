@@ -15,7 +15,8 @@ import (
 // worklistPage is a worker's or viewer's list of the statutory deadlines
 // (R12) of one municipality's clients, soonest first: plans to prepare,
 // clients to guide to a service, reviews due, plans ending, eligibility
-// windows closing. "Mine" keeps the deadlines of records the user made.
+// windows closing. "Mine" keeps the deadlines of records the user made, "my
+// clients" those of the clients the user is a responsible worker of.
 // The choice is a GET form: it holds only a municipality code and a flag.
 type worklistPage struct {
 	Page
@@ -39,6 +40,7 @@ type worklistRow struct {
 var worklistInputs = []inputSpec{
 	{Name: "municipality", Kind: "select", Key: "worklist.municipality", Required: true},
 	{Name: "mine", Kind: "checkbox", Key: "worklist.mine"},
+	{Name: "my_clients", Kind: "checkbox", Key: "worklist.my_clients"},
 }
 
 // F describes one input of the choice.
@@ -46,7 +48,12 @@ func (p worklistPage) F(name string) formField {
 	if name == "municipality" {
 		return p.input(p.filter, worklistInputs[0], p.choices...)
 	}
-	return p.input(p.filter, worklistInputs[1])
+	for _, in := range worklistInputs[1:] {
+		if in.Name == name {
+			return p.input(p.filter, in)
+		}
+	}
+	panic("web: no worklist input " + name)
 }
 
 func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
@@ -63,11 +70,9 @@ func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
 	if page.Municipality == "" && len(munis) == 1 {
 		page.Municipality = munis[0]
 	}
-	mine := q.Get("mine") == "true"
+	mine, myClients := q.Get("mine") == "true", q.Get("my_clients") == "true"
 	page.filter.values["municipality"] = page.Municipality
-	if mine {
-		page.filter.values["mine"] = "true"
-	}
+	page.filter.values["mine"], page.filter.values["my_clients"] = flag(mine), flag(myClients)
 	for _, m := range munis {
 		page.choices = append(page.choices, option{Value: m, Label: h.municipalityLabel(m, page.Lang)})
 	}
@@ -76,7 +81,7 @@ func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The store refuses a municipality the user has no grant from.
-	items, err := h.srv.Store().Worklist(r.Context(), req.Actor, store.WorklistFilter{Municipality: page.Municipality, Mine: mine})
+	items, err := h.srv.Store().Worklist(r.Context(), req.Actor, store.WorklistFilter{Municipality: page.Municipality, Mine: mine, MyClients: myClients})
 	if err != nil {
 		h.srv.Fail(w, r, err)
 		return
