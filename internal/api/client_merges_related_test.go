@@ -125,6 +125,16 @@ func TestClientMergeMovesCorrectionsWorkersNotices(t *testing.T) {
 			t.Errorf("responsible workers after the merge: %v, want %v", got, hAccounts)
 		}
 
+		// While the merge stands, the survivor's report and "who has seen"
+		// include what was recorded under the removed record's id.
+		if st, rep := e.do(em, "GET", "/api/v1/clients/"+x+"/subject-access-report", nil); st != 200 ||
+			!hasAccess(rep, "municipality:091", "assessment.update") {
+			t.Errorf("the survivor's report lacks the removed record's accesses: %d %v", st, rep["accesses"])
+		}
+		if st, ev := e.do(em, "GET", "/api/v1/audit-events?client_id="+x, nil); st != 200 || !namesClient(ev, h) {
+			t.Errorf("who has seen the survivor lacks the removed record's events: %d %v", st, ev)
+		}
+
 		// The undo gives each record back its own.
 		if st, m = e.do(hm, "POST", "/api/v1/client-merges/"+id+"/undo", nil); st != 200 {
 			t.Fatalf("undo: %d %v", st, m)
@@ -171,4 +181,26 @@ func TestClientMergeMovesCorrectionsWorkersNotices(t *testing.T) {
 			t.Errorf("a refused approval changed the records: %v", got)
 		}
 	})
+}
+
+// hasAccess: the subject access report lists a processing by org of action.
+func hasAccess(rep map[string]any, org, action string) bool {
+	items, _ := rep["accesses"].([]any)
+	for _, it := range items {
+		if a := it.(map[string]any); a["organisation"] == org && a["action"] == action {
+			return true
+		}
+	}
+	return false
+}
+
+// namesClient: an audit event list has an event recorded under client id.
+func namesClient(events map[string]any, id string) bool {
+	items, _ := events["items"].([]any)
+	for _, it := range items {
+		if it.(map[string]any)["client_id"] == id {
+			return true
+		}
+	}
+	return false
 }

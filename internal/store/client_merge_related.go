@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/kotodigi/kotodigi/internal/db"
 )
@@ -105,4 +106,24 @@ func reassignLostWorkers(ctx context.Context, tx *db.Tx, mergeID, gone string) e
 		}
 	}
 	return nil
+}
+
+// withMerged is id and the ids of the records merged into it (and into
+// those) while the merges stand: the audit events recorded under them are
+// the person's too (subject access report, "who has seen").
+func withMerged(ctx context.Context, tx *db.Tx, id string) ([]string, error) {
+	ids := []string{id}
+	for i := 0; i < len(ids) && i < 100; i++ {
+		err := queryEach(ctx, tx, `SELECT CASE WHEN survivor = 'a' THEN client_b ELSE client_a END FROM client_merges
+			WHERE state = 'merged' AND CASE WHEN survivor = 'a' THEN client_a ELSE client_b END = $1`, []any{ids[i]}, func(r *sql.Rows) error {
+			var gone string
+			err := r.Scan(&gone)
+			ids = append(ids, gone)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
 }
