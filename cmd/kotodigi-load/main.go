@@ -42,7 +42,7 @@ const (
 
 type config struct {
 	target, token, mode, municipality, label string
-	format, paths                            string
+	format, paths, cookie                    string
 	concurrency, requests, pool, writePct    int
 	serverPID                                int
 	dbProcess                                string
@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&c.token, "token", os.Getenv("KOTODIGI_TOKEN"), "API bearer token of a worker of --municipality (env KOTODIGI_TOKEN)")
 	fs.StringVar(&c.mode, "mode", "read", "register, read, mixed or statistics (indicator queries of a statistician's token)")
 	fs.StringVar(&c.format, "format", "json", "statistics mode: json, csv, xlsx or json-stat")
+	fs.StringVar(&c.cookie, "cookie", os.Getenv("KOTODIGI_COOKIE"), "statistics mode: a Cookie header to send (a signed-in web session, for pages; env KOTODIGI_COOKIE)")
 	fs.StringVar(&c.paths, "paths", "", "statistics mode: a file of request paths to GET at random, one a line, instead of random indicator queries (e.g. a dashboard page)")
 	fs.StringVar(&c.municipality, "municipality", "091", "municipality code the clients are registered in")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "concurrent workers (each with its own keep-alive connection)")
@@ -187,6 +188,7 @@ func report(out io.Writer, c config, label, what string, s bench.Summary, firstE
 type loader struct {
 	base   string
 	token  string
+	cookie string
 	muni   string
 	client *http.Client
 	prefix string // unique per run, so runs on one database never collide
@@ -202,8 +204,8 @@ func runHTTP(ctx context.Context, c config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c.token == "" {
-		return errors.New("--token is required")
+	if c.token == "" && (c.mode != "statistics" || c.cookie == "") {
+		return errors.New("--token is required (statistics mode: or --cookie)")
 	}
 	if c.mode == "statistics" {
 		return runStatistics(ctx, c, u.String(), out)
@@ -282,7 +284,12 @@ func (l *loader) do(ctx context.Context, method, path string, body []byte, want 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+l.token)
+	if l.token != "" {
+		req.Header.Set("Authorization", "Bearer "+l.token)
+	}
+	if l.cookie != "" {
+		req.Header.Set("Cookie", l.cookie)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -25,7 +25,7 @@ func runStatistics(ctx context.Context, c config, base string, out io.Writer) er
 	if !slices.Contains([]string{"json", "csv", "xlsx", "json-stat"}, c.format) {
 		return errors.New("--format must be json, csv, xlsx or json-stat")
 	}
-	l := &loader{base: strings.TrimRight(base, "/"), token: c.token, client: bench.LoopbackClient(c.concurrency, c.timeout)}
+	l := &loader{base: strings.TrimRight(base, "/"), token: c.token, cookie: c.cookie, client: bench.LoopbackClient(c.concurrency, c.timeout)}
 	var paths []string
 	what := "indicator queries (" + c.format + ")"
 	if c.paths != "" {

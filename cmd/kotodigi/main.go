@@ -377,6 +377,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if smtpSender.Enabled() {
 		jc.Mail = smtpSender
+		srv.Mail = smtpSender
 	}
 	runner := jobs.New(s, jc, log)
 	health.Jobs = runner.Names()

@@ -55,7 +55,8 @@ func statisticsRefresh(ctx context.Context, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "snapshot %d not published: a newer refresh finished first\n", res.SnapshotID)
 		return nil
 	}
-	fmt.Fprintf(stdout, "statistics refreshed: snapshot %d, data as of %s, %d figures (%d suppressed) in %s (read %s, plan %s, write %s)\n",
-		res.SnapshotID, res.DataDate, res.Cells, res.Suppressed, res.Elapsed.Round(1e6), res.Read.Round(1e6), res.Build.Round(1e6), res.Write.Round(1e6))
+	fmt.Fprintf(stdout, "statistics refreshed: snapshot %d, data as of %s, %d figures (%d suppressed) in %s (read %s, plan %s, write %s; %d of %d parts unchanged, their plans reused)\n",
+		res.SnapshotID, res.DataDate, res.Cells, res.Suppressed, res.Elapsed.Round(1e6), res.Read.Round(1e6), res.Build.Round(1e6), res.Write.Round(1e6),
+		res.Reused, res.Parts)
 	return nil
 }

@@ -52,6 +52,8 @@ const (
 	AccountCreate      Action = "account.create"
 	AccountList        Action = "account.list"
 	AccountDisable     Action = "account.disable"
+	AccountEnable      Action = "account.enable"
+	AccountInvite      Action = "account.invite"
 	MainUserAppoint    Action = "main_user.appoint"
 	MainUserRemove     Action = "main_user.remove"
 	OrganisationRead   Action = "organisation.read"
@@ -127,12 +129,14 @@ const (
 	ClientMergeUndo    Action = "client.merge_undo"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
 	// line and background jobs record them.
-	AuthSignIn     Action = "auth.sign_in"
-	AuthSignOut    Action = "auth.sign_out"
-	TokenCreate    Action = "token.create"
-	ClientImport   Action = "client.import"
-	ImportRun      Action = "import.run"
-	AuditRetention Action = "audit.retention"
+	AuthSignIn  Action = "auth.sign_in"
+	AuthSignOut Action = "auth.sign_out"
+	TokenCreate Action = "token.create"
+	// AccountSetPassword: a person set their password with an invitation link.
+	AccountSetPassword Action = "account.set_password"
+	ClientImport       Action = "client.import"
+	ImportRun          Action = "import.run"
+	AuditRetention     Action = "audit.retention"
 	// StatisticsRefresh: a new snapshot of the indicators was published.
 	StatisticsRefresh Action = "statistics.refresh"
 	// RetentionRun: the retention job (or `kotodigi retention`) removed what
@@ -196,6 +200,9 @@ var Rules = map[Action]Rule{
 	MainUserRemove:     {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
 	OrganisationRead:   {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
 	AccountDisable:     {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}},
+	AccountEnable:      {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}},
+	AccountInvite:      {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}},
+	AccountSetPassword: {Scope: ScopeSystem},
 	AnomalyRead:        {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{LogMonitor}},
 	AnomalyReport:      {Scope: ScopeNational, OrgRoles: []Role{LogMonitor}},
 	AnomalyInvestigate: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},

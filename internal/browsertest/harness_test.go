@@ -166,6 +166,33 @@ func (a *app) seed(t *testing.T) {
 	}
 }
 
+// screenshotsEnv names a directory for the screenshots of every page the
+// browser tests visit (one folder per test and browser), for a reviewer to
+// look at after a run; the repository ignores /screenshots/. Without it the
+// screenshots go to a temporary directory that is removed.
+const screenshotsEnv = "KOTODIGI_SCREENSHOTS"
+
+// screenshotDir is a new folder under dir for one browser of test t: the
+// test's name, with -2, -3, ... for a second and third browser in it.
+func screenshotDir(t *testing.T, dir string) string {
+	t.Helper()
+	base := filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
+	for i := 1; ; i++ {
+		d := base
+		if i > 1 {
+			d = fmt.Sprintf("%s-%d", base, i)
+		}
+		if err := os.MkdirAll(filepath.Dir(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(d, 0o755); err == nil {
+			return d
+		} else if !os.IsExist(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
 // browser is one headless Chromium with a fresh profile, pointed at an app.
 type browser struct {
 	t    *testing.T
@@ -190,11 +217,8 @@ func newBrowser(t *testing.T, a *app) *browser {
 	exe := chromiumPath(t)
 	axe := axeSource(t)
 	shots := t.TempDir()
-	if dir := os.Getenv("KOTODIGI_SCREENSHOTS"); dir != "" {
-		shots = filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	if dir := os.Getenv(screenshotsEnv); dir != "" {
+		shots = screenshotDir(t, dir)
 	}
 	profile := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

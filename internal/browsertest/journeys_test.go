@@ -22,7 +22,8 @@ import (
 )
 
 // TestSignIn: a wrong password shows the error and a focusable error summary;
-// the right one leads to the front page, which shows the user's grant.
+// the right one leads to the front page (the working view); the account
+// page shows the user's grant.
 func TestSignIn(t *testing.T) {
 	a := startApp(t)
 	b := newBrowser(t, a)
@@ -74,6 +75,11 @@ func TestSignIn(t *testing.T) {
 	if p := b.path(); p != "/" {
 		t.Fatalf("after signing in: at %s, want /", p)
 	}
+	// The front page is the working view; the grants are on the account page.
+	if due := eval[string](b, `document.querySelector("#due-title")?.innerText ?? ""`); due != msg("fi", "home.due") {
+		t.Errorf("front page's deadlines heading %q", due)
+	}
+	b.follow("account page", 200, click(`nav a[href="/account"]`))
 	grants := eval[string](b, `document.querySelector("#grants-title")?.closest("section")?.querySelector("table")?.innerText ?? ""`)
 	for _, want := range []string{"Helsinki", "Kotoutumislain 14 §"} {
 		if !strings.Contains(grants, want) {

@@ -138,3 +138,52 @@ func TestLayoutAtBothWidths(t *testing.T) {
 		})
 	}
 }
+
+// TestMainPagesInEachLanguageAndWidth walks the main pages of a worker and
+// a main user in Finnish, Swedish and English at 1280 and 390 px, by
+// clicking, and checks that each fits; every page is axe-checked and, with
+// KOTODIGI_SCREENSHOTS set, saved as a screenshot (folder
+// TestMainPagesInEachLanguageAndWidth_<lang>_<width>).
+func TestMainPagesInEachLanguageAndWidth(t *testing.T) {
+	a := startApp(t)
+	for _, lang := range []string{"fi", "sv", "en"} {
+		for _, w := range widths {
+			t.Run(fmt.Sprintf("%s/%d", lang, w), func(t *testing.T) {
+				b := newBrowser(t, a)
+				b.setWidth(w)
+				b.signIn("worker@helsinki.demo")
+				if lang != "fi" {
+					b.switchLanguage(lang, "front page")
+				}
+				b.fits("front page")
+				b.follow("worklist", 200, click(`nav a[href="/worklist"]`))
+				b.fits("worklist")
+				b.follow("search form", 200, click(`nav a[href="/clients"]`))
+				b.step("typing a name", typeInto("#query", "zoe"))
+				b.follow("search results", 200, click(`form[role="search"] button[type="submit"]`))
+				b.fits("search results")
+				b.follow("client page", 200, click(`#results-title ~ .table-wrap tbody a`))
+				b.fits("client page")
+				b.follow("registration form", 200, click(`nav a[href="/clients/new"]`))
+				b.follow("registration refused (nothing filled in)", 422, click(`main form.form button[type="submit"]`))
+				b.fits("registration refused")
+				b.follow("account page", 200, click(`nav a[href="/account"]`))
+				b.fits("account page")
+				b.follow("accessibility statement", 200, click(`footer a[href="/accessibility"]`))
+				b.fits("accessibility statement")
+
+				m := newBrowser(t, a)
+				m.setWidth(w)
+				m.signIn("main@helsinki.demo")
+				if lang != "fi" {
+					m.switchLanguage(lang, "front page")
+				}
+				m.fits("main user's front page")
+				m.follow("grants", 200, click(`nav a[href="/admin/grants"]`))
+				m.fits("grants")
+				m.follow("staff", 200, click(`nav a[href="/admin/staff"]`))
+				m.fits("staff")
+			})
+		}
+	}
+}

@@ -39,7 +39,7 @@ func (d *DB) CopyRowsNoRLS(ctx context.Context, tables []TableRows) error {
 
 func (d *DB) copyRows(ctx context.Context, tables []TableRows, rowSecurity bool) error {
 	if d.Dialect != Postgres || rowSecurity {
-		return d.InTx(ctx, func(tx *Tx) error {
+		return d.InScope(ctx, AllMunicipalities, func(tx *Tx) error {
 			for _, t := range tables {
 				if err := tx.InsertRows(ctx, t.Table, t.Columns, t.Rows); err != nil {
 					return err

@@ -20,6 +20,15 @@ type Options struct {
 	// then uses far less memory but cannot be verified with Check (for
 	// production refreshes; tests keep the proof and check it).
 	DropProof bool
+	// Reuse, when set, is asked for every connected part of the period
+	// hierarchy (periods ascending, as Protect splits the table; see
+	// split.go) whether an earlier plan of exactly the same values exists:
+	// it returns that plan's pattern over the part's cells in the order of
+	// the part's own table (areas × the part's periods × categories), or
+	// false. A part reused is not planned again (an incremental refresh):
+	// the pattern was proven for these very values, and parts share no
+	// relation. Such a plan has no proof for the part; Check refuses it.
+	Reuse func(periods []int) ([]bool, bool)
 }
 
 // Reason tells why a cell is suppressed.
@@ -42,6 +51,10 @@ type Plan struct {
 	// Fallbacks counts primary cells that the planner could protect only by
 	// suppressing every cell above them (a measure of plan quality, normally 0).
 	Fallbacks int
+	// Parts counts the independent parts the table was planned in (see
+	// split.go), Reused those whose earlier pattern was reused
+	// (Options.Reuse).
+	Parts, Reused int
 
 	need      map[int][2]float64 // primary cell → required interval [lo, hi]
 	witnesses []witness
@@ -143,11 +156,7 @@ func Protect(t *Table, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	areas := &areaDim{A: A, partners: closest(A)}
-	comps := periodComponents(t.Periods)
-	if len(comps) == 1 {
-		return protectPart(t, opt, areas)
-	}
-	return protectSplit(t, opt, areas, comps)
+	return protectSplit(t, opt, areas, periodComponents(t.Periods))
 }
 
 // areaDim is the validated area hierarchy with every leaf's partners,
@@ -388,6 +397,14 @@ func (pl *planner) protectOne(c, dir int) error {
 // the excluded municipalities' cells alone: a product witness, else (for an
 // aggregate cell) the sum of witnesses of its leaf cells, else the chain.
 func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string) *witness {
+	if len(exclude) == 0 && avoid == "" {
+		// Where everything above the cell is hidden already (sparse
+		// tables), moving it with all of that hides nothing more: no
+		// search can do better.
+		if w := pl.chain(c, dir, amt, ""); w != nil && pl.price(w) == 0 && pl.moves(w, c, dir, amt) {
+			return w
+		}
+	}
 	w := pl.best(c, dir, amt, exclude)
 	a, p, _ := pl.coords(c)
 	if (!pl.A.isLeaf[a] || !pl.P.isLeaf[p]) && (w == nil || pl.price(w) > dearWitness) {

@@ -110,7 +110,15 @@ func protectSplit(t *Table, opt Options, areas *areaDim, comps [][]int) (*Plan, 
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			plans[i], errs[i] = protectPart(subTable(t, comp), opt, areas)
+			sub := subTable(t, comp)
+			if opt.Reuse != nil {
+				if pattern, ok := opt.Reuse(comp); ok && len(pattern) == sub.Len() {
+					if plans[i] = reusedPlan(sub, opt, pattern); plans[i] != nil {
+						return
+					}
+				}
+			}
+			plans[i], errs[i] = protectPart(sub, opt, areas)
 		}()
 	}
 	wg.Wait()
@@ -124,13 +132,14 @@ func protectSplit(t *Table, opt Options, areas *areaDim, comps [][]int) (*Plan, 
 
 // mergePlans puts the parts' plans together, cells renumbered into t.
 func mergePlans(t *Table, comps [][]int, plans []*Plan) *Plan {
-	out := &Plan{Reasons: make([]Reason, t.Len()), need: map[int][2]float64{}, cover: map[int][]int{}}
+	out := &Plan{Reasons: make([]Reason, t.Len()), need: map[int][2]float64{}, cover: map[int][]int{}, Parts: len(comps)}
 	nK, nA := t.Categories(), len(t.Areas.Nodes)
 	for ci, comp := range comps {
 		p := plans[ci]
 		out.Threshold = p.Threshold
 		out.Fallbacks += p.Fallbacks
 		out.dropped = out.dropped || p.dropped
+		out.Reused += p.Reused
 		nP := len(comp)
 		full := func(i int) int { // sub index → t's index
 			k := i % nK
@@ -164,4 +173,30 @@ func mergePlans(t *Table, comps [][]int, plans []*Plan) *Plan {
 		}
 	}
 	return out
+}
+
+// reusedPlan is the plan of a part whose earlier pattern is reused: the
+// primary cells keep their reason, every other suppressed cell is
+// complementary (or not published, where the caller hides it). Nil (plan
+// afresh) if the pattern shows a cell the primary rules suppress.
+func reusedPlan(t *Table, opt Options, pattern []bool) *Plan {
+	th := opt.Threshold
+	if th == 0 {
+		th = DefaultThreshold
+	}
+	p := &Plan{Threshold: th, Reasons: make([]Reason, t.Len()), dropped: true, Reused: 1}
+	for i, sup := range pattern {
+		switch {
+		case t.Hidden != nil && t.Hidden[i]:
+			p.Reasons[i] = NotPublished
+		case IsSmall(t.Kind, t.Values[i], clientsOf(t, i), th):
+			if !sup {
+				return nil
+			}
+			p.Reasons[i] = Small
+		case sup:
+			p.Reasons[i] = Complementary
+		}
+	}
+	return p
 }

@@ -158,3 +158,86 @@ func TestDropProof(t *testing.T) {
 		t.Error("a plan without proof passed Check")
 	}
 }
+
+// TestReuseUnchangedParts: a table of two years whose second year changed
+// reuses the first year's earlier pattern as it was and plans the second;
+// the whole withstands the attacks; a pattern that would show a small cell
+// is never reused.
+func TestReuseUnchangedParts(t *testing.T) {
+	before, err := nationalTable(31, 2, []Breakdown{sexBreakdown}, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := nationalTable(32, 2, []Breakdown{sexBreakdown}, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := Protect(before, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := periodComponents(before.Periods)
+	after := subTable(before, append(append([]int{}, comps[0]...), comps[1]...)) // a copy
+	for a := range after.Areas.Nodes {
+		for _, p := range comps[1] {
+			for k := range after.Categories() {
+				after.Values[after.Index(a, p, k)] = other.Values[other.Index(a, p, k)]
+			}
+		}
+	}
+	pattern := func(p *Plan, comp []int) []bool {
+		var out []bool
+		for a := range before.Areas.Nodes {
+			for _, per := range comp {
+				for k := range before.Categories() {
+					out = append(out, p.Suppressed(before.Index(a, per, k)))
+				}
+			}
+		}
+		return out
+	}
+	asked := 0
+	reuse := func(periods []int) ([]bool, bool) {
+		asked++
+		if slices.Equal(periods, comps[0]) {
+			return pattern(p1, comps[0]), true
+		}
+		return nil, false
+	}
+	p2, err := Protect(after, Options{Reuse: reuse})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked != 2 || p2.Reused != 1 || p2.Parts != 2 {
+		t.Fatalf("asked %d, reused %d of %d", asked, p2.Reused, p2.Parts)
+	}
+	if !slices.Equal(pattern(p2, comps[0]), pattern(p1, comps[0])) {
+		t.Error("the unchanged year's pattern was not kept")
+	}
+	if err := p2.Check(after); err == nil {
+		t.Error("a plan with a reused part passed Check without its proof")
+	}
+	owners, _ := after.Owners()
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, m := range []string{"", after.Areas.Nodes[rng.IntN(309)].Owner, "091"} {
+		v := attackerView(after, p2, owners, m)
+		goals := targets(after, p2, owners, m)
+		if got := eliminate(after, v, goals); len(got) > 0 {
+			t.Errorf("attacker %q: elimination works out %d cells", m, len(got))
+		}
+		if bad := intervals(after, v, goals); len(bad) > 0 {
+			t.Errorf("attacker %q: interval bounds on %d cells, e.g. %s", m, len(bad), bad[0])
+		}
+	}
+	// A pattern showing everything is refused: the part is planned afresh.
+	showAll := func(periods []int) ([]bool, bool) {
+		return make([]bool, len(before.Areas.Nodes)*len(periods)*before.Categories()), true
+	}
+	p3, err := Protect(after, Options{Reuse: showAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p3.Reused != 0 || p3.Check(after) != nil {
+		t.Errorf("a pattern showing small cells was reused (%d parts)", p3.Reused)
+	}
+}

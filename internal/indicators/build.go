@@ -71,6 +71,9 @@ type Input struct {
 	// PreviousCovers whether it covered a cell's period at all.
 	Previous       map[CellID]Previous
 	PreviousCovers func(level, period string) bool
+	// PreviousThreshold is the previous snapshot's threshold: only with the
+	// same threshold are its patterns reused for unchanged parts.
+	PreviousThreshold int
 }
 
 // Stats describes a built snapshot.
@@ -87,6 +90,10 @@ type Stats struct {
 	// Fallbacks: primary cells the planner could only protect by hiding
 	// everything above them (disclosure.Plan.Fallbacks).
 	Fallbacks int
+	// Parts: the independent parts planned (an indicator's year with its
+	// quarters and months; a stock's month); Reused of them kept the
+	// previous snapshot's pattern because none of their figures changed.
+	Parts, Reused int
 }
 
 // table is one indicator's full cube with its plan.
@@ -131,6 +138,8 @@ func Build(in Input) ([]Cell, Stats, error) {
 		stats.Kept += tb.plan.Count(disclosure.NotPublished)
 		stats.Primary += tb.plan.Count(disclosure.Small)
 		stats.Fallbacks += tb.plan.Fallbacks
+		stats.Reused += tb.plan.Reused
+		stats.Parts += tb.plan.Parts
 		out = tb.cells(in, out, &stats)
 	}
 	return out, stats, nil
@@ -284,7 +293,7 @@ func median(hist map[int]int64) float64 {
 func (tb *table) protect(in Input) error {
 	kept := tb.kept(in)
 	for round := 0; ; round++ {
-		plan, err := disclosure.Protect(tb.t, disclosure.Options{Threshold: in.Threshold, DropProof: true})
+		plan, err := disclosure.Protect(tb.t, disclosure.Options{Threshold: in.Threshold, DropProof: true, Reuse: tb.reuse(in)})
 		if err != nil {
 			return err
 		}
@@ -308,6 +317,59 @@ func (tb *table) protect(in Input) error {
 			tb.t.Hidden[i] = true
 		}
 	}
+}
+
+// reuse gives the disclosure planner, for a part of the cube (a year with
+// its quarters and months, or a stock's month), the previous snapshot's
+// pattern when every figure of the part is exactly as the previous snapshot
+// stored it (an unstored figure as an unsuppressed zero of a covered
+// period): the pattern was planned for these very values, so the part need
+// not be planned again. Only counts: a stored share is rounded, so an
+// unchanged share cannot be told from a changed one, and medians have no
+// complementary cells to save. Nil when nothing can be reused.
+func (tb *table) reuse(in Input) func(periods []int) ([]bool, bool) {
+	if tb.t.Kind != disclosure.Count || in.Previous == nil || in.PreviousThreshold != in.Threshold {
+		return nil
+	}
+	t, geo := tb.t, in.Geography
+	return func(periods []int) ([]bool, bool) {
+		out := make([]bool, 0, len(t.Areas.Nodes)*len(periods)*t.Categories())
+		for node := range t.Areas.Nodes {
+			for _, p := range periods {
+				for k := range t.Categories() {
+					i := t.Index(node, p, k)
+					ai := geo.byNode[node]
+					if ai < 0 {
+						out = append(out, true) // never published
+						continue
+					}
+					id := tb.cellID(geo, ai, p, k)
+					prev, ok := in.Previous[id]
+					switch {
+					case ok && prev.Value == t.Values[i] && prev.N == tb.clients(i):
+						out = append(out, prev.Suppressed)
+					case !ok && t.Values[i] == 0 && in.PreviousCovers != nil && in.PreviousCovers(id.PeriodLevel, id.Period):
+						out = append(out, false)
+					default:
+						return nil, false
+					}
+				}
+			}
+		}
+		return out, true
+	}
+}
+
+// cellID names cell (area ai of the geography, period node p, category
+// position k) as stored (a stock's month as the month).
+func (tb *table) cellID(geo *Geography, ai, p, k int) CellID {
+	area := geo.all[ai]
+	id := CellID{Indicator: tb.ind.ID, AreaLevel: area.Level, Area: area.Code, PeriodLevel: tb.periods[p].Level, Period: tb.periods[p].Label()}
+	if k > 0 {
+		b, j := tb.category(k)
+		id.Breakdown, id.Category = tb.ind.Breakdowns[b], tb.t.Breakdowns[b].Categories[j]
+	}
+	return id
 }
 
 // kept lists the cells that the previous snapshot suppressed and that are

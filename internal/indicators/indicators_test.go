@@ -267,6 +267,13 @@ func TestBuildRollsUpAndSuppresses(t *testing.T) {
 		if fmt.Sprint(same) != fmt.Sprint(cells) {
 			t.Errorf("seed %d: the same data planned again with the previous snapshot known differs", seed)
 		}
+		// With the previous threshold known to be the same, every unchanged
+		// year keeps its pattern without being planned again.
+		in.Threshold, in.PreviousThreshold = DefaultThreshold, DefaultThreshold
+		reused, rs, _ := Build(in)
+		if fmt.Sprint(reused) != fmt.Sprint(cells) || rs.Parts != 2 || rs.Reused != 2 {
+			t.Errorf("seed %d: reusing the unchanged plan: %d of %d parts reused, same cells %v", seed, rs.Reused, rs.Parts, fmt.Sprint(reused) == fmt.Sprint(cells))
+		}
 		// New facts in the last month: nothing suppressed before and
 		// unchanged is published now.
 		for range 20 {
@@ -277,6 +284,9 @@ func TestBuildRollsUpAndSuppresses(t *testing.T) {
 		sticky, st, err := Build(in)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if st.Reused != 1 { // 2025 unchanged, 2026 planned again
+			t.Errorf("seed %d: after new data in the last month %d parts reused, want 1", seed, st.Reused)
 		}
 		was := map[CellID]Cell{}
 		for _, c := range cells {

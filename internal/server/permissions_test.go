@@ -113,7 +113,9 @@ func TestEveryRouteDeclaresAKnownAction(t *testing.T) {
 			public++
 		}
 	}
-	if public == 0 || public > 10 {
+	// Public: static files, sign-in (2), language, the accessibility statement,
+	// the invitation link (2) and the API's health, readiness and description.
+	if public == 0 || public > 12 {
 		t.Errorf("%d public routes; the public list is meant to be short and explicit", public)
 	}
 }

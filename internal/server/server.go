@@ -21,6 +21,7 @@ import (
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/jobs"
 	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/mail"
 	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/store"
 )
@@ -99,7 +100,13 @@ type Server struct {
 	// JobHealth says when a background job is failing or stuck (GET
 	// /readyz, the jobs page); zero fields take jobs.DefaultHealth.
 	JobHealth jobs.Health
+	// Mail, when configured, sends invitation links to new accounts;
+	// otherwise the main user is shown the link once, to pass on.
+	Mail *mail.Sender
 }
+
+// BaseURL is the service's configured public address ("" when not set).
+func (s *Server) BaseURL() string { return strings.TrimRight(s.cfg.BaseURL, "/") }
 
 // New builds a server without routes; Mount adds them.
 func New(cfg Config, st *store.Store, cat *locale.Catalog, log *slog.Logger) *Server {

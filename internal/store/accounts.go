@@ -169,29 +169,9 @@ func (s *Store) mayCreateAccount(ctx context.Context, tx *db.Tx, actor Actor, in
 func (s *Store) DisableAccount(ctx context.Context, actor Actor, accountID int64) error {
 	defer s.principalsChanged()
 	return s.inTx(ctx, actor, func(tx *db.Tx) error {
-		ev := actor.event(authz.AccountDisable, audit.Allowed)
-		ev.Detail = "account=" + itoa(accountID)
-		var org, kind, code string
-		err := tx.QueryRow(ctx, `SELECT o.id, o.kind, o.code FROM accounts a JOIN organisations o ON o.id = a.organisation_id
-			WHERE a.id = $1 AND a.disabled_at IS NULL`, accountID).Scan(&org, &kind, &code)
-		if isNoRows(err) {
-			return s.deny(ctx, tx, ev, model.ErrNotFound)
-		}
+		ev, err := s.accountInCharge(ctx, tx, actor, authz.AccountDisable, accountID, false)
 		if err != nil {
 			return err
-		}
-		if kind == "municipality" {
-			ev.Municipality = code
-		}
-		if p := actor.Principal; p != nil {
-			own := p.HasRole(authz.MainUser) && p.OrganisationID == org
-			if !(p.HasRole(authz.KehaAdmin) || own) {
-				return s.deny(ctx, tx, ev, model.ErrNotFound)
-			}
-			if p.AccountID == accountID {
-				return &model.Error{Code: model.CodeValidationFailed, Detail: "you cannot disable your own account",
-					Fields: []model.FieldError{{Field: "id", Code: model.FieldNotAllowed}}}
-			}
 		}
 		now := s.Now()
 		for _, q := range []string{
@@ -215,6 +195,56 @@ func (s *Store) DisableAccount(ctx context.Context, actor Actor, accountID int64
 	})
 }
 
+// accountInCharge checks that the actor may act on another account (a main
+// user on the own municipality's staff, a KEHA admin on anyone's, the
+// operator on all) and that the account is enabled (or, with disabled, that
+// it is disabled); it returns the audit event to record. An account out of
+// reach is "not found"; one's own account is refused.
+func (s *Store) accountInCharge(ctx context.Context, tx *db.Tx, actor Actor, a authz.Action, accountID int64, disabled bool) (audit.Event, error) {
+	ev := actor.event(a, audit.Allowed)
+	ev.Detail = "account=" + itoa(accountID)
+	var org, kind, code string
+	err := tx.QueryRow(ctx, `SELECT o.id, o.kind, o.code FROM accounts a JOIN organisations o ON o.id = a.organisation_id
+		WHERE a.id = $1 AND (a.disabled_at IS NOT NULL) = $2`, accountID, disabled).Scan(&org, &kind, &code)
+	if isNoRows(err) {
+		return ev, s.deny(ctx, tx, ev, model.ErrNotFound)
+	}
+	if err != nil {
+		return ev, err
+	}
+	if kind == "municipality" {
+		ev.Municipality = code
+	}
+	if p := actor.Principal; p != nil {
+		own := p.HasRole(authz.MainUser) && p.OrganisationID == org
+		if !(p.HasRole(authz.KehaAdmin) || own) {
+			return ev, s.deny(ctx, tx, ev, model.ErrNotFound)
+		}
+		if p.AccountID == accountID {
+			return ev, &model.Error{Code: model.CodeValidationFailed, Detail: "you cannot change your own account this way",
+				Fields: []model.FieldError{{Field: "id", Code: model.FieldNotAllowed}}}
+		}
+	}
+	return ev, nil
+}
+
+// EnableAccount lets a disabled account sign in again. Its grants stay
+// revoked: access to clients needs a new grant. Who may is as for
+// DisableAccount.
+func (s *Store) EnableAccount(ctx context.Context, actor Actor, accountID int64) error {
+	defer s.principalsChanged()
+	return s.inTx(ctx, actor, func(tx *db.Tx) error {
+		ev, err := s.accountInCharge(ctx, tx, actor, authz.AccountEnable, accountID, true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET disabled_at = NULL WHERE id = $1`, accountID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ev)
+	})
+}
+
 // StaffAccount is an account as a main user or KEHA admin sees it.
 type StaffAccount struct {
 	ID           int64        `json:"id"`
@@ -224,12 +254,21 @@ type StaffAccount struct {
 	Roles        []authz.Role `json:"roles"`
 	LastSignInAt *time.Time   `json:"last_sign_in_at"`
 	CreatedAt    time.Time    `json:"created_at"`
+	// Disabled and HasPassword are for the UI (StaffAccounts lists disabled
+	// accounts too).
+	Disabled    bool `json:"-"`
+	HasPassword bool `json:"-"`
 }
 
 // Accounts lists the accounts employed by a municipality and by its wellbeing
 // services county (for its main users), or by any organisation (KEHA admins,
 // with org "" meaning all municipalities' main users).
 func (s *Store) Accounts(ctx context.Context, actor Actor, muni string) ([]StaffAccount, error) {
+	return s.StaffAccounts(ctx, actor, muni, false)
+}
+
+// StaffAccounts is Accounts, with the disabled accounts too when withDisabled.
+func (s *Store) StaffAccounts(ctx context.Context, actor Actor, muni string, withDisabled bool) ([]StaffAccount, error) {
 	var out []StaffAccount
 	err := s.inTx(ctx, actor, func(tx *db.Tx) error {
 		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.AccountList, muni)
@@ -240,20 +279,22 @@ func (s *Store) Accounts(ctx context.Context, actor Actor, muni string) ([]Staff
 		if !ok {
 			return model.ErrNotFound
 		}
-		rows, err := tx.Query(ctx, `SELECT a.id, a.email, a.name, a.organisation_id, a.last_sign_in_at, a.created_at, COALESCE(r.role, '')
+		rows, err := tx.Query(ctx, `SELECT a.id, a.email, a.name, a.organisation_id, a.last_sign_in_at, a.created_at, COALESCE(r.role, ''),
+			a.disabled_at, COALESCE(a.password_hash, '') <> ''
 			FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id
-			WHERE a.organisation_id IN ($1, $2) AND a.disabled_at IS NULL ORDER BY a.name, a.id`, "municipality:"+muni, "wellbeing_county:"+m.WellbeingCountyCode)
+			WHERE a.organisation_id IN ($1, $2) AND (a.disabled_at IS NULL OR $3) ORDER BY a.name, a.id`, "municipality:"+muni, "wellbeing_county:"+m.WellbeingCountyCode, withDisabled)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var a StaffAccount
-			var last sql.NullTime
+			var last, disabled sql.NullTime
 			var role string
-			if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.Organisation, &last, &a.CreatedAt, &role); err != nil {
+			if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.Organisation, &last, &a.CreatedAt, &role, &disabled, &a.HasPassword); err != nil {
 				return err
 			}
+			a.Disabled = disabled.Valid
 			if n := len(out); n > 0 && out[n-1].ID == a.ID {
 				out[n-1].Roles = append(out[n-1].Roles, authz.Role(role))
 				continue

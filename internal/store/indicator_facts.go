@@ -92,8 +92,21 @@ const (
 	spellAt = ` LEFT JOIN spells s ON s.client_id = c.id AND (s.since IS NULL OR s.since < m.ref_at) AND (s.until IS NULL OR s.until >= m.ref_at)`
 )
 
-func inMonth(date string) string {
-	return " JOIN indicator_months m ON " + date + " >= m.first_day AND " + date + " < m.next_first_day AND" + monthsInRange
+// inMonth joins the month a date falls in, by its number (an equality
+// join: a range join on the month's first and next first day lets
+// PostgreSQL misjudge the rows and re-run the whole aggregate for every
+// month).
+func inMonth(d db.Dialect, date string) string {
+	return " JOIN indicator_months m ON m.month = " + monthNumber(d, date) + " AND" + monthsInRange
+}
+
+// monthNumber is the indicators.Month (year × 12 + month − 1) of a date
+// expression (marked dialect place).
+func monthNumber(d db.Dialect, date string) string {
+	if d == db.Postgres {
+		return "(CAST(EXTRACT(YEAR FROM " + date + ") AS integer) * 12 + CAST(EXTRACT(MONTH FROM " + date + ") AS integer) - 1)"
+	}
+	return "(CAST(strftime('%Y', " + date + ") AS integer) * 12 + CAST(strftime('%m', " + date + ") AS integer) - 1)"
 }
 
 func atInstant(ts string) string {
@@ -122,7 +135,11 @@ var liveRecords = strings.NewReplacer(
 	"FROM assessments ", "FROM (SELECT * FROM assessments WHERE NOT entered_in_error) ",
 	"FROM plans ", "FROM (SELECT * FROM plans WHERE NOT entered_in_error) ",
 	"FROM plan_reviews ", "FROM (SELECT * FROM plan_reviews WHERE NOT entered_in_error) ",
-	"FROM services ", "FROM (SELECT * FROM services WHERE NOT entered_in_error) ")
+	"FROM services ", "FROM (SELECT * FROM services WHERE NOT entered_in_error) ",
+	"JOIN assessments ", "JOIN (SELECT * FROM assessments WHERE NOT entered_in_error) ",
+	"JOIN plans ", "JOIN (SELECT * FROM plans WHERE NOT entered_in_error) ",
+	"JOIN plan_reviews ", "JOIN (SELECT * FROM plan_reviews WHERE NOT entered_in_error) ",
+	"JOIN services ", "JOIN (SELECT * FROM services WHERE NOT entered_in_error) ")
 
 // factQueries returns the SQL of every indicator whose data exists, without
 // the records entered in error.
@@ -135,7 +152,8 @@ func factQueries(d db.Dialect, has func(column string) bool) map[string]string {
 }
 
 // allFactQueries returns the SQL of every indicator over all records. Every
-// case-record table is named "FROM table alias" (see liveRecords).
+// case-record table is named "FROM table alias" or "JOIN table alias" (see
+// liveRecords).
 func allFactQueries(d db.Dialect, has func(column string) bool) map[string]string {
 	f := factCategories(has)
 	count := func(muni, extra string) string { return f.selectList(muni, extra, "0", "COUNT(*)", "0") }
@@ -143,13 +161,13 @@ func allFactQueries(d db.Dialect, has func(column string) bool) map[string]strin
 		"clients_registered": "WITH " + spellsCTE + " " + count("COALESCE(s.municipality, c.municipality_code)", "''") +
 			" FROM clients c" + atInstant("c.created_at") + " LEFT JOIN spells s ON s.client_id = c.id AND s.since IS NULL" + f.join + factGroupBy,
 		"assessments_completed": count("a.municipality_code", "''") + " FROM assessments a JOIN clients c ON c.id = a.client_id" +
-			inMonth("a.date") + f.join + factGroupBy,
+			inMonth(d, "a.date") + f.join + factGroupBy,
 		"plans_started": count("p.municipality_code", "''") + " FROM plans p JOIN clients c ON c.id = p.client_id" +
-			inMonth("p.start_date") + f.join + factGroupBy,
+			inMonth(d, "p.start_date") + f.join + factGroupBy,
 		"services_started": count("v.municipality_code", "v.service_type") + " FROM services v JOIN clients c ON c.id = v.client_id" +
-			inMonth("v.date") + f.join + factGroupBy,
+			inMonth(d, "v.date") + f.join + factGroupBy,
 		"days_permit_to_assessment": f.selectList("a.municipality_code", "''", dialectDays(d, "c.first_permit_date", "a.date"), "COUNT(*)", "0") +
-			" FROM assessments a JOIN clients c ON c.id = a.client_id" + inMonth("a.date") + f.join +
+			" FROM assessments a JOIN clients c ON c.id = a.client_id" + inMonth(d, "a.date") + f.join +
 			` WHERE c.first_permit_date IS NOT NULL AND NOT EXISTS (SELECT 1 FROM assessments b WHERE b.client_id = a.client_id
 				AND (b.date < a.date OR (b.date = a.date AND b.id < a.id)))` + factGroupBy,
 		"plans_in_force": "WITH " + spellsCTE + " " + count("COALESCE(s.municipality, c.municipality_code)", "''") +
@@ -157,25 +175,28 @@ func allFactQueries(d db.Dialect, has func(column string) bool) map[string]strin
 			spellAt + f.join + factGroupBy,
 		"plans_reviewed_on_time": f.selectList("p.municipality_code", "''", "0",
 			"SUM(CASE WHEN r.first_review <= p.planned_review_date THEN 1 ELSE 0 END)", "COUNT(*)") +
-			" FROM plans p JOIN clients c ON c.id = p.client_id" + inMonth("p.planned_review_date") +
+			" FROM plans p JOIN clients c ON c.id = p.client_id" + inMonth(d, "p.planned_review_date") +
 			" LEFT JOIN (SELECT rr.plan_id, MIN(rr.date) AS first_review FROM plan_reviews rr GROUP BY rr.plan_id) r ON r.plan_id = p.id" + f.join +
 			" WHERE p.planned_review_date < $3" + factGroupBy,
 		"days_assessment_to_plan": f.selectList("x.municipality_code", "''", dialectDays(d, "x.assessed", "x.start_date"), "COUNT(*)", "0") +
 			` FROM (SELECT p.id, p.client_id, p.municipality_code, p.start_date,
 				(SELECT MAX(a.date) FROM assessments a WHERE a.client_id = p.client_id AND a.date <= p.start_date) AS assessed
-				FROM plans p) x JOIN clients c ON c.id = x.client_id` + inMonth("x.start_date") + f.join +
+				FROM plans p) x JOIN clients c ON c.id = x.client_id` + inMonth(d, "x.start_date") + f.join +
 			` WHERE x.assessed IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plans q WHERE q.client_id = x.client_id AND q.start_date >= x.assessed
 				AND (q.start_date < x.start_date OR (q.start_date = x.start_date AND q.id < x.id)))` + factGroupBy,
 		"days_plan_to_first_service": f.selectList("x.municipality_code", "''", dialectDays(d, "x.start_date", "x.served"), "COUNT(*)", "0") +
-			` FROM (SELECT p.client_id, p.municipality_code, p.start_date,
-				(SELECT MIN(v.date) FROM services v WHERE v.client_id = p.client_id AND v.date >= p.start_date AND v.date <= p.end_date) AS served
-				FROM plans p) x JOIN clients c ON c.id = x.client_id` + inMonth("x.served") + f.join + factGroupBy,
+			// each plan's first service within it, aggregated once (a
+			// correlated subquery here is evaluated again for every month
+			// joined, which takes minutes at a million clients)
+			` FROM (SELECT p.id, p.client_id, p.municipality_code, p.start_date, MIN(v.date) AS served
+				FROM plans p JOIN services v ON v.client_id = p.client_id AND v.date >= p.start_date AND v.date <= p.end_date
+				GROUP BY p.id, p.client_id, p.municipality_code, p.start_date) x JOIN clients c ON c.id = x.client_id` + inMonth(d, "x.served") + f.join + factGroupBy,
 		"civic_orientation_completed": count("v.municipality_code", "''") + " FROM services v JOIN clients c ON c.id = v.client_id" +
-			inMonth("v.end_date") + f.join + " WHERE v.service_type = 'civic_orientation' AND v.attendance = 'attended'" + factGroupBy,
+			inMonth(d, "v.end_date") + f.join + " WHERE v.service_type = 'civic_orientation' AND v.attendance = 'attended'" + factGroupBy,
 		"language_test_levels": count("v.municipality_code", "v.level") + ` FROM (SELECT client_id, municipality_code, ` +
 			dialectJSON(d, "final_language_test", "level") + ` AS level, COALESCE(` + testDate(d) + `, end_date, date) AS test_day
 				FROM services s0 WHERE service_type = 'integration_training' AND final_language_test IS NOT NULL) v
-			JOIN clients c ON c.id = v.client_id` + inMonth("v.test_day") + f.join + factGroupBy,
+			JOIN clients c ON c.id = v.client_id` + inMonth(d, "v.test_day") + f.join + factGroupBy,
 		"clients_transferred_in": count("t.to_municipality", "''") + " FROM client_transfers t JOIN clients c ON c.id = t.client_id" +
 			atInstant("t.transferred_at") + f.join + factGroupBy,
 		"clients_transferred_out": count("t.from_municipality", "''") + " FROM client_transfers t JOIN clients c ON c.id = t.client_id" +
@@ -184,7 +205,7 @@ func allFactQueries(d db.Dialect, has func(column string) bool) map[string]strin
 	open := ""
 	if has("closed_date") && has("closed_reason") {
 		q["clients_closed"] = count("c.municipality_code", "COALESCE(c.closed_reason, 'other')") + " FROM clients c" +
-			inMonth("c.closed_date") + f.join + factGroupBy
+			inMonth(d, "c.closed_date") + f.join + factGroupBy
 		open = " WHERE (c.closed_date IS NULL OR c.closed_date > m.ref_day)"
 	}
 	q["deadlines_overdue"] = "WITH " + spellsCTE + ", " + overdueItems + " " + count("COALESCE(s.municipality, c.municipality_code)", "i.kind") +
@@ -250,6 +271,16 @@ func readFacts(ctx context.Context, tx *db.Tx, id, query string, args []any, out
 	}
 	defer rows.Close()
 	dim, hasExtra := extraDim[id]
+	// Millions of facts hold a few hundred distinct strings: keep one copy
+	// of each (at a million clients the facts took gigabytes otherwise).
+	seen := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := seen[s]; ok {
+			return v
+		}
+		seen[s] = s
+		return s
+	}
 	for rows.Next() {
 		f := indicators.Fact{Indicator: id}
 		var month int64
@@ -258,15 +289,15 @@ func readFacts(ctx context.Context, tx *db.Tx, id, query string, args []any, out
 		if err := rows.Scan(&month, &f.Municipality, &cats[0], &cats[1], &cats[2], &cats[3], &cats[4], &cats[5], &days, &f.Count, &f.Den); err != nil {
 			return out, err
 		}
-		f.Month, f.Days = indicators.Month(month), int(days.Int64)
+		f.Month, f.Days, f.Municipality = indicators.Month(month), int(days.Int64), intern(f.Municipality)
 		for i := range 5 {
-			f.Cat[i] = cats[i].String
+			f.Cat[i] = intern(cats[i].String)
 			if !cats[i].Valid {
 				f.Cat[i] = indicators.Unknown
 			}
 		}
 		if hasExtra {
-			f.Cat[dim] = cats[5].String
+			f.Cat[dim] = intern(cats[5].String)
 		}
 		out = append(out, f)
 	}

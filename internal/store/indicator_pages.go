@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
@@ -44,6 +45,16 @@ func (s *Store) readIndicatorCells(ctx context.Context, tx *db.Tx, sn Snapshot, 
 		}
 		query += ` AND area IN (` + strings.Join(marks, ", ") + `)`
 	}
+	// A snapshot's cells never change: the answer is cached per snapshot
+	// under the query's arguments (the visible areas included).
+	keys := make([]string, len(args)-1)
+	for i, a := range args[1:] {
+		keys[i] = fmt.Sprint(a)
+	}
+	key := strings.Join(keys, "\x00")
+	if cached, ok := s.knowledge().cells.get(sn.ID, key); ok {
+		return cached, nil
+	}
 	var out []indicators.Stored
 	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
@@ -57,7 +68,11 @@ func (s *Store) readIndicatorCells(ctx context.Context, tx *db.Tx, sn Snapshot, 
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.knowledge().cells.put(sn.ID, key, out)
+	return out, nil
 }
 
 // IndicatorTables answers several indicator queries for one page (a

@@ -81,7 +81,7 @@ func (s *Store) RefreshIndicators(ctx context.Context, actor Actor) (RefreshResu
 		if in.Previous, err = s.snapshotCells(ctx, prev.ID); err != nil {
 			return res, s.discardSnapshot(ctx, res.SnapshotID, err)
 		}
-		in.PreviousCovers = prev.covers
+		in.PreviousCovers, in.PreviousThreshold = prev.covers, prev.threshold
 	}
 	phase = time.Now()
 	cells, stats, err := indicators.Build(in)
@@ -127,6 +127,14 @@ func (s *Store) prepareIndicatorTables(ctx context.Context, last indicators.Mont
 			if _, err := tx.Exec(ctx, `INSERT INTO indicator_months (month, label, first_day, last_day, next_first_day, starts_at, ends_at,
 				age18_born_before, age25_born_before, age35_born_before, age45_born_before, age55_born_before, age65_born_before)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (month) DO NOTHING`, monthRow(m)...); err != nil {
+				return err
+			}
+		}
+		if from <= last && tx.Dialect == db.Postgres {
+			// Fresh statistics of the tables just filled: PostgreSQL took
+			// them for empty and chose nested loops over a million clients.
+			// (Only the owner may ANALYZE; for others it is a warning.)
+			if _, err := tx.Exec(ctx, `ANALYZE indicator_months, indicator_days`); err != nil {
 				return err
 			}
 		}

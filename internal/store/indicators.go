@@ -47,6 +47,46 @@ type knowledge struct {
 	geo     *indicators.Geography
 	mu      sync.Mutex
 	columns map[string]bool
+	cells   cellCache
+}
+
+// cellCache keeps the cells that queries read from one published snapshot
+// (what is stored does not depend on who asks: indicators.Assemble applies
+// the caller's view), so that a query asked again costs no database read.
+// A new snapshot empties it; it holds at most cellCacheLimit cells and is
+// emptied when full.
+type cellCache struct {
+	mu       sync.Mutex
+	snapshot int64
+	n        int
+	m        map[string][]indicators.Stored
+}
+
+const cellCacheLimit = 2_000_000
+
+func (c *cellCache) get(snapshot int64, key string) ([]indicators.Stored, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snapshot != snapshot {
+		return nil, false
+	}
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *cellCache) put(snapshot int64, key string, v []indicators.Stored) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snapshot != snapshot || c.m == nil || c.n+len(v) > cellCacheLimit {
+		if snapshot < c.snapshot {
+			return // an older snapshot's answer, read while a newer was published
+		}
+		c.snapshot, c.n, c.m = snapshot, 0, map[string][]indicators.Stored{}
+	}
+	if len(v) <= cellCacheLimit {
+		c.m[key] = v
+		c.n += len(v)
+	}
 }
 
 func (s *Store) knowledge() *knowledge {
@@ -74,6 +114,7 @@ type Snapshot struct {
 	DataDate   model.Date `json:"data_date"`
 	firstMonth indicators.Month
 	lastMonth  indicators.Month
+	threshold  int
 }
 
 // covers reports whether the snapshot held the period (it covers whole years).
@@ -87,9 +128,9 @@ func (s *Store) publishedSnapshot(ctx context.Context) (Snapshot, error) {
 	var sn Snapshot
 	var first, last int64
 	err := s.db.InReadTx(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT n.id, n.finished_at, n.data_date, n.first_month, n.last_month
+		return tx.QueryRow(ctx, `SELECT n.id, n.finished_at, n.data_date, n.first_month, n.last_month, n.threshold
 			FROM indicator_published p JOIN indicator_snapshots n ON n.id = p.snapshot_id WHERE p.id = 1`).
-			Scan(&sn.ID, &sn.RefreshedAt, &sn.DataDate, &first, &last)
+			Scan(&sn.ID, &sn.RefreshedAt, &sn.DataDate, &first, &last, &sn.threshold)
 	})
 	sn.firstMonth, sn.lastMonth = indicators.Month(first), indicators.Month(last)
 	return sn, err

@@ -15,15 +15,25 @@ import (
 type staffPage struct {
 	Page
 	formState
-	Done     string
-	Accounts []staffRow
+	Done string
+	// InvitationLink is a new account's one-time link, shown this once
+	// (when it could not be e-mailed).
+	InvitationLink string
+	// IdentityProviderOnly: password sign-in is off; people sign in
+	// through the identity provider and get no invitation.
+	IdentityProviderOnly bool
+	Accounts             []staffRow
 	// organisations are the employers a main user may create accounts for.
 	organisations []option
 }
 
 // staffRow is one staff account.
 type staffRow struct {
-	Name, Email, Organisation, Roles, LastSignIn, Created string
+	ID, Name, Email, Organisation, Roles, LastSignIn, Created string
+	// Disabled accounts cannot sign in; Self is the main user's own
+	// account (never disabled from here); CanInvite: a new invitation link
+	// can be made (password sign-in is on).
+	Disabled, Self, CanInvite, HasPassword bool
 }
 
 // staffInputs is the account form, in order.
@@ -48,7 +58,7 @@ func (p staffPage) F(name string) formField {
 
 // staffForm starts the page for the main user's municipality.
 func (h *handler) staffForm(r *http.Request, muni string, state formState) staffPage {
-	page := staffPage{Page: h.newPage(r, "title.staff", "staff"), formState: state}
+	page := staffPage{Page: h.newPage(r, "title.staff", "staff"), formState: state, IdentityProviderOnly: !h.srv.Store().PasswordSignIn()}
 	names := h.organisationNames(r)
 	orgs := []string{"municipality:" + muni}
 	if m, ok := h.srv.Store().RefData().Municipality(muni); ok {
@@ -73,7 +83,7 @@ func (h *handler) staff(w http.ResponseWriter, r *http.Request) {
 	}
 	page := h.staffForm(r, muni, newFormState())
 	if r.URL.Query().Get("done") == "created" {
-		page.Done = page.T("staff.done_created")
+		page.Done = page.T("staff.done_created") + " " + page.T("staff.identity_provider_only")
 	}
 	h.renderStaff(w, r, http.StatusOK, muni, page)
 }
@@ -97,7 +107,7 @@ func (h *handler) createStaff(w http.ResponseWriter, r *http.Request) {
 		h.renderStaff(w, r, http.StatusUnprocessableEntity, muni, page)
 		return
 	}
-	_, err := h.srv.Store().CreateAccount(r.Context(), req.Actor, store.NewAccount{Email: page.values["email"], Name: page.values["name"], OrganisationID: org})
+	id, err := h.srv.Store().CreateAccount(r.Context(), req.Actor, store.NewAccount{Email: page.values["email"], Name: page.values["name"], OrganisationID: org})
 	if err != nil {
 		if !h.formError(r, &page.formState, staffInputs, err, adminRefusal) {
 			h.srv.Fail(w, r, err)
@@ -106,22 +116,31 @@ func (h *handler) createStaff(w http.ResponseWriter, r *http.Request) {
 		h.renderStaff(w, r, server.Status(server.AsDomainError(err).Code), muni, page)
 		return
 	}
-	redirect(w, r, "/admin/staff?done=created")
+	if !h.srv.Store().PasswordSignIn() {
+		redirect(w, r, "/admin/staff?done=created")
+		return
+	}
+	// Shown, not redirected: the invitation link (without SMTP) is shown
+	// this once and kept nowhere.
+	done := h.staffForm(r, muni, newFormState())
+	n, err := h.invite(r, id)
+	if err != nil {
+		h.srv.Fail(w, r, err)
+		return
+	}
+	done.Done, done.InvitationLink = page.T("staff.done_created")+" "+n.Text, n.Link
+	h.renderStaff(w, r, http.StatusOK, muni, done)
 }
 
 // renderStaff lists the accounts under the form.
 func (h *handler) renderStaff(w http.ResponseWriter, r *http.Request, status int, muni string, page staffPage) {
 	req := server.From(r)
-	accounts, err := h.srv.Store().Accounts(r.Context(), req.Actor, muni)
+	accounts, err := h.srv.Store().StaffAccounts(r.Context(), req.Actor, muni, true)
 	if err != nil {
 		h.srv.Fail(w, r, err)
 		return
 	}
-	names := h.organisationNames(r)
-	for _, a := range accounts {
-		page.Accounts = append(page.Accounts, staffRow{Name: a.Name, Email: a.Email, Organisation: names(a.Organisation),
-			Roles: h.roleLabels(req.Lang, a.Roles), LastSignIn: h.formatLastSignIn(req.Lang, a.LastSignInAt), Created: formatTime(req.Lang, a.CreatedAt)})
-	}
+	page.Accounts = h.accountRows(r, accounts)
 	page.summarizeForm(&page.formState, staffInputs)
 	page.HasErrors = page.Invalid()
 	h.render(w, r, status, "staff", page)

@@ -382,7 +382,7 @@ func (h *handler) failClientForm(w http.ResponseWriter, r *http.Request, page cl
 		// The summary says whose client it is and what to do next; the
 		// identifier that clashed carries the error as well.
 		page.FormError = h.srv.Message(req.Lang, e, req.ID) + " " + h.cat.T(req.Lang, "client.duplicate_next", h.municipalityLabel(e.Municipality, req.Lang))
-		page.errors[duplicateField(page.formState)] = []string{h.cat.T(req.Lang, "field."+model.CodeDuplicateClient)}
+		page.errors[duplicateField(page.formState)] = []string{h.cat.T(req.Lang, "client.duplicate_field")}
 	default:
 		h.srv.Fail(w, r, err)
 		return

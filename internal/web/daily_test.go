@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/locale"
+	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/store"
 	"github.com/kotodigi/kotodigi/internal/testdb"
 )
@@ -78,7 +80,7 @@ func TestGrantsAndHistoryNameWhoDidIt(t *testing.T) {
 		e := newAdminEnv(t, tg)
 		m := e.signedIn(helsinkiMain)
 		p := m.submit("/admin/staff", "/admin/staff", url.Values{"email": {"new@helsinki.test"}, "name": {"Niina Uusi"}, "organisation": {"municipality:091"}})
-		wantStatus(t, "new account", p, http.StatusSeeOther)
+		wantStatus(t, "new account", p, http.StatusOK)
 		p = m.submit("/admin/grants", "/admin/grants", url.Values{"email": {"new@helsinki.test"}, "role": {"worker"}, "task": {taskFi}, "valid_until": {""}})
 		wantStatus(t, "new grant", p, http.StatusSeeOther)
 		mustContain(t, "granted by", row(t, m.get("/admin/grants").body, "new@helsinki.test"), `Hanna Pääkäyttäjä<span class="subline email">`+helsinkiMain+`</span>`)
@@ -168,4 +170,167 @@ func TestAccessibilityStatement(t *testing.T) {
 			mustContain(t, path, b.get(path).body, `<footer`, `<a href="/accessibility">Saavutettavuusseloste</a>`)
 		}
 	})
+}
+
+var invitationRe = regexp.MustCompile(`https?://[^<"\s]+(/invitation/kdinv_[A-Za-z0-9_-]+)`)
+
+// TestNewAccountGetsAnInvitationAndCanBeDisabledAndEnabled: where password
+// sign-in is on and no SMTP is configured, a new account's one-time,
+// expiring invitation link is shown to the main user once; it sets the
+// password once. The main user disables the account (its session ends at
+// once) and enables it again; every step is audited through the store.
+func TestNewAccountGetsAnInvitationAndCanBeDisabledAndEnabled(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newAdminEnv(t, tg)
+		m := e.signedIn(helsinkiMain)
+		p := m.submit("/admin/staff", "/admin/staff", url.Values{"email": {"invited@helsinki.test"}, "name": {"Iida Kutsuttu"}, "organisation": {"municipality:091"}})
+		wantStatus(t, "new account", p, http.StatusOK)
+		mustContain(t, "new account", p.body, "Tunnus on luotu", "Anna henkilölle (invited@helsinki.test) tämä kutsulinkki", "Salasana asettamatta")
+		link := invitationRe.FindStringSubmatch(p.body)
+		if link == nil {
+			t.Fatalf("no invitation link on the page:\n%s", p.body)
+		}
+		if again := m.get("/admin/staff").body; strings.Contains(again, link[1]) {
+			t.Error("the invitation link is shown again")
+		}
+
+		anon := e.browser()
+		f := anon.get(link[1])
+		wantStatus(t, "invitation form", f, http.StatusOK)
+		mustContain(t, "invitation form", f.body, "Tervetuloa, Iida Kutsuttu.", `autocomplete="new-password"`)
+		p = anon.post(link[1], url.Values{"password": {"a-long-new-password"}, "password_again": {"another-password!"}})
+		wantStatus(t, "different passwords", p, http.StatusUnprocessableEntity)
+		mustContain(t, "different passwords", p.body, "Salasanat eivät ole samat.", `aria-invalid="true"`, `autofocus`)
+		p = anon.post(link[1], url.Values{"password": {"short"}, "password_again": {"short"}})
+		wantStatus(t, "short password", p, http.StatusUnprocessableEntity)
+		mustContain(t, "short password", p.body, "vähintään 12 merkkiä")
+		p = anon.post(link[1], url.Values{"password": {"a-long-new-password"}, "password_again": {"a-long-new-password"}})
+		if p.status != http.StatusSeeOther || p.location != "/login?done=password_set" {
+			t.Fatalf("setting the password: status %d, location %q", p.status, p.location)
+		}
+		mustContain(t, "sign-in page", anon.get(p.location).body, "Salasana on asetettu.")
+		wantStatus(t, "the link used again", anon.get(link[1]), http.StatusNotFound)
+		mustContain(t, "the link used again", anon.get(link[1]).body, "Linkki ei ole enää voimassa")
+
+		invited := e.browser()
+		if s := invited.post("/login", url.Values{"email": {"invited@helsinki.test"}, "password": {"a-long-new-password"}, "next": {"/"}}); s.status != http.StatusSeeOther {
+			t.Fatalf("sign-in with the new password: status %d", s.status)
+		}
+		wantStatus(t, "invited person's account page", invited.get("/account"), http.StatusOK)
+
+		id := idIn(t, `action="/admin/staff/(\d+)/disable"`, row(t, m.get("/admin/staff").body, "invited@helsinki.test"))
+		p = m.submit("/admin/staff", "/admin/staff/"+id+"/disable", url.Values{})
+		wantStatus(t, "disable", p, http.StatusOK)
+		mustContain(t, "disable", p.body, "Tunnus on poistettu käytöstä.")
+		mustContain(t, "disabled row", row(t, p.body, "invited@helsinki.test"), "Poistettu käytöstä", `action="/admin/staff/`+id+`/enable"`)
+		if s := invited.get("/account"); s.status != http.StatusSeeOther {
+			t.Errorf("a disabled account's session still works: status %d", s.status)
+		}
+		if s := e.browser().post("/login", url.Values{"email": {"invited@helsinki.test"}, "password": {"a-long-new-password"}, "next": {"/"}}); s.status != http.StatusUnauthorized {
+			t.Errorf("a disabled account signs in: status %d", s.status)
+		}
+		p = m.submit("/admin/staff", "/admin/staff/"+id+"/enable", url.Values{})
+		wantStatus(t, "enable", p, http.StatusOK)
+		mustContain(t, "enabled row", row(t, p.body, "invited@helsinki.test"), "Käytössä", `action="/admin/staff/`+id+`/disable"`)
+		invited.signInWith("invited@helsinki.test", "a-long-new-password")
+
+		// Another municipality's main user reaches none of it.
+		o := e.signedIn(espooMain)
+		wantStatus(t, "Espoo disables a Helsinki account", o.submit("/admin/staff", "/admin/staff/"+id+"/disable", url.Values{}), http.StatusNotFound)
+		// Nobody disables their own account from the list.
+		mustNotContain(t, "own row", row(t, m.get("/admin/staff").body, helsinkiMain), "/disable")
+
+		events, err := e.store.AuditEvents(context.Background(), store.OperatorActor(), store.AuditFilter{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, ev := range events {
+			seen[ev.Action+"/"+ev.Outcome]++
+		}
+		for _, want := range []string{"account.invite/allowed", "account.set_password/allowed", "account.disable/allowed", "account.enable/allowed", "account.disable/denied"} {
+			if seen[want] == 0 {
+				t.Errorf("no %s event (%v)", want, seen)
+			}
+		}
+	})
+}
+
+// signInWith signs in with a password of one's own.
+func (b *browser) signInWith(email, pw string) {
+	b.e.t.Helper()
+	if p := b.post("/login", url.Values{"email": {email}, "password": {pw}, "next": {"/"}}); p.status != http.StatusSeeOther {
+		b.e.t.Fatalf("sign-in of %s: status %d", email, p.status)
+	}
+}
+
+// TestIdentityProviderOnlyAccountsGetNoInvitation: with password sign-in
+// off, a new account gets no invitation, the staff page says the person
+// signs in through the identity provider, and so does the account page.
+func TestIdentityProviderOnlyAccountsGetNoInvitation(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newAdminEnvWith(t, tg, store.Options{DisablePasswordSignIn: true})
+		b := e.browser()
+		token, _, err := e.store.SignInWithOIDC(context.Background(), "https://idp.test", "subject-1", helsinkiMain, true, store.RequestMeta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.c.Jar.SetCookies(mustURL(t, e.url), []*http.Cookie{{Name: "kotodigi_session", Value: token, Path: "/"}})
+		mustContain(t, "account page", b.get("/account").body, "Kirjaudut organisaatiosi tunnistuspalvelun kautta.")
+		p := b.submit("/admin/staff", "/admin/staff", url.Values{"email": {"idp@helsinki.test"}, "name": {"Ilkka Tunnistettu"}, "organisation": {"municipality:091"}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("new account: status %d\n%s", p.status, p.body)
+		}
+		page := b.get(p.location).body
+		mustContain(t, "after creating", page, "Henkilö kirjautuu organisaation tunnistuspalvelun kautta")
+		mustNotContain(t, "after creating", page, "/invitation/", `/invite"`)
+	})
+}
+
+// TestFrontPageIsAWorkingView: a worker's front page lists the deadlines
+// due and overdue and the clients the worker recently handled (only those
+// still readable); a main user's lists the municipality's open tasks.
+func TestFrontPageIsAWorkingView(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newAdminEnv(t, tg)
+		w := e.signedIn(helsinkiWorker)
+		p := w.get("/")
+		mustContain(t, "worker's empty front page", p.body, "Määräajat: erääntyneet ja lähestyvät", "Viimeksi käsittelemäsi asiakkaat",
+			"Et ole kirjannut asiakkaille mitään", `href="/worklist"`)
+		client := w.caseClient(971, "Rania", "Khalil", nil)
+		// An assessment without a plan: the plan's preparation becomes due.
+		wantStatus(t, "assessment", w.submit(client+"/assessments/new", client+"/assessments/new", e.assessmentForm()), http.StatusSeeOther)
+		p = w.get("/")
+		mustContain(t, "worker's front page", p.body, `<a href="`+client+`">Khalil, Rania</a>`, "Kotoutumissuunnitelman laatiminen", `href="`+client+`/plans/new"`)
+		// A viewer who handled nothing sees no recent clients.
+		mustContain(t, "viewer's front page", e.signedIn(helsinkiViewer).get("/").body, "Et ole kirjannut asiakkaille mitään")
+		// Another municipality's worker never sees them.
+		mustNotContain(t, "Espoo worker's front page", e.signedIn(espooWorker).get("/").body, "Khalil")
+
+		m := e.signedIn(helsinkiMain)
+		p = m.get("/")
+		mustContain(t, "main user's front page", p.body, "Kunnan avoimet tehtävät", "Selvitettävät poikkeamat", "Pian päättyvät käyttöoikeudet", "Käyttämättömät tunnukset")
+		mustNotContain(t, "main user's front page", p.body, "Määräajat: erääntyneet")
+		until := time.Now().In(store.Finland).AddDate(0, 0, 10).Format(time.DateOnly)
+		if _, err := e.store.CreateGrant(context.Background(), store.OperatorActor(), store.NewGrant{Email: helsinkiViewer, Municipality: "091", Role: "worker", Task: taskFi,
+			ValidUntil: mustDate(t, until)}); err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, "main user's front page", m.get("/").body, "Ville Katselija", "voimassa "+formatFi(mustDateVal(t, until))+" asti")
+	})
+}
+
+func mustDate(t *testing.T, s string) *model.Date {
+	t.Helper()
+	d := mustDateVal(t, s)
+	return &d
+}
+
+func mustDateVal(t *testing.T, s string) model.Date {
+	t.Helper()
+	d, err := model.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

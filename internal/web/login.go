@@ -21,13 +21,19 @@ type loginPage struct {
 	SignIn server.SignInOptions
 	// Error is the translated reason the sign-in failed ("" on first show).
 	Error string
+	// Done confirms a password just set with an invitation link.
+	Done string
 }
 
 // loginForm shows the sign-in form. It is a public route: it reads nothing
 // from the session.
 func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	next := server.SafeNext(r.URL.Query().Get("next"))
-	h.render(w, r, http.StatusOK, "login", loginPage{Page: h.loginPageBase(r, next), Next: next, SignIn: h.srv.SignIn})
+	page := loginPage{Page: h.loginPageBase(r, next), Next: next, SignIn: h.srv.SignIn}
+	if r.URL.Query().Get("done") == "password_set" {
+		page.Done = page.T("login.done_password_set")
+	}
+	h.render(w, r, http.StatusOK, "login", page)
 }
 
 // loginPageBase is the layout of the sign-in page; its language switcher

@@ -64,6 +64,8 @@ func Routes(srv *server.Server) []server.Route {
 		pub("GET", "/login", "Sign-in page", h.loginForm),
 		pub("POST", "/login", "Sign in with e-mail and password", h.login),
 		pub("POST", "/language", "Choose the UI language (sets a cookie)", h.language),
+		pub("GET", "/invitation/{token}", "Set a password with a one-time invitation link", h.invitation),
+		pub("POST", "/invitation/{token}", "Set a password with a one-time invitation link", h.acceptInvitation),
 		pub("GET", "/accessibility", "Accessibility statement (Act 306/2019), for everyone", h.accessibility),
 		page("POST", "/logout", authz.AccountRead, "Sign out", h.logout),
 		page("GET", "/{$}", authz.AccountRead, "Front page: my account and grants", h.home),
@@ -122,7 +124,10 @@ func Routes(srv *server.Server) []server.Route {
 		only(page("GET", "/data-quality/{check}", authz.DataQualityClients, "Main user: the municipality's own clients behind one data-quality count (audited)", h.dataQualityList), authz.MainUser),
 		page("GET", "/account", authz.AccountRead, "My account: organisation, roles, grants, sign out everywhere", h.account),
 		only(page("GET", "/admin/staff", authz.AccountList, "Main user: staff accounts of the municipality and its county", h.staff), authz.MainUser),
-		only(page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account", h.createStaff), authz.MainUser),
+		only(page("POST", "/admin/staff", authz.AccountCreate, "Main user: create a staff account (and its invitation link)", h.createStaff), authz.MainUser),
+		only(page("POST", "/admin/staff/{id}/disable", authz.AccountDisable, "Main user: disable a staff account (ends its sessions and grants)", h.staffAccountAction(authz.AccountDisable)), authz.MainUser),
+		only(page("POST", "/admin/staff/{id}/enable", authz.AccountEnable, "Main user: enable a disabled staff account again", h.staffAccountAction(authz.AccountEnable)), authz.MainUser),
+		only(page("POST", "/admin/staff/{id}/invite", authz.AccountInvite, "Main user: a new one-time invitation link to set a password", h.staffAccountAction(authz.AccountInvite)), authz.MainUser),
 		page("GET", "/admin/grants", authz.GrantList, "Main user: access review and grant form", h.grants),
 		page("POST", "/admin/grants", authz.GrantCreate, "Main user: grant access", h.createGrant),
 		page("POST", "/admin/grants/{id}/change", authz.GrantUpdate, "Main user: change a grant's role or end date", h.changeGrant),
@@ -157,7 +162,7 @@ func Routes(srv *server.Server) []server.Route {
 var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
 	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility", "import", "import_status",
-	"review_form", "close", "responsible", "responsible_client", "merges", "merge", "merge_form"}
+	"review_form", "close", "responsible", "responsible_client", "invitation", "merges", "merge", "merge_form"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},

@@ -254,7 +254,10 @@ func TestSignInWithWrongPasswordShowsErrorAndKeepsEmail(t *testing.T) {
 	})
 }
 
-func TestSignInShowsMyGrantsOnTheFrontPage(t *testing.T) {
+// TestSignInShowsMyGrantsOnTheAccountPage: the account page shows the
+// account and its grants; the front page is the working view and does not
+// repeat them.
+func TestSignInShowsMyGrantsOnTheAccountPage(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		b := newEnv(t, tg).browser()
 		b.signIn(helsinkiWorker)
@@ -262,8 +265,10 @@ func TestSignInShowsMyGrantsOnTheFrontPage(t *testing.T) {
 		if p.status != http.StatusOK {
 			t.Fatalf("front page: status %d", p.status)
 		}
-		mustContain(t, "front page", p.body, `<html lang="fi">`, "<title>Etusivu – Koto-digi</title>", "Helmi Työntekijä", helsinkiWorker,
-			"Helsinki (091)", "<td>Työntekijä</td>", grantTask, "Toistaiseksi", `href="/clients"`, `href="/clients/new"`, `action="/logout"`)
+		mustContain(t, "front page", p.body, `<html lang="fi">`, "<title>Etusivu – Koto-digi</title>", "Helmi Työntekijä",
+			`href="/clients"`, `href="/clients/new"`, `action="/logout"`, `href="/account"`)
+		mustNotContain(t, "front page", p.body, grantTask)
+		mustContain(t, "account page", b.get("/account").body, helsinkiWorker, "Helsinki (091)", "<td>Työntekijä</td>", grantTask, "Toistaiseksi")
 		if cc := p.header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("Cache-Control %q, want no-store", cc)
 		}
@@ -416,7 +421,8 @@ func TestLanguageSwitchToSwedish(t *testing.T) {
 		if p := b.post("/language", url.Values{"lang": {"en"}, "next": {"/login?next=%2Fclients"}}); p.location != "/login?next=%2Fclients" {
 			t.Errorf("language on the sign-in page: location %q", p.location)
 		}
-		mustContain(t, "English front page", b.get("/").body, `<html lang="en">`, "Access rights", "Worker")
+		mustContain(t, "English front page", b.get("/").body, `<html lang="en">`, "Deadlines: overdue and coming up", "Clients you handled recently")
+		mustContain(t, "English account page", b.get("/account").body, `<html lang="en">`, "Access rights", "Worker")
 		if p := b.post("/language", url.Values{"lang": {"de"}, "next": {"/"}}); p.status != http.StatusBadRequest {
 			t.Errorf("unsupported language: status %d, want 400", p.status)
 		}

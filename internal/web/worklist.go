@@ -87,8 +87,23 @@ func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Title = page.T("title.worklist_of", h.municipalityLabel(page.Municipality, page.Lang))
-	may := func(a authz.Action) bool { return p.Allowed(a, page.Municipality).Allowed }
+	rows, overdue := h.worklistRows(page.Page, p, page.Municipality, items)
+	page.Items = rows
+	switch len(items) {
+	case 0:
+		page.Count = page.T("worklist.none")
+	default:
+		page.Count = page.T("worklist.count", strconv.Itoa(len(items)), strconv.Itoa(overdue))
+	}
+	h.render(w, r, http.StatusOK, "worklist", page)
+}
+
+// worklistRows describes a municipality's deadlines, each with where it is
+// met (as far as the principal may act there), and counts the overdue ones.
+func (h *handler) worklistRows(page Page, p *authz.Principal, muni string, items []store.WorklistItem) ([]worklistRow, int) {
+	may := func(a authz.Action) bool { return p.Allowed(a, muni).Allowed }
 	overdue := 0
+	rows := make([]worklistRow, 0, len(items))
 	for _, it := range items {
 		client := "/clients/" + it.ClientID
 		label := it.ClientName
@@ -122,15 +137,9 @@ func (h *handler) worklist(w http.ResponseWriter, r *http.Request) {
 		if it.Overdue {
 			overdue++
 		}
-		page.Items = append(page.Items, row)
+		rows = append(rows, row)
 	}
-	switch len(items) {
-	case 0:
-		page.Count = page.T("worklist.none")
-	default:
-		page.Count = page.T("worklist.count", strconv.Itoa(len(items)), strconv.Itoa(overdue))
-	}
-	h.render(w, r, http.StatusOK, "worklist", page)
+	return rows, overdue
 }
 
 // shortID is the first part of a record id, enough to tell clients apart
