@@ -86,6 +86,20 @@ func TestAuditCompleteness(t *testing.T) {
 		fix := func(kv ...any) map[string]any { return with(map[string]any{"correction_reason": "Mistyped"}, kv...) }
 		wid, _ := e.s.AccountIDByEmail(ctx, w)
 
+		// Merging: Espoo's record by UMA number and Helsinki's by identity code.
+		em := "main@espoo.example"
+		e.tokens[em] = e.token(t, em, "municipality:049", "main_user")
+		_, mc := e.do(w, "POST", "/api/v1/clients", client(syntheticPIC(501)))
+		_, ec := e.do(espoo, "POST", "/api/v1/clients", with(client("<delete>"), "personal_identity_code", "<delete>", "uma_number", "5555-0001",
+			"date_of_birth", "1990-05-05", "municipality", "049"))
+		mreq, err := e.s.RequestClientMerge(ctx, store.Actor{Principal: e.principal(em)}, store.MergeInput{ClientID: ec["id"].(string),
+			OtherIdentifier: syntheticPIC(501), Keep: "other"})
+		if err != nil || mc["id"] == nil {
+			t.Fatal(err)
+		}
+		mpath := "/api/v1/client-merges/" + mreq.ID
+		mbody := map[string]any{"client_id": ec["id"], "other_identifier": syntheticPIC(501), "keep": "this"}
+
 		calls := []call{
 			{"GET /healthz", "", "/healthz", nil, 200, nil},
 			{"GET /readyz", "", "/readyz", nil, 200, nil},
@@ -112,6 +126,17 @@ func TestAuditCompleteness(t *testing.T) {
 			{"DELETE /api/v1/clients/{id}/legal-hold", m, base + "/legal-hold", nil, 204, []string{"client.legal_hold/allowed"}},
 			{"DELETE /api/v1/clients/{id}/legal-hold", m, base + "/legal-hold", nil, 404, []string{"client.legal_hold/denied"}},
 			{"GET /api/v1/retention", "admin@keha.example", "/api/v1/retention", nil, 200, []string{"retention.read/allowed"}},
+			{"POST /api/v1/client-merges", em, "/api/v1/client-merges", mbody, 201, []string{"client.merge_request/allowed"}},
+			{"POST /api/v1/client-merges", w, "/api/v1/client-merges", mbody, 403, []string{"client.merge_request/denied"}},
+			{"POST /api/v1/client-merges", em, "/api/v1/client-merges", with(mbody, "keep", "both"), 422, nil},
+			{"GET /api/v1/client-merges", m, "/api/v1/client-merges", nil, 200, []string{"client.merge_read/allowed"}},
+			{"GET /api/v1/client-merges/{id}", m, mpath, nil, 200, []string{"client.merge_read/allowed"}},
+			{"GET /api/v1/client-merges/{id}", espoo, mpath, nil, 404, []string{"client.merge_read/denied"}},
+			{"POST /api/v1/client-merges/{id}/approve", em, mpath + "/approve", nil, 403, []string{"client.merge_decide/denied"}},
+			{"POST /api/v1/client-merges/{id}/approve", m, mpath + "/approve", nil, 200, []string{"client.merge_decide/allowed"}},
+			{"POST /api/v1/client-merges/{id}/refuse", m, mpath + "/refuse", nil, 409, nil},
+			{"POST /api/v1/client-merges/{id}/undo", espoo, mpath + "/undo", nil, 404, []string{"client.merge_undo/denied"}},
+			{"POST /api/v1/client-merges/{id}/undo", em, mpath + "/undo", nil, 200, []string{"client.merge_undo/allowed"}},
 			{"GET /api/v1/retention", m, "/api/v1/retention", nil, 403, nil},
 			{"POST /api/v1/grants", m, "/api/v1/grants", map[string]any{"email": "new@hel.example", "municipality": "091", "role": "viewer", "task": "t"}, 201, []string{"grant.create/allowed"}},
 			{"POST /api/v1/grants", m, "/api/v1/grants", map[string]any{"email": "staff@provider.example", "municipality": "091", "role": "viewer", "task": "t"}, 422, []string{"grant.create/denied"}},

@@ -73,6 +73,7 @@ func TestEveryEndpointRefusesAnotherMunicipality(t *testing.T) {
 			"POST /api/v1/clients/{id}/services":                service("guidance_and_counselling", "2026-11-20"),
 			"POST /api/v1/clients/{id}/transfer":                map[string]any{"municipality": "049", "reason": "Taken by an outsider"},
 			"POST /api/v1/clients/{id}/legal-hold":              map[string]any{"reason": "Set by an outsider"},
+			"POST /api/v1/client-merges":                        map[string]any{"client_id": clientID, "other_identifier": "010190-999W", "keep": "other"},
 		}
 		tested := 0
 		for _, rt := range api.Routes(srv) {

@@ -118,6 +118,15 @@ const (
 	// RetentionRead: the retention dry run (what a run would remove, counts
 	// only), for KEHA-keskus.
 	RetentionRead Action = "retention.read"
+	// Merging two records of one person (issue 13.5): a main user requests
+	// (naming the other record by identity code or UMA number), the other
+	// responsible municipality's main user approves or refuses, or a
+	// KEHA-keskus admin decides alone; the same parties may undo within 30
+	// days. Reading the requests shows who the records are.
+	ClientMergeRequest Action = "client.merge_request"
+	ClientMergeRead    Action = "client.merge_read"
+	ClientMergeDecide  Action = "client.merge_decide"
+	ClientMergeUndo    Action = "client.merge_undo"
 	// Audited actions without a route (ScopeSystem): sign-in, the command
 	// line and background jobs record them.
 	AuthSignIn  Action = "auth.sign_in"
@@ -228,16 +237,21 @@ var Rules = map[Action]Rule{
 	ClientSubjectAccessReport: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, PersonalData: true},
 	ClientLegalHold:           {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}, PersonalData: true},
 	RetentionRead:             {Scope: ScopeNational, OrgRoles: []Role{KehaAdmin}},
-	RetentionRun:              {Scope: ScopeSystem},
-	AuthSignIn:                {Scope: ScopeSystem},
-	AuthSignOut:               {Scope: ScopeSystem},
-	TokenCreate:               {Scope: ScopeSystem},
-	ClientImport:              {Scope: ScopeSystem, PersonalData: true, Work: true},
-	ImportRun:                 {Scope: ScopeSystem, PersonalData: true},
-	ImportManage:              {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
-	AuditRetention:            {Scope: ScopeSystem},
-	StatisticsRefresh:         {Scope: ScopeSystem},
-	SyntheticGenerate:         {Scope: ScopeSystem, PersonalData: true},
+	// Merges: a responsible municipality's main user, or KEHA-keskus' admin.
+	ClientMergeRequest: {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}, PersonalData: true},
+	ClientMergeRead:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}, PersonalData: true},
+	ClientMergeDecide:  {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}, PersonalData: true},
+	ClientMergeUndo:    {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}, NationalRoles: []Role{KehaAdmin}, PersonalData: true},
+	RetentionRun:       {Scope: ScopeSystem},
+	AuthSignIn:         {Scope: ScopeSystem},
+	AuthSignOut:        {Scope: ScopeSystem},
+	TokenCreate:        {Scope: ScopeSystem},
+	ClientImport:       {Scope: ScopeSystem, PersonalData: true, Work: true},
+	ImportRun:          {Scope: ScopeSystem, PersonalData: true},
+	ImportManage:       {Scope: ScopeMunicipality, OrgRoles: []Role{MainUser}},
+	AuditRetention:     {Scope: ScopeSystem},
+	StatisticsRefresh:  {Scope: ScopeSystem},
+	SyntheticGenerate:  {Scope: ScopeSystem, PersonalData: true},
 }
 
 // Actions returns every action, sorted by name.

@@ -16,8 +16,13 @@ const (
 	CodeNotInThisVersion    = "not_in_this_version"
 	CodeEmploymentAuthority = "recorded_by_employment_authority"
 	// CodeClientClosed: a closed client takes no new case records (CONTRACT.md § 3).
-	CodeClientClosed    = "client_closed"
-	CodeConflict        = "conflict"
+	CodeClientClosed = "client_closed"
+	CodeConflict     = "conflict"
+	// CodeClientMerged: the client id names a record merged into another
+	// (MergedInto); a read is redirected there, anything else refused.
+	CodeClientMerged = "client_merged"
+	// CodeUndoPeriodOver: a merge is undone only within 30 days.
+	CodeUndoPeriodOver  = "undo_period_over"
 	CodeTooManyRequests = "too_many_requests"
 	CodeBusy            = "busy"
 	CodeInternal        = "internal"
@@ -55,6 +60,11 @@ const (
 	// registration; a responsible worker without a worker grant.
 	FieldBeforeRegistration = "before_registration"
 	FieldNoWorkerAccess     = "no_worker_access"
+	// Merging two records (store/client_merge.go).
+	FieldClientNotFound         = "client_not_found"
+	FieldSameClient             = "same_client"
+	FieldConflictingIdentifiers = "conflicting_identifiers"
+	FieldOneRecordClosed        = "one_record_closed"
 )
 
 // FieldError is one problem with one input field. Field is the JSON name
@@ -72,6 +82,7 @@ type Error struct {
 	Code         string
 	Fields       []FieldError
 	Municipality string // duplicate_client: the responsible municipality's code
+	MergedInto   string // client_merged: the surviving record's id
 	Detail       string // safe, non-personal English detail for logs and as a fallback
 }
 

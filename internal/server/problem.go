@@ -33,6 +33,7 @@ type Problem struct {
 	Code         string         `json:"code"`
 	Errors       []FieldProblem `json:"errors,omitempty"`
 	Municipality string         `json:"municipality,omitempty"`
+	MergedInto   string         `json:"merged_into,omitempty"`
 	RequestID    string         `json:"request_id,omitempty"`
 }
 
@@ -47,9 +48,9 @@ func Status(code string) int {
 		return http.StatusForbidden
 	case model.CodeNotFound:
 		return http.StatusNotFound
-	case model.CodeDuplicateClient, model.CodeConflict:
+	case model.CodeDuplicateClient, model.CodeConflict, model.CodeClientMerged:
 		return http.StatusConflict
-	case model.CodeValidationFailed, model.CodeNotInThisVersion, model.CodeEmploymentAuthority, model.CodeClientClosed:
+	case model.CodeValidationFailed, model.CodeNotInThisVersion, model.CodeEmploymentAuthority, model.CodeClientClosed, model.CodeUndoPeriodOver:
 		return http.StatusUnprocessableEntity
 	case model.CodeTooManyRequests:
 		return http.StatusTooManyRequests
@@ -127,8 +128,13 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.log.Error("internal error", "request_id", req.ID, "route", r.Pattern, "error_type", errorType(err))
 	}
+	if to := mergedLocation(r, e); to != "" {
+		// A read of a client id merged into another record: the survivor.
+		status = http.StatusPermanentRedirect
+		w.Header().Set("Location", to)
+	}
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: e.Code,
-		Detail: s.Message(req.Lang, e, req.ID), Municipality: e.Municipality, RequestID: req.ID}
+		Detail: s.Message(req.Lang, e, req.ID), Municipality: e.Municipality, MergedInto: e.MergedInto, RequestID: req.ID}
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, FieldProblem{Field: f.Field, Code: f.Code, Message: s.FieldMessage(req.Lang, f)})
 	}
@@ -140,6 +146,28 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// mergedLocation is where a read (GET or HEAD) of a client id that was
+// merged into another record goes: the same path with the surviving
+// record's id in place of the old one ("" for anything else). A merge can
+// be undone for 30 days, so the answer is never cached.
+func mergedLocation(r *http.Request, e *model.Error) string {
+	old := r.PathValue("id")
+	if e.Code != model.CodeClientMerged || e.MergedInto == "" || old == "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		return ""
+	}
+	parts := strings.Split(r.URL.Path, "/")
+	for i, p := range parts {
+		if p == old {
+			parts[i] = e.MergedInto
+			if r.URL.RawQuery != "" {
+				return strings.Join(parts, "/") + "?" + r.URL.RawQuery
+			}
+			return strings.Join(parts, "/")
+		}
+	}
+	return ""
 }
 
 // errorType names the Go type of an error without its text, which may hold
@@ -163,6 +191,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	e := AsDomainError(err)
+	if to := mergedLocation(r, e); to != "" {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
 	if e.Code == model.CodeInternal {
 		s.log.Error("internal error", "request_id", From(r).ID, "route", r.Pattern, "error_type", errorType(err))
 	}

@@ -77,8 +77,19 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 				return s.deny(ctx, tx, ev, model.ErrNotFound)
 			}
 			ev.Municipality = muni
-			a := arg(cid)
-			conds = append(conds, `(e.client_id = `+a+` OR e.id IN (SELECT event_id FROM audit_event_clients WHERE client_id = `+a+`))`)
+			var ids []string
+			if err := s.national(ctx, tx, actor, func() (err error) {
+				ids, err = withMerged(ctx, tx, cid)
+				return err
+			}); err != nil {
+				return err
+			}
+			list := make([]string, len(ids))
+			for i, id := range ids {
+				list[i] = arg(id)
+			}
+			in := strings.Join(list, ", ")
+			conds = append(conds, `(e.client_id IN (`+in+`) OR e.id IN (SELECT event_id FROM audit_event_clients WHERE client_id IN (`+in+`)))`)
 		} else {
 			if !p.Allowed(authz.AuditRead, "").Allowed {
 				return s.deny(ctx, tx, ev, model.ErrForbidden)

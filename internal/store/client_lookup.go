@@ -128,6 +128,9 @@ func (s *Store) responsibleClient(ctx context.Context, tx *db.Tx, actor Actor, a
 	})
 	if isNoRows(err) {
 		ev.Detail = "no such client"
+		if err := s.refuseMerged(ctx, tx, actor, action, cid, func(keep string) bool { return s.responsibleFor(ctx, tx, actor, action, keep) }); err != nil {
+			return "", "", err
+		}
 		return "", "", s.deny(ctx, tx, ev, model.ErrNotFound)
 	}
 	if err != nil {

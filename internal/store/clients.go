@@ -373,6 +373,9 @@ func (s *Store) readClient(ctx context.Context, tx *db.Tx, actor Actor, action a
 	} else {
 		ev.ClientID = ""
 		ev.Detail = "no such client"
+		if err := s.refuseMerged(ctx, tx, actor, action, cid, func(keep string) bool { return s.readsClient(ctx, tx, actor, keep) }); err != nil {
+			return c, 0, err
+		}
 	}
 	return c, 0, s.deny(ctx, tx, ev, model.ErrNotFound)
 }

@@ -262,6 +262,16 @@ func removeDue(ctx context.Context, tx *db.Tx, cut retentionCuts) error {
 		return err
 	}
 	for _, id := range due {
+		// Merges the client took part in, with what their undo kept.
+		for _, q := range []string{
+			`DELETE FROM client_merge_moves WHERE merge_id IN (SELECT m.id FROM client_merges m WHERE m.client_a = $1 OR m.client_b = $1)`,
+			`DELETE FROM client_merge_snapshots WHERE merge_id IN (SELECT m.id FROM client_merges m WHERE m.client_a = $1 OR m.client_b = $1)`,
+			`DELETE FROM client_merges WHERE client_a = $1 OR client_b = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
 		for _, t := range clientChildTables {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE client_id = $1`, id); err != nil {
 				return err

@@ -106,3 +106,30 @@ func TestSchemasAgree(t *testing.T) {
 		t.Errorf("schemas differ:\n only SQLite: %s\n only PostgreSQL: %s", strings.Join(onlyLite, "\n   "), strings.Join(onlyPG, "\n   "))
 	}
 }
+
+// TestMergeSnapshotKeepsEveryClientColumn: a merge keeps the merged record
+// in client_merge_snapshots to undo it exactly, so every column of clients
+// must be there too, with the same kind of type (a migration that adds a
+// column to clients adds it there as well).
+func TestMergeSnapshotKeepsEveryClientColumn(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		cols := map[string]bool{}
+		var clients []string
+		for _, c := range schema(t, tg) {
+			if rest, ok := strings.CutPrefix(c, "client_merge_snapshots."); ok {
+				cols[rest] = true
+			}
+			if rest, ok := strings.CutPrefix(c, "clients."); ok {
+				clients = append(clients, rest)
+			}
+		}
+		if len(clients) < 20 {
+			t.Fatalf("clients has %d columns?", len(clients))
+		}
+		for _, c := range clients {
+			if !cols[c] {
+				t.Errorf("client_merge_snapshots lacks clients' column %s", c)
+			}
+		}
+	})
+}

@@ -130,7 +130,11 @@ func reportOf(ctx context.Context, tx *db.Tx, id string) (SubjectAccessReport, e
 	if out.LegalHold, err = legalHoldOf(ctx, tx, id); err != nil {
 		return out, err
 	}
-	out.Accesses, err = accessesOf(ctx, tx, []string{id})
+	ids, err := withMerged(ctx, tx, id)
+	if err != nil {
+		return out, err
+	}
+	out.Accesses, err = accessesOf(ctx, tx, ids)
 	return out, err
 }
 
@@ -219,7 +223,7 @@ func transfersOf(ctx context.Context, tx *db.Tx, id string) ([]model.Transfer, e
 // the audit trail (events about them, and searches and listings that showed
 // them), oldest first: time, organisation and action only.
 func accessesOf(ctx context.Context, tx *db.Tx, ids []string) ([]ReportAccess, error) {
-	out := []ReportAccess{}
+	out, seen := []ReportAccess{}, map[int64]bool{}
 	for _, id := range ids {
 		err := queryEach(ctx, tx, `SELECT e.id, e.at, e.actor_organisation, e.action FROM audit_events e
 			WHERE e.outcome = 'allowed' AND (e.client_id = $1 OR e.id IN (SELECT event_id FROM audit_event_clients WHERE client_id = $1))
@@ -228,7 +232,10 @@ func accessesOf(ctx context.Context, tx *db.Tx, ids []string) ([]ReportAccess, e
 			var eventID int64
 			err := r.Scan(&eventID, &a.Time, &a.Organisation, &a.Action)
 			a.Time = a.Time.UTC()
-			out = append(out, a)
+			if !seen[eventID] { // an event may name several of the ids
+				seen[eventID] = true
+				out = append(out, a)
+			}
 			return err
 		})
 		if err != nil {

@@ -55,6 +55,9 @@ type Page struct {
 	CanStatistics bool
 	// CanLookup: a main user's data requests (find the municipality's client).
 	CanLookup bool
+	// CanMerges: KEHA-keskus' admin's merges of two records of one person
+	// (a main user reaches them from the data requests page).
+	CanMerges bool
 	// CanDataQuality: a main user's data quality of the municipality.
 	CanDataQuality bool
 	// PrintDocument marks a page that is a document to print (the printed
@@ -127,6 +130,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
 		p.CanStatistics = pr.Allowed(authz.IndicatorRead, "").Allowed
 		_, p.CanLookup = ownMunicipality(pr, authz.ClientLookup)
+		p.CanMerges = pr.HasRole(authz.KehaAdmin) && pr.Allowed(authz.ClientMergeRead, "").Allowed
 		_, p.CanDataQuality = ownMunicipality(pr, authz.DataQualityRead)
 	}
 	return p

@@ -106,6 +106,13 @@ func Routes(srv *server.Server) []server.Route {
 		page("GET", "/worklist", authz.WorklistRead, "Worklist of statutory deadlines of a municipality's clients", h.worklist),
 		only(page("GET", "/admin/clients", authz.ClientLookup, "Main user: find the municipality's client by identity code or UMA number for a data request", h.lookupForm), authz.MainUser),
 		only(page("POST", "/admin/clients", authz.ClientLookup, "Main user: find the municipality's client (the code in the body, never in the URL)", h.lookup), authz.MainUser),
+		page("GET", "/admin/merges", authz.ClientMergeRead, "Main user and KEHA admin: merges of two records of one person, newest first", h.mergeList),
+		page("GET", "/admin/merges/new", authz.ClientMergeRequest, "Main user and KEHA admin: the merge request form (identifiers are posted)", h.mergeForm),
+		page("POST", "/admin/merges/new", authz.ClientMergeRequest, "Request a merge (main user) or merge two records (KEHA admin)", h.requestMerge),
+		page("GET", "/admin/merges/{id}", authz.ClientMergeRead, "One merge with its approve, refuse and undo buttons", h.merge),
+		page("POST", "/admin/merges/{id}/approve", authz.ClientMergeDecide, "Approve a requested merge", h.mergeAction(h.approveMerge)),
+		page("POST", "/admin/merges/{id}/refuse", authz.ClientMergeDecide, "Refuse (or withdraw) a requested merge", h.mergeAction(h.refuseMerge)),
+		page("POST", "/admin/merges/{id}/undo", authz.ClientMergeUndo, "Undo a merge within 30 days", h.mergeAction(h.undoMerge)),
 		page("GET", "/clients/{id}/subject-access-report", authz.ClientSubjectAccessReport, "Main user: printable report of everything stored about the person (GDPR art. 15)", h.subjectAccessReport),
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
@@ -155,7 +162,7 @@ func Routes(srv *server.Server) []server.Route {
 var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
 	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility", "import", "import_status",
-	"review_form", "close", "responsible", "responsible_client", "invitation"}
+	"review_form", "close", "responsible", "responsible_client", "invitation", "merges", "merge", "merge_form"}
 
 func newHandler(srv *server.Server) *handler {
 	h := &handler{srv: srv, cat: srv.Catalog(), pages: map[string]*template.Template{},
