@@ -114,6 +114,9 @@ func Routes(srv *server.Server) []server.Route {
 		page("POST", "/admin/merges/{id}/refuse", authz.ClientMergeDecide, "Refuse (or withdraw) a requested merge", h.mergeAction(h.refuseMerge)),
 		page("POST", "/admin/merges/{id}/undo", authz.ClientMergeUndo, "Undo a merge within 30 days", h.mergeAction(h.undoMerge)),
 		page("GET", "/clients/{id}/subject-access-report", authz.ClientSubjectAccessReport, "Main user: printable report of everything stored about the person (GDPR art. 15)", h.subjectAccessReport),
+		page("GET", "/clients/{id}/legal-hold", authz.ClientLegalHold, "Main user or KEHA admin: a client's legal hold (stops retention) and the form to set or clear it", h.legalHold),
+		page("POST", "/clients/{id}/legal-hold", authz.ClientLegalHold, "Main user or KEHA admin: set a legal hold with its reason", h.setLegalHold),
+		page("POST", "/clients/{id}/legal-hold/clear", authz.ClientLegalHold, "Main user or KEHA admin: clear a legal hold", h.clearLegalHold),
 		page("GET", "/clients/{id}/accesses", authz.AuditRead, "Who has seen this client's data", h.clientAccesses),
 		page("GET", "/clients/{id}/accesses.csv", authz.AuditRead, "Who has seen this client's data, as CSV for Excel", h.clientAccessesCSV),
 		page("GET", "/statistics", authz.IndicatorRead, "Statistics dashboard: a municipality's key indicators over time next to its region and the country, or the areas of a statistician's area compared; ?chart=ID&format=csv|xlsx|json-stat downloads a chart's table", h.dashboard),
@@ -161,7 +164,7 @@ func Routes(srv *server.Server) []server.Route {
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "accessibility", "import", "import_status",
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "legal_hold", "accessibility", "import", "import_status",
 	"review_form", "close", "responsible", "responsible_client", "invitation", "merges", "merge", "merge_form"}
 
 func newHandler(srv *server.Server) *handler {
