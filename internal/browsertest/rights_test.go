@@ -70,6 +70,24 @@ func TestMainUserDataRequest(t *testing.T) {
 		t.Errorf("at 390 px the report is %d px wide", w)
 	}
 
+	// A legal hold from the lookup's result, set and cleared (at 390 px).
+	b.follow("data requests for a legal hold", 200, click(`nav a[href="/admin/clients"]`))
+	b.step("typing the identity code for the hold", typeInto("#query", a.seeded.IdentityCode))
+	b.follow("client found for the hold", 200, click(`form[role="search"] button[type="submit"]`))
+	b.follow("legal hold", 200, click(`#result-title ~ .actions a[href$="/legal-hold"]`))
+	b.step("typing the reason", chromedp.SendKeys(chromedp.CSS("#reason"), "Valitus, dnro 123/2026")) // empty: nothing to clear
+	b.follow("hold set", 200, click(`form[action$="/legal-hold"] button[type="submit"]`))
+	if got := eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(got, msg("fi", "hold.done_set")) || !strings.Contains(got, "Valitus, dnro 123/2026") {
+		t.Errorf("after setting the hold: %q", got)
+	}
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("at 390 px the legal hold page is %d px wide", w)
+	}
+	b.follow("hold cleared", 200, click(`form[action$="/legal-hold/clear"] button[type="submit"]`))
+	if got := eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(got, msg("fi", "hold.done_cleared")) {
+		t.Errorf("after clearing the hold: %q", got)
+	}
+
 	for _, u := range b.requestedURLs() {
 		plain, _ := url.QueryUnescape(u)
 		if strings.Contains(strings.ToUpper(plain), a.seeded.IdentityCode) {
