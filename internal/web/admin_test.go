@@ -293,7 +293,7 @@ func TestKehaAdminAppointsAndRemovesMainUsers(t *testing.T) {
 
 // adminGetPages are the administration and monitoring pages of every role.
 var adminGetPages = []string{"/admin/staff", "/admin/grants", "/admin/grants/revoke-dormant", "/admin/anomalies", "/admin/anomalies/1",
-	"/admin/main-users", "/monitoring/anomalies", "/monitoring/anomalies/1", "/monitoring/response-times", "/monitoring/audit", "/monitoring/jobs"}
+	"/admin/main-users", "/monitoring/anomalies", "/monitoring/anomalies/1", "/monitoring/response-times", "/monitoring/audit", "/monitoring/jobs", "/admin/retention"}
 
 func TestEachRoleGetsForbiddenOnOtherRolesPages(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
@@ -301,7 +301,7 @@ func TestEachRoleGetsForbiddenOnOtherRolesPages(t *testing.T) {
 		own := map[string][]string{
 			helsinkiWorker: nil,
 			helsinkiMain:   {"/admin/staff", "/admin/grants", "/admin/grants/revoke-dormant", "/admin/anomalies", "/admin/anomalies/1"},
-			kehaAdmin:      {"/admin/main-users", "/monitoring/jobs"},
+			kehaAdmin:      {"/admin/main-users", "/monitoring/jobs", "/admin/retention"},
 			logMonitor:     {"/monitoring/anomalies", "/monitoring/anomalies/1", "/monitoring/response-times", "/monitoring/audit", "/monitoring/jobs"},
 		}
 		for who, allowed := range own {

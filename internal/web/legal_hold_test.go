@@ -86,3 +86,32 @@ func TestLegalHoldThroughTheForm(t *testing.T) {
 		mustContain(t, "lookup result", look.body, `href="`+path+`"`)
 	})
 }
+
+// TestRetentionDryRunPage: KEHA-keskus' admin reaches the retention dry run
+// from the navigation: the configured period and the count due of every
+// record class, audited as retention.read; nobody else has the page.
+func TestRetentionDryRunPage(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := newAdminEnv(t, tg)
+		adm := e.signedIn(kehaAdmin)
+		mustContain(t, "KEHA admin's navigation", adm.get("/").body, `<a href="/admin/retention">`+fi("nav.retention")+`</a>`)
+		before := auditCount(t, e, kehaAdmin, "retention.read", "")
+		p := adm.get("/admin/retention")
+		wantStatus(t, "retention page", p, http.StatusOK)
+		mustContain(t, "retention page", p.body, fi("retention.caption"),
+			"<td>"+fi("retention.clients")+"</td><td>"+fi("retention.days", "1825")+"</td>",
+			"<td>"+fi("retention.audit_events")+"</td><td>"+fi("retention.days", "1825")+"</td>",
+			"<td>"+fi("retention.sign_in_attempts")+"</td><td>"+fi("retention.days", "90")+"</td>",
+			fi("retention.held", "0"))
+		if n := auditCount(t, e, kehaAdmin, "retention.read", ""); n != before+1 {
+			t.Errorf("retention.read events %d → %d", before, n)
+		}
+		for _, who := range []string{helsinkiWorker, helsinkiMain} {
+			b := e.signedIn(who)
+			mustNotContain(t, who+"'s navigation", b.get("/").body, `href="/admin/retention"`)
+			if st := b.get("/admin/retention").status; st != http.StatusForbidden && st != http.StatusNotFound {
+				t.Errorf("%s opens the retention page: %d", who, st)
+			}
+		}
+	})
+}

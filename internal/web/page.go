@@ -44,6 +44,8 @@ type Page struct {
 	CanAssignResponsible bool
 	// CanAppoint: a KEHA admin's main users of municipalities.
 	CanAppoint bool
+	// CanRetention: KEHA-keskus' retention dry run.
+	CanRetention bool
 	// CanMonitor: a log monitor's anomalies, response times and audit log.
 	CanMonitor bool
 	// CanJobs: KEHA-keskus' background jobs page (admins and log monitors).
@@ -127,6 +129,7 @@ func (h *handler) newPage(r *http.Request, titleKey, nav string) Page {
 		p.CanAppoint = pr.Allowed(authz.MainUserAppoint, "").Allowed
 		p.CanMonitor = isLogMonitor(pr, authz.AnomalyReport)
 		p.CanJobs = pr.Allowed(authz.JobRead, "").Allowed
+		p.CanRetention = pr.Allowed(authz.RetentionRead, "").Allowed
 		p.CanWorklist = len(pr.Municipalities(authz.WorklistRead)) > 0
 		p.CanStatistics = pr.Allowed(authz.IndicatorRead, "").Allowed
 		_, p.CanLookup = ownMunicipality(pr, authz.ClientLookup)

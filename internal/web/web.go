@@ -157,6 +157,7 @@ func Routes(srv *server.Server) []server.Route {
 		only(page("GET", "/monitoring/response-times", authz.AnomalyRead, "Log monitor: municipalities' response times", h.responseTimes), authz.LogMonitor),
 		only(page("GET", "/monitoring/audit", authz.AuditRead, "Log monitor: newest audit events and the search form", h.auditLog), authz.LogMonitor),
 		only(page("POST", "/monitoring/audit", authz.AuditRead, "Log monitor: search the audit log (filters in the body)", h.searchAuditLog), authz.LogMonitor),
+		page("GET", "/admin/retention", authz.RetentionRead, "KEHA admin: what a retention run would remove now, by record class (dry run, counts only)", h.retention),
 		page("GET", "/monitoring/jobs", authz.JobRead, "KEHA-keskus: background jobs' last run, last error, failures and lag", h.monitoringJobs),
 	}
 }
@@ -164,7 +165,7 @@ func Routes(srv *server.Server) []server.Route {
 // pageTemplates maps each page to its template file.
 var pageTemplates = []string{"km_dashboard", "km_table", "km_indicators", "km_indicator", "data_quality", "data_quality_list", "login", "home", "search", "client_form", "client", "error", "account", "accesses", "staff", "grants",
 	"grants_dormant", "main_users", "anomalies", "anomaly", "response_times", "audit", "assessment_form", "plan_form", "plan",
-	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "legal_hold", "accessibility", "import", "import_status",
+	"plan_print", "record", "service_form", "transfer", "worklist", "jobs", "lookup", "subject_access_report", "legal_hold", "retention", "accessibility", "import", "import_status",
 	"review_form", "close", "responsible", "responsible_client", "invitation", "merges", "merge", "merge_form"}
 
 func newHandler(srv *server.Server) *handler {
