@@ -61,35 +61,11 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 		var args []any
 		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 		if f.ClientID != "" {
-			cid, err := ParseClientID(f.ClientID)
+			cond, err := s.auditClientScope(ctx, tx, actor, p, &ev, f.ClientID, arg)
 			if err != nil {
-				return s.deny(ctx, tx, ev, model.ErrNotFound)
-			}
-			ev.ClientID = cid
-			var muni string
-			err = s.national(ctx, tx, actor, func() error {
-				return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni)
-			})
-			if err != nil && !isNoRows(err) {
 				return err
 			}
-			if isNoRows(err) || !p.Allowed(authz.AuditRead, muni).Allowed {
-				return s.deny(ctx, tx, ev, model.ErrNotFound)
-			}
-			ev.Municipality = muni
-			var ids []string
-			if err := s.national(ctx, tx, actor, func() (err error) {
-				ids, err = withMerged(ctx, tx, cid)
-				return err
-			}); err != nil {
-				return err
-			}
-			list := make([]string, len(ids))
-			for i, id := range ids {
-				list[i] = arg(id)
-			}
-			in := strings.Join(list, ", ")
-			conds = append(conds, `(e.client_id IN (`+in+`) OR e.id IN (SELECT event_id FROM audit_event_clients WHERE client_id IN (`+in+`)))`)
+			conds = append(conds, cond)
 		} else {
 			if !p.Allowed(authz.AuditRead, "").Allowed {
 				return s.deny(ctx, tx, ev, model.ErrForbidden)
@@ -128,6 +104,42 @@ func (s *Store) AuditEvents(ctx context.Context, actor Actor, f AuditFilter) ([]
 		return s.recordListing(ctx, tx, rows, ev, len(out))
 	})
 	return out, err
+}
+
+// auditClientScope checks that the caller may read the audit events about
+// client id (else a denied event and not found) and returns the condition
+// selecting them: events naming the client, or any record merged into it
+// while the merge stands, and listings that showed them.
+func (s *Store) auditClientScope(ctx context.Context, tx *db.Tx, actor Actor, p *authz.Principal, ev *audit.Event, id string, arg func(any) string) (string, error) {
+	cid, err := ParseClientID(id)
+	if err != nil {
+		return "", s.deny(ctx, tx, *ev, model.ErrNotFound)
+	}
+	ev.ClientID = cid
+	var muni string
+	err = s.national(ctx, tx, actor, func() error {
+		return tx.QueryRow(ctx, `SELECT municipality_code FROM clients WHERE id = $1`, cid).Scan(&muni)
+	})
+	if err != nil && !isNoRows(err) {
+		return "", err
+	}
+	if isNoRows(err) || !p.Allowed(authz.AuditRead, muni).Allowed {
+		return "", s.deny(ctx, tx, *ev, model.ErrNotFound)
+	}
+	ev.Municipality = muni
+	var ids []string
+	if err := s.national(ctx, tx, actor, func() (err error) {
+		ids, err = withMerged(ctx, tx, cid)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = arg(id)
+	}
+	in := strings.Join(list, ", ")
+	return `(e.client_id IN (` + in + `) OR e.id IN (SELECT event_id FROM audit_event_clients WHERE client_id IN (` + in + `)))`, nil
 }
 
 // conditions are the SQL conditions of the filter's own members (not of

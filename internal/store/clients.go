@@ -538,26 +538,35 @@ func (s *Store) SearchClients(ctx context.Context, actor Actor, query string) ([
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanClient(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		count := len(out)
-		ev.ResultCount = &count
-		for _, c := range out {
-			ev.ClientIDs = append(ev.ClientIDs, c.ID)
-		}
-		sort.Strings(ev.ClientIDs)
-		return s.record(ctx, tx, ev)
+		out, err = s.listedClients(ctx, tx, rows, ev)
+		return err
 	})
 	return out, err
+}
+
+// listedClients reads the clients of a search or listing and records its
+// event with the number and the ids of the clients shown (so that each
+// shown client's "who has seen" report names the listing).
+func (s *Store) listedClients(ctx context.Context, tx *db.Tx, rows *sql.Rows, ev audit.Event) ([]model.Client, error) {
+	defer rows.Close()
+	var out []model.Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	count := len(out)
+	ev.ResultCount = &count
+	for _, c := range out {
+		ev.ClientIDs = append(ev.ClientIDs, c.ID)
+	}
+	sort.Strings(ev.ClientIDs)
+	return out, s.record(ctx, tx, ev)
 }
 
 func likeEscape(s string) string {

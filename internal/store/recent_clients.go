@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"github.com/kotodigi/kotodigi/internal/audit"
@@ -37,24 +36,8 @@ func (s *Store) RecentClients(ctx context.Context, actor Actor, limit int) ([]mo
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanClient(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		count := len(out)
-		ev.ResultCount = &count
-		for _, c := range out {
-			ev.ClientIDs = append(ev.ClientIDs, c.ID)
-		}
-		sort.Strings(ev.ClientIDs)
-		return s.record(ctx, tx, ev)
+		out, err = s.listedClients(ctx, tx, rows, ev)
+		return err
 	})
 	return out, err
 }
