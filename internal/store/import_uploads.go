@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"time"
 
@@ -55,23 +54,13 @@ type ImportUpload struct {
 // importInMunicipality runs fn in a transaction scoped to muni after checking that
 // the actor may manage imports there (a denied attempt is audited).
 func (s *Store) importInMunicipality(ctx context.Context, actor Actor, muni string, fn func(tx *db.Tx, ev audit.Event) error) error {
-	var denied error
-	err := s.db.InScope(ctx, db.ScopeOf([]string{muni}), func(tx *db.Tx) error {
+	return s.inScopeTx(ctx, db.ScopeOf([]string{muni}), func(tx *db.Tx) error {
 		ev, err := s.authorizeMunicipal(ctx, tx, actor, authz.ImportManage, muni)
-		if err == nil {
-			err = fn(tx, ev)
+		if err != nil {
+			return err
 		}
-		var d deniedError
-		if errors.As(err, &d) {
-			denied = d.err
-			return nil
-		}
-		return err
+		return fn(tx, ev)
 	})
-	if err != nil {
-		return err
-	}
-	return denied
 }
 
 // CreateImportUpload stores an uploaded file to be checked by the import
