@@ -232,6 +232,26 @@ func TestClientMergeJourney(t *testing.T) {
 		if st, got := e.do(keha, "POST", "/api/v1/client-merges/"+m["id"].(string)+"/undo", nil); st != 422 || got["code"] != "undo_period_over" {
 			t.Errorf("undo after 30 days: %d %v", st, got)
 		}
+		// Once the undo period is over, retention forgets the removed record's copy.
+		countSnapshots := func() (n int) {
+			q := `SELECT COUNT(*) FROM client_merge_snapshots WHERE merge_id = $1`
+			if tg.Name == "sqlite" {
+				q = `SELECT COUNT(*) FROM client_merge_snapshots WHERE merge_id = ?1`
+			}
+			if err := raw.QueryRow(q, m["id"]).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if countSnapshots() != 1 {
+			t.Fatal("no copy of the removed record was kept for the undo")
+		}
+		if _, err := e.s.ApplyRetention(context.Background(), store.OperatorActor(), e.s.RetentionPolicy()); err != nil {
+			t.Fatal(err)
+		}
+		if n := countSnapshots(); n != 0 {
+			t.Errorf("the removed record's copy outlived the undo period: %d", n)
+		}
 
 		// Audited.
 		events, err := e.s.AuditEvents(context.Background(), store.OperatorActor(), store.AuditFilter{ClientID: es, Limit: 1000})

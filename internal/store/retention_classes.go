@@ -190,11 +190,32 @@ func (s *Store) ApplyRetention(ctx context.Context, actor Actor, p RetentionPoli
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, cut.signIn); err != nil {
 			return err
 		}
+		if err := forgetUndoneMerges(ctx, tx); err != nil {
+			return err
+		}
 		ev := actor.event(authz.RetentionRun, audit.Allowed)
 		ev.Detail = out.detail()
 		return s.record(ctx, tx, ev)
 	})
 	return out, err
+}
+
+// forgetUndoneMerges deletes what only an undo needs (the removed record's
+// copy and the list of moved rows) of the merges whose undo period is over
+// by the database's clock, as the undo judges it: the copy is personal data
+// that nothing else uses.
+func forgetUndoneMerges(ctx context.Context, tx *db.Tx) error {
+	now, err := tx.Now(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range []string{"client_merge_moves", "client_merge_snapshots"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE merge_id IN
+			(SELECT m.id FROM client_merges m WHERE m.state = 'merged' AND m.undo_until < $1)`, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // removeFreezingFacts removes the due clients and records in tx and keeps
