@@ -37,13 +37,11 @@ func (h *handler) lookup(w http.ResponseWriter, r *http.Request) {
 	page := lookupPage{Page: h.newPage(r, "title.lookup", "lookup"), Query: strings.TrimSpace(r.PostFormValue("query"))}
 	found, err := h.srv.Store().LookupClient(r.Context(), req.Actor, page.Query)
 	if err != nil {
-		e := server.AsDomainError(err)
-		if e.Code != model.CodeValidationFailed || len(e.Fields) == 0 {
+		var ok bool
+		if page.QueryError, page.Summary, ok = h.singleFieldError(page.Page, err, "query", "label.query_identity"); !ok {
 			h.srv.Fail(w, r, err)
 			return
 		}
-		page.QueryError = h.srv.FieldMessage(req.Lang, e.Fields[0])
-		page.Summary = []summaryItem{{Href: "#query", Text: page.T("label.query_identity") + ": " + page.QueryError}}
 		page.HasErrors = true
 		h.render(w, r, http.StatusUnprocessableEntity, "lookup", page)
 		return

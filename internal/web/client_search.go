@@ -44,13 +44,11 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 	page := searchPage{Page: h.newPage(r, "title.search", "search"), Query: r.PostFormValue("query")}
 	found, err := h.srv.Store().SearchClients(r.Context(), req.Actor, page.Query)
 	if err != nil {
-		e := server.AsDomainError(err)
-		if e.Code != model.CodeValidationFailed || len(e.Fields) == 0 {
+		var ok bool
+		if page.QueryError, page.Summary, ok = h.singleFieldError(page.Page, err, "query", "label.query"); !ok {
 			h.srv.Fail(w, r, err)
 			return
 		}
-		page.QueryError = h.srv.FieldMessage(req.Lang, e.Fields[0])
-		page.Summary = []summaryItem{{Href: "#query", Text: page.T("label.query") + ": " + page.QueryError}}
 		page.HasErrors = true
 		h.render(w, r, http.StatusUnprocessableEntity, "search", page)
 		return
@@ -75,4 +73,17 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 			Closed: c.Closed != nil})
 	}
 	h.render(w, r, http.StatusOK, "search", page)
+}
+
+// singleFieldError explains the validation failure of a one-field form (a
+// search, a lookup, a reason): the translated message at the input with id
+// and the error summary's link to it, labelled by labelKey. ok is false for
+// any other error, which the caller answers as a failure.
+func (h *handler) singleFieldError(p Page, err error, id, labelKey string) (msg string, summary []summaryItem, ok bool) {
+	e := server.AsDomainError(err)
+	if e.Code != model.CodeValidationFailed || len(e.Fields) == 0 {
+		return "", nil, false
+	}
+	msg = h.srv.FieldMessage(p.Lang, e.Fields[0])
+	return msg, []summaryItem{{Href: "#" + id, Text: p.T(labelKey) + ": " + msg}}, true
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/kotodigi/kotodigi/internal/model"
 	"github.com/kotodigi/kotodigi/internal/server"
 )
 
@@ -56,14 +55,12 @@ func (h *handler) setLegalHold(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/clients/"+id+"/legal-hold?done=set")
 		return
 	}
-	e := server.AsDomainError(err)
-	if e.Code != model.CodeValidationFailed || len(e.Fields) == 0 {
+	page := legalHoldPage{Page: h.newPage(r, "title.legal_hold", "lookup"), Input: reason}
+	var ok bool
+	if page.InputError, page.Summary, ok = h.singleFieldError(page.Page, err, "reason", "label.hold_reason"); !ok {
 		h.srv.Fail(w, r, err)
 		return
 	}
-	page := legalHoldPage{Page: h.newPage(r, "title.legal_hold", "lookup"), Input: reason}
-	page.InputError = h.srv.FieldMessage(req.Lang, e.Fields[0])
-	page.Summary = []summaryItem{{Href: "#reason", Text: page.T("label.hold_reason") + ": " + page.InputError}}
 	page.HasErrors = true
 	h.legalHoldPage(w, r, http.StatusUnprocessableEntity, page)
 }
