@@ -29,6 +29,13 @@ type Options struct {
 	// the pattern was proven for these very values, and parts share no
 	// relation. Such a plan has no proof for the part; Check refuses it.
 	Reuse func(periods []int) ([]bool, bool)
+	// Seed, when set, is asked for every part that is not reused for the
+	// pattern an earlier plan gave it (same order as Reuse). Planning starts
+	// from that pattern: its cells are suppressed already, so witnesses
+	// through them cost nothing and a part whose values changed a little is
+	// planned again quickly and keeps its pattern stable. Every primary cell
+	// is still proven afresh.
+	Seed func(periods []int) ([]bool, bool)
 }
 
 // Reason tells why a cell is suppressed.
@@ -167,10 +174,17 @@ type areaDim struct {
 }
 
 // protectPart plans one table whose periods are all linked.
-func protectPart(t *Table, opt Options, areas *areaDim) (*Plan, error) {
+func protectPart(t *Table, opt Options, areas *areaDim, seed []bool) (*Plan, error) {
 	pl, err := newPlanner(t, opt, areas)
 	if err != nil {
 		return nil, err
+	}
+	if len(seed) == t.Len() {
+		for i, s := range seed {
+			if s {
+				pl.sup[i] = true
+			}
+		}
 	}
 	if t.Kind == Median {
 		return pl.plan, nil

@@ -118,7 +118,11 @@ func protectSplit(t *Table, opt Options, areas *areaDim, comps [][]int) (*Plan, 
 					}
 				}
 			}
-			plans[i], errs[i] = protectPart(sub, opt, areas)
+			var seed []bool
+			if opt.Seed != nil {
+				seed, _ = opt.Seed(comp)
+			}
+			plans[i], errs[i] = protectPart(sub, opt, areas, seed)
 		}()
 	}
 	wg.Wait()
