@@ -73,6 +73,9 @@ func Generate(ctx context.Context, s *store.Store, bulk *db.DB, opt GenerateOpti
 	if err := flush(); err != nil {
 		return res, err
 	}
+	if err := s.AnalyzeSynthetic(ctx, bulk); err != nil {
+		return res, err
+	}
 	res.Elapsed = time.Since(started)
 	return res, s.RecordSynthetic(ctx, store.OperatorActor(), res.Run, opt.Seed, res.SyntheticCounts)
 }

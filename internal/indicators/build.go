@@ -2,7 +2,9 @@ package indicators
 
 import (
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/kotodigi/kotodigi/internal/disclosure"
 )
@@ -129,11 +131,25 @@ func Build(in Input) ([]Cell, Stats, error) {
 			tb.add(in, f)
 		}
 	}
+	// The tables share no relation: they are planned side by side (each
+	// plan splits its table into parts planned in parallel as well).
+	errs := make([]error, len(tables))
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	for i, tb := range tables {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			tb.values()
+			errs[i] = tb.protect(in)
+		}()
+	}
+	wg.Wait()
 	var out []Cell
-	for _, tb := range tables {
-		tb.values()
-		if err := tb.protect(in); err != nil {
-			return nil, stats, err
+	for i, tb := range tables {
+		if errs[i] != nil {
+			return nil, stats, errs[i]
 		}
 		stats.Kept += tb.plan.Count(disclosure.NotPublished)
 		stats.Primary += tb.plan.Count(disclosure.Small)
@@ -293,7 +309,7 @@ func median(hist map[int]int64) float64 {
 func (tb *table) protect(in Input) error {
 	kept := tb.kept(in)
 	for round := 0; ; round++ {
-		plan, err := disclosure.Protect(tb.t, disclosure.Options{Threshold: in.Threshold, DropProof: true, Reuse: tb.reuse(in)})
+		plan, err := disclosure.Protect(tb.t, disclosure.Options{Threshold: in.Threshold, DropProof: true, Reuse: tb.reuse(in), Seed: tb.seed(in)})
 		if err != nil {
 			return err
 		}
@@ -357,6 +373,36 @@ func (tb *table) reuse(in Input) func(periods []int) ([]bool, bool) {
 			}
 		}
 		return out, true
+	}
+}
+
+// seed gives the disclosure planner, for a part whose figures changed, the
+// previous snapshot's pattern over it (a cell it did not store as shown):
+// planning starts from it, so that the cells hidden yesterday stay hidden
+// where they still serve and a refresh after a day's changes plans quickly.
+// Nil when there is no previous snapshot of the same threshold.
+func (tb *table) seed(in Input) func(periods []int) ([]bool, bool) {
+	if tb.t.Kind == disclosure.Median || in.Previous == nil || in.PreviousThreshold != in.Threshold {
+		return nil
+	}
+	t, geo := tb.t, in.Geography
+	return func(periods []int) ([]bool, bool) {
+		out := make([]bool, 0, len(t.Areas.Nodes)*len(periods)*t.Categories())
+		any := false
+		for node := range t.Areas.Nodes {
+			ai := geo.byNode[node]
+			for _, p := range periods {
+				for k := range t.Categories() {
+					sup := false
+					if ai >= 0 {
+						sup = in.Previous[tb.cellID(geo, ai, p, k)].Suppressed
+					}
+					out = append(out, sup)
+					any = any || sup
+				}
+			}
+		}
+		return out, any
 	}
 }
 

@@ -178,6 +178,26 @@ func syntheticServiceRow(c SyntheticClient, v SyntheticService, run string, now 
 		attendance, test, v.Municipality, SyntheticSystem, c.SourceID + "/s/" + v.ID[:8], run, now}
 }
 
+// AnalyzeSynthetic refreshes the planner statistics of the tables a
+// generator run filled (through bulk, the schema owner's connection: only
+// the owner may ANALYZE). Right after a bulk load PostgreSQL still takes
+// the tables for nearly empty until autovacuum gets to them, and a
+// statistics refresh started then chose nested loops over a million
+// clients (minutes per query instead of seconds).
+func (s *Store) AnalyzeSynthetic(ctx context.Context, bulk *db.DB) error {
+	if bulk == nil {
+		bulk = s.db
+	}
+	return bulk.InTx(ctx, func(tx *db.Tx) error {
+		for _, t := range syntheticTables() {
+			if _, err := tx.Exec(ctx, "ANALYZE "+t.Table); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // SyntheticCounts are the counts of one generator run.
 type SyntheticCounts struct {
 	Clients, Assessments, Plans, Reviews, Services, Transfers int
