@@ -72,13 +72,10 @@ func (f factColumns) selectList(muni, extra, days, count, den string) string {
 
 const factGroupBy = " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
 
-// Months: a flow joins the month its date (or instant) falls in; a stock the
-// months at whose end (or at the refresh, for the running month) it holds.
+// Months: a flow joins the month its date (or instant) falls in (a stock's
+// months are walked in Go: indicator_stocks.go).
 const (
 	monthsInRange = ` m.month BETWEEN $1 AND $2`
-	stockMonths   = `(SELECT mm.*, CASE WHEN mm.last_day > $3 THEN $3 ELSE mm.last_day END AS ref_day,
-		CASE WHEN mm.ends_at > $4 THEN $4 ELSE mm.ends_at END AS ref_at
-		FROM indicator_months mm WHERE mm.month BETWEEN $1 AND $2)`
 	// spells: the municipality responsible for a transferred client from
 	// since (NULL: registration) until the next transfer (NULL: now).
 	spellsCTE = `spells AS (
@@ -89,7 +86,6 @@ const (
 		SELECT t.client_id, t.from_municipality, NULL, t.transferred_at FROM client_transfers t
 		WHERE NOT EXISTS (SELECT 1 FROM client_transfers u WHERE u.client_id = t.client_id
 			AND (u.transferred_at < t.transferred_at OR (u.transferred_at = t.transferred_at AND u.id < t.id))))`
-	spellAt = ` LEFT JOIN spells s ON s.client_id = c.id AND (s.since IS NULL OR s.since < m.ref_at) AND (s.until IS NULL OR s.until >= m.ref_at)`
 )
 
 // inMonth joins the month a date falls in, by its number (an equality
@@ -170,9 +166,6 @@ func allFactQueries(d db.Dialect, has func(column string) bool) map[string]strin
 			" FROM assessments a JOIN clients c ON c.id = a.client_id" + inMonth(d, "a.date") + f.join +
 			` WHERE c.first_permit_date IS NOT NULL AND NOT EXISTS (SELECT 1 FROM assessments b WHERE b.client_id = a.client_id
 				AND (b.date < a.date OR (b.date = a.date AND b.id < a.id)))` + factGroupBy,
-		"plans_in_force": "WITH " + spellsCTE + " " + count("COALESCE(s.municipality, c.municipality_code)", "''") +
-			" FROM plans p JOIN clients c ON c.id = p.client_id JOIN " + stockMonths + " m ON p.start_date <= m.ref_day AND p.end_date >= m.ref_day" +
-			spellAt + f.join + factGroupBy,
 		"plans_reviewed_on_time": f.selectList("p.municipality_code", "''", "0",
 			"SUM(CASE WHEN r.first_review <= p.planned_review_date THEN 1 ELSE 0 END)", "COUNT(*)") +
 			" FROM plans p JOIN clients c ON c.id = p.client_id" + inMonth(d, "p.planned_review_date") +
@@ -202,20 +195,13 @@ func allFactQueries(d db.Dialect, has func(column string) bool) map[string]strin
 		"clients_transferred_out": count("t.from_municipality", "''") + " FROM client_transfers t JOIN clients c ON c.id = t.client_id" +
 			atInstant("t.transferred_at") + f.join + factGroupBy,
 	}
-	open := ""
 	if has("closed_date") && has("closed_reason") {
 		q["clients_closed"] = count("c.municipality_code", "COALESCE(c.closed_reason, 'other')") + " FROM clients c" +
 			inMonth(d, "c.closed_date") + f.join + factGroupBy
-		open = " WHERE (c.closed_date IS NULL OR c.closed_date > m.ref_day)"
 	}
-	q["deadlines_overdue"] = "WITH " + spellsCTE + ", " + overdueItems + " " + count("COALESCE(s.municipality, c.municipality_code)", "i.kind") +
-		" FROM items i JOIN clients c ON c.id = i.client_id JOIN " + stockMonths + ` m ON i.due < m.ref_day
-			AND (i.superseded IS NULL OR i.superseded > m.ref_day) AND (i.met IS NULL OR i.met > m.ref_day)` + spellAt + f.join + factGroupBy
-	q["jobseeker_share"] = "WITH " + spellsCTE + `, js AS (SELECT client_id, jobseeker, valid_from,
-			LEAD(valid_from) OVER (PARTITION BY client_id ORDER BY valid_from, id) AS until FROM jobseeker_statuses) ` +
-		f.selectList("COALESCE(s.municipality, c.municipality_code)", "''", "0", "SUM(CASE WHEN js.jobseeker THEN 1 ELSE 0 END)", "COUNT(*)") +
-		" FROM js JOIN clients c ON c.id = js.client_id JOIN " + stockMonths +
-		" m ON js.valid_from < m.ref_at AND (js.until IS NULL OR js.until >= m.ref_at)" + spellAt + f.join + open + factGroupBy
+	for id, sql := range stockQueries(f, has) {
+		q[id] = sql
+	}
 	return q
 }
 

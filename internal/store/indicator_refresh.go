@@ -186,8 +186,24 @@ func factsOf(ctx context.Context, tx *db.Tx, queries map[string]string, ids []st
 	now time.Time) ([]indicators.Fact, error) {
 	var facts []indicators.Fact
 	args := []any{int64(first), int64(last), today, now}
+	var months []stockMonth
+	var spells map[string][]spell
 	for _, id := range ids {
 		q := queries[id]
+		if _, stock := stockKinds[id]; stock {
+			if months == nil {
+				months = stockMonths(first, last, today, now)
+				var err error
+				if spells, err = transferSpells(ctx, tx); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if facts, err = readStock(ctx, tx, id, q, months, spells, facts); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		n := 2
 		for n < len(args) && strings.Contains(q, "$"+itoa(int64(n+1))) {
 			n++
