@@ -168,6 +168,15 @@ func (s *Store) readIndicatorFacts(ctx context.Context, available []indicators.I
 	first := last
 	var facts []indicators.Fact
 	err := s.db.InReadSnapshot(ctx, db.AllMunicipalities, func(tx *db.Tx) error {
+		if tx.Dialect == db.Postgres {
+			// Every query here reads whole tables. Through the row-level
+			// security policies PostgreSQL expects a fraction of the rows
+			// and picks nested loops, which at a million clients ran for
+			// minutes per query; hash and merge joins take seconds.
+			if _, err := tx.Exec(ctx, `SET LOCAL enable_nestloop = off`); err != nil {
+				return err
+			}
+		}
 		var err error
 		if first, err = firstDataMonth(ctx, tx, last); err != nil {
 			return err

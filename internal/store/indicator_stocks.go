@@ -76,26 +76,39 @@ func stockQueries(f factColumns, has func(column string) bool) map[string]string
 // date, for the running month) and its end (or the refresh instant).
 type stockMonth struct {
 	month  indicators.Month
-	refDay model.Date
-	refAt  time.Time
+	refDay day
+	refAt  int64 // Unix nanoseconds
 	// bornBefore[i]: born on or after it, the client is younger than
 	// indicators.AgeBoundaries[i] at the month's end.
-	bornBefore []model.Date
+	bornBefore []day
+}
+
+// day is a date as a number that orders like the date (comparing
+// model.Dates builds times; the months are walked tens of millions of
+// times at a million clients). 0: no date.
+type day int32
+
+func dayOf(d model.NullDate) day {
+	if !d.Valid {
+		return 0
+	}
+	return day(d.Date.Year<<9 | int(d.Date.Month)<<5 | d.Date.Day)
 }
 
 func stockMonths(first, last indicators.Month, today model.Date, now time.Time) []stockMonth {
 	var out []stockMonth
 	for m := first; m <= last; m++ {
 		next := (m + 1).FirstDay()
-		sm := stockMonth{month: m, refDay: m.LastDay(), refAt: finnishMidnight(next)}
-		if today.Before(sm.refDay) {
-			sm.refDay = today
+		ref, at := m.LastDay(), finnishMidnight(next)
+		if today.Before(ref) {
+			ref = today
 		}
-		if now.Before(sm.refAt) {
-			sm.refAt = now
+		if now.Before(at) {
+			at = now
 		}
+		sm := stockMonth{month: m, refDay: dayOf(model.NullDate{Date: ref, Valid: true}), refAt: at.UnixNano()}
 		for _, b := range indicators.AgeBoundaries {
-			sm.bornBefore = append(sm.bornBefore, next.AddDate(-b, 0, 0))
+			sm.bornBefore = append(sm.bornBefore, dayOf(model.NullDate{Date: next.AddDate(-b, 0, 0), Valid: true}))
 		}
 		out = append(out, sm)
 	}
@@ -115,12 +128,12 @@ func ageGroups() []string {
 
 // ageGroup is the index in ageGroups of a client born on dob at month m's
 // end, or -1 when the date of birth is unknown.
-func (m *stockMonth) ageGroup(dob model.NullDate) int {
-	if !dob.Valid {
+func (m *stockMonth) ageGroup(dob day) int {
+	if dob == 0 {
 		return -1
 	}
 	for i, b := range m.bornBefore {
-		if !dob.Date.Before(b) {
+		if dob >= b {
 			return i
 		}
 	}
@@ -130,7 +143,7 @@ func (m *stockMonth) ageGroup(dob model.NullDate) int {
 // spell is one period of a transferred client's responsibility.
 type spell struct {
 	municipality string
-	since, until *time.Time // nil: since registration; until now
+	since, until *int64 // Unix nanoseconds; nil: since registration; until now
 }
 
 // transferSpells reads every transferred client's spells: the first
@@ -149,8 +162,9 @@ func transferSpells(ctx context.Context, tx *db.Tx) (map[string][]spell, error) 
 		if len(sp) == 0 {
 			sp = append(sp, spell{municipality: from})
 		}
-		sp[len(sp)-1].until = &at
-		out[client] = append(sp, spell{municipality: to, since: &at})
+		ns := at.UnixNano()
+		sp[len(sp)-1].until = &ns
+		out[client] = append(sp, spell{municipality: to, since: &ns})
 		return nil
 	})
 	return out, err
@@ -158,9 +172,9 @@ func transferSpells(ctx context.Context, tx *db.Tx) (map[string][]spell, error) 
 
 // responsibleAt is the municipality responsible for a client at instant at:
 // its spell then, else (never transferred) its municipality.
-func responsibleAt(spells []spell, at time.Time, municipality string) string {
+func responsibleAt(spells []spell, at int64, municipality string) string {
 	for _, s := range spells {
-		if (s.since == nil || s.since.Before(at)) && (s.until == nil || !s.until.Before(at)) {
+		if (s.since == nil || *s.since < at) && (s.until == nil || *s.until >= at) {
 			return s.municipality
 		}
 	}
@@ -171,26 +185,26 @@ func responsibleAt(spells []spell, at time.Time, municipality string) string {
 type stockRecord struct {
 	client, municipality string
 	static               [6]string // sex, -, citizenship, language, client group, extra
-	dob, closed          model.NullDate
+	dob, closed          day
 	num                  int64
-	at                   time.Time
-	days                 [3]model.NullDate
-	until                *time.Time // stockStatus: the client's next status
+	at                   int64 // Unix nanoseconds
+	days                 [3]day
+	until                *int64 // stockStatus: the client's next status
 }
 
 // holds reports whether record r counts at month m.
 func (r *stockRecord) holds(kind stockKind, m *stockMonth) bool {
-	if r.closed.Valid && !m.refDay.Before(r.closed.Date) {
+	if r.closed != 0 && m.refDay >= r.closed {
 		return false // closed by the month's end (jobseeker share only)
 	}
 	switch kind {
 	case stockStatus:
-		return r.at.Before(m.refAt) && (r.until == nil || !r.until.Before(m.refAt))
+		return r.at < m.refAt && (r.until == nil || *r.until >= m.refAt)
 	case stockSpan:
-		return r.days[0].Valid && r.days[1].Valid && !m.refDay.Before(r.days[0].Date) && !r.days[1].Date.Before(m.refDay)
+		return r.days[0] != 0 && r.days[1] != 0 && r.days[0] <= m.refDay && r.days[1] >= m.refDay
 	default:
-		ends := func(d model.NullDate) bool { return !d.Valid || m.refDay.Before(d.Date) }
-		return r.days[0].Valid && r.days[0].Date.Before(m.refDay) && ends(r.days[1]) && ends(r.days[2])
+		ends := func(d day) bool { return d == 0 || m.refDay < d }
+		return r.days[0] != 0 && r.days[0] < m.refDay && ends(r.days[1]) && ends(r.days[2])
 	}
 }
 
@@ -289,9 +303,15 @@ func readStock(ctx context.Context, tx *db.Tx, id, query string, months []stockM
 		r := &stockRecord{}
 		var cats [5]sql.NullString
 		var at sql.NullTime
-		if err := rows.Scan(&r.client, &r.municipality, &cats[0], &r.dob, &cats[1], &cats[2], &cats[3], &r.closed, &cats[4],
-			&r.num, &at, &r.days[0], &r.days[1], &r.days[2]); err != nil {
+		var dob, closed model.NullDate
+		var days [3]model.NullDate
+		if err := rows.Scan(&r.client, &r.municipality, &cats[0], &dob, &cats[1], &cats[2], &cats[3], &closed, &cats[4],
+			&r.num, &at, &days[0], &days[1], &days[2]); err != nil {
 			return err
+		}
+		r.dob, r.closed = dayOf(dob), dayOf(closed)
+		for i, d := range days {
+			r.days[i] = dayOf(d)
 		}
 		for i, j := range []int{0, 2, 3, 4, 5} {
 			r.static[j] = cats[i].String
@@ -299,7 +319,7 @@ func readStock(ctx context.Context, tx *db.Tx, id, query string, months []stockM
 				r.static[j] = indicators.Unknown
 			}
 		}
-		r.at = at.Time
+		r.at = at.Time.UnixNano()
 		if agg.kind != stockStatus {
 			agg.add(r)
 			return nil
