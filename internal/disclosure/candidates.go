@@ -18,6 +18,7 @@ type search struct {
 	// own, or an aggregate cell's when the witness moves one of its leaves):
 	// partners are taken from outside them.
 	outA, outP int
+	extra      []pkEntry // try's scratch
 }
 
 // catMode is how the category factor is formed.
@@ -61,7 +62,8 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 		}
 		skip := func(l int) bool { return s.excluded(l) || slices.Contains(d.leaves[s.outA], l) }
 		singles = s.pick(pl.partners[from], cellA, skip)
-		for _, l := range pl.largest(s.p, s.k)[:min(3, len(pl.largest(s.p, s.k)))] {
+		largest := pl.largest(s.p, s.k)
+		for _, l := range largest[:min(3, len(largest))] {
 			if !skip(l) && !slices.Contains(singles, l) {
 				singles = append(singles, l)
 			}
@@ -175,7 +177,7 @@ func (s *search) pool(list []int, cell func(int) int, skip func(int) bool) []int
 // largest lists area leaves by their value at (p, k), largest first.
 func (pl *planner) largest(p, k int) []int {
 	key := p*pl.nK + k
-	if l, ok := pl.byValue[key]; ok {
+	if l := pl.byValue[key]; l != nil {
 		return l
 	}
 	var leaves []int
@@ -200,12 +202,15 @@ func (pl *planner) areaPair(in factor, b int) factor {
 	if len(in.nodes) != 1 {
 		return pl.A.extend(in.plus(b, -1))
 	}
-	key := [2]int{in.nodes[0], b}
-	if f, ok := pl.pairs[key]; ok {
+	a := in.nodes[0]
+	if pl.pairs[a] == nil {
+		pl.pairs[a] = make([]factor, pl.A.n)
+	}
+	if f := pl.pairs[a][b]; f.nodes != nil {
 		return f
 	}
 	f := pl.A.extend(in.plus(b, -1))
-	pl.pairs[key] = f
+	pl.pairs[a][b] = f
 	return f
 }
 
@@ -409,9 +414,10 @@ func (s *search) try(fa, fp factor, cm catMode) {
 		}
 	}
 	// extra holds, per part, the coefficient of every (period node, category)
-	var extra []map[[2]int]float64
+	// (key p×nK+k, ascending), one part after the other
+	extra := s.extra[:0]
 	for _, cp := range parts {
-		m := map[[2]int]float64{}
+		m := pl.pkAcc()
 		for ip, p := range fp.nodes {
 			if !pl.P.isLeaf[p] {
 				continue
@@ -426,28 +432,32 @@ func (s *search) try(fa, fp factor, cm catMode) {
 			}
 			for _, e := range sp {
 				for _, np := range pl.P.contains[p] {
-					m[[2]int{np, e.k}] += fp.coef[ip] * e.w
+					m.add(np*pl.nK+e.k, fp.coef[ip]*e.w)
 				}
 			}
 		}
 		// the sums on quarters and years must fit too (in key order: the
 		// cost is a float sum, and ties must break the same way every time)
-		for _, key := range sortedKeys(m) {
-			v := m[key]
-			if pl.P.isLeaf[key[0]] {
+		keys := m.sorted()
+		for _, key := range keys {
+			v := m.v[key]
+			extra = append(extra, pkEntry{key, v})
+			np, k := key/pl.nK, key%pl.nK
+			if pl.P.isLeaf[np] {
 				continue
 			}
 			for ia, a := range fa.nodes {
-				i := pl.idx(a, key[0], key[1])
+				i := pl.idx(a, np, k)
 				if !pl.fits(i, fa.coef[ia]*v, tau) {
+					s.extra = extra
 					return
 				}
 				cost += pl.cost(i)
 			}
 		}
-		n += len(m) * len(fa.nodes)
-		extra = append(extra, m)
+		n += len(keys) * len(fa.nodes)
 	}
+	s.extra = extra
 	cost += 1e-3 * float64(n)
 	if cost >= s.best {
 		return
@@ -466,12 +476,10 @@ func (s *search) try(fa, fp factor, cm catMode) {
 				w.coef = append(w.coef, s0*kc[ik])
 			}
 		}
-		for _, m := range extra {
-			for _, key := range sortedKeys(m) {
-				if v := fa.coef[ia] * m[key]; math.Abs(v) > 1e-12 {
-					w.cells = append(w.cells, pl.idx(a, key[0], key[1]))
-					w.coef = append(w.coef, v)
-				}
+		for _, e := range extra {
+			if v := fa.coef[ia] * e.v; math.Abs(v) > 1e-12 {
+				w.cells = append(w.cells, pl.idx(a, e.key/pl.nK, e.key%pl.nK))
+				w.coef = append(w.coef, v)
 			}
 		}
 	}
@@ -480,6 +488,12 @@ func (s *search) try(fa, fp factor, cm catMode) {
 	}
 	slices.Sort(w.owners)
 	s.bestW = w
+}
+
+// pkEntry is a coefficient on (period node, category) key p×nK+k.
+type pkEntry struct {
+	key int
+	v   float64
 }
 
 type spreadEntry struct {
@@ -636,35 +650,27 @@ func (s *search) exchange(b int) {
 		return
 	}
 	// V on (period, category), then W = (e_a − e_b) ⊗ V
-	v := map[[2]int]float64{}
+	v := pl.pkAcc()
 	for _, it := range items {
 		for _, np := range d.contains[it.m] {
 			for j, w := range it.k {
 				if w != 0 {
-					v[[2]int{np, j}] += it.c * w
+					v.add(np*pl.nK+j, it.c*w)
 				}
 			}
 		}
 	}
 	fa := pl.areaPair(factor{nodes: []int{s.a}, coef: []float64{1}}, b)
-	keys := make([][2]int, 0, len(v))
-	for key, x := range v {
-		if math.Abs(x) > 1e-12 {
-			keys = append(keys, key)
-		}
-	}
-	slices.SortFunc(keys, func(x, y [2]int) int {
-		if x[0] != y[0] {
-			return x[0] - y[0]
-		}
-		return x[1] - y[1]
-	})
+	keys := v.sorted()
 	cost := 0.0
 	w := &witness{}
 	for ia, a := range fa.nodes {
 		for _, key := range keys {
-			i := pl.idx(a, key[0], key[1])
-			c := fa.coef[ia] * v[key]
+			if math.Abs(v.v[key]) <= 1e-12 {
+				continue
+			}
+			i := pl.idx(a, key/pl.nK, key%pl.nK)
+			c := fa.coef[ia] * v.v[key]
 			if !pl.fits(i, c, s.tau) {
 				return
 			}
@@ -700,19 +706,4 @@ func sortWitness(w *witness) {
 		cells[i], coef[i] = w.cells[j], w.coef[j]
 	}
 	w.cells, w.coef = cells, coef
-}
-
-// sortedKeys returns the keys of m in ascending order.
-func sortedKeys(m map[[2]int]float64) [][2]int {
-	keys := make([][2]int, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	slices.SortFunc(keys, func(x, y [2]int) int {
-		if x[0] != y[0] {
-			return x[0] - y[0]
-		}
-		return x[1] - y[1]
-	})
-	return keys
 }

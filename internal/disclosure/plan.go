@@ -120,9 +120,29 @@ type planner struct {
 	partners  [][]int  // area leaf → other area leaves, closest first
 	pPartners [][]int  // period leaf → other period leaves, closest first
 	fallbacks int
-	pairs     map[[2]int]factor // (leaf, partner) → extended area factor
-	baseCost  []float64         // cost of suppressing each cell
-	byValue   map[int][]int     // (period, category) → largest area leaves there
+	pairs     [][]factor // leaf → partner → extended area factor (nil: not yet)
+	baseCost  []float64  // cost of suppressing each cell
+	byValue   [][]int    // (period, category) → largest area leaves there (nil: not yet)
+	pk        *acc       // scratch over (period node, category) pairs
+	cellSum   *acc       // scratch over cells
+}
+
+// pkAcc returns the planner's (period, category) accumulator, cleared.
+func (pl *planner) pkAcc() *acc {
+	if pl.pk == nil {
+		pl.pk = newAcc(pl.nP * pl.nK)
+	}
+	pl.pk.reset()
+	return pl.pk
+}
+
+// cellAcc returns the planner's cell accumulator, cleared.
+func (pl *planner) cellAcc() *acc {
+	if pl.cellSum == nil {
+		pl.cellSum = newAcc(len(pl.x))
+	}
+	pl.cellSum.reset()
+	return pl.cellSum
 }
 
 // ErrUnprotectable is returned when a primary cell cannot be protected even
@@ -221,7 +241,7 @@ func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 	pl := &planner{t: t, A: A, P: P, nP: len(t.Periods.Nodes), nK: t.Categories(), x: t.Values,
 		upper: make([]float64, n), owner: A.owner, sup: make([]bool, n), hidden: make([]bool, n),
 		plan:    &Plan{Threshold: th, Reasons: make([]Reason, n), need: map[int][2]float64{}, cover: map[int][]int{}},
-		byValue: map[int][]int{}, pairs: map[[2]int]factor{}}
+		byValue: make([][]int, len(t.Periods.Nodes)*t.Categories()), pairs: make([][]factor, len(A.leaves))}
 	pl.catOf = make([]int, pl.nK)
 	pl.catOf[0] = -1
 	for b := range t.Breakdowns {
@@ -415,7 +435,9 @@ func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string)
 		// Where everything above the cell is hidden already (sparse
 		// tables), moving it with all of that hides nothing more: no
 		// search can do better.
-		if w := pl.chain(c, dir, amt, ""); w != nil && pl.price(w) == 0 && pl.moves(w, c, dir, amt) {
+		if !pl.chainIsFree(c) {
+			// some total above the cell is shown: a chain would hide it
+		} else if w := pl.chain(c, dir, amt, ""); w != nil && pl.price(w) == 0 && pl.moves(w, c, dir, amt) {
 			return w
 		}
 	}

@@ -64,13 +64,14 @@ func (pl *planner) chain(c, dir int, amt float64, avoid string) *witness {
 	if sum < amt-eps {
 		return nil
 	}
-	coef := map[int]float64{}
+	coef := pl.cellAcc()
 	b := pl.catOf[k]
+	var cats []spreadEntry
 	for _, tm := range terms {
 		w := tm.w / sum
-		cats := map[int]float64{0: w}
+		cats = append(cats[:0], spreadEntry{0, w})
 		if k != 0 {
-			cats[k] = w
+			cats = append(cats, spreadEntry{k, w})
 		}
 		for ob, r := range pl.catRange {
 			if ob == b {
@@ -83,7 +84,7 @@ func (pl *planner) chain(c, dir int, amt float64, avoid string) *witness {
 					share, tot = 1, 1 // any one category can take an increase
 				}
 				if share > eps {
-					cats[j] = w * share / tot
+					cats = append(cats, spreadEntry{j, w * share / tot})
 				}
 				if tot == 1 && share == 1 {
 					break
@@ -92,30 +93,45 @@ func (pl *planner) chain(c, dir int, amt float64, avoid string) *witness {
 		}
 		for _, na := range pl.A.contains[tm.l] {
 			for _, np := range pl.P.contains[tm.m] {
-				for j, cw := range cats {
-					coef[pl.idx(na, np, j)] += cw
+				for _, e := range cats {
+					coef.add(pl.idx(na, np, e.k), e.w)
 				}
 			}
 		}
 	}
 	w := &witness{}
-	owners := map[string]bool{}
-	for i, v := range coef {
-		w.cells = append(w.cells, i)
-		if o := pl.owner[pl.areaOf(i)]; o != "" {
-			owners[o] = true
+	w.cells = slices.Clone(coef.sorted())
+	w.coef = make([]float64, len(w.cells))
+	for j, i := range w.cells {
+		w.coef[j] = coef.v[i]
+		if o := pl.owner[pl.areaOf(i)]; o != "" && !slices.Contains(w.owners, o) {
+			w.owners = append(w.owners, o)
 		}
-		_ = v
-	}
-	slices.Sort(w.cells)
-	for _, i := range w.cells {
-		w.coef = append(w.coef, coef[i])
-	}
-	for o := range owners {
-		w.owners = append(w.owners, o)
 	}
 	slices.Sort(w.owners)
 	return w
+}
+
+// chainIsFree reports whether a chain witness of cell c could cost nothing:
+// every chain moves the totals of the nodes above all of the cell's leaves
+// (and the cell's category there), so all of those must be suppressed
+// already.
+func (pl *planner) chainIsFree(c int) bool {
+	a, p, k := pl.coords(c)
+	for _, na := range pl.A.contains[pl.A.leaves[a][0]] {
+		if pl.A.depth[na] < pl.A.depth[a] || !containsAll(pl.A.leaves[na], pl.A.leaves[a]) {
+			continue
+		}
+		for _, np := range pl.P.contains[pl.P.leaves[p][0]] {
+			if pl.P.depth[np] < pl.P.depth[p] || !containsAll(pl.P.leaves[np], pl.P.leaves[p]) {
+				continue
+			}
+			if !pl.sup[pl.idx(na, np, 0)] || !pl.sup[pl.idx(na, np, k)] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *search) excluded(leaf int) bool {
