@@ -240,18 +240,36 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 		}
 	}
 	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
-	m := in
+	// The witness hides at least the chosen partners' cells and the cell's
+	// own side: when that costs as much as the best so far, try would
+	// refuse it anyway.
+	lb := 0.0
+	for _, l := range in.nodes {
+		for _, p := range fp.nodes {
+			for _, k := range ks {
+				lb += pl.cost(pl.idx(l, p, k))
+			}
+		}
+	}
 	left := 1.0
+	n := 0
 	for _, o := range opts {
 		if left <= 1e-9 {
 			break
 		}
-		g := min(o.cap, left)
-		m = m.plus(o.l, -g)
-		left -= g
+		left -= min(o.cap, left)
+		lb += o.cost
+		n++
 	}
-	if left > 1e-9 {
+	if left > 1e-9 || lb > s.best*(1+1e-9) {
 		return factor{}, false
+	}
+	m := in.clone(n)
+	left = 1.0
+	for _, o := range opts[:n] {
+		g := min(o.cap, left)
+		m.add(o.l, -g)
+		left -= g
 	}
 	return pl.A.extend(m), true
 }
@@ -286,7 +304,6 @@ func (s *search) periodFactors() []factor {
 			if d.depth[anc] <= d.depth[s.outP] || !slices.Contains(d.contains[d.leaves[s.outP][0]], anc) {
 				continue
 			}
-			m := in
 			sum := 0.0
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
@@ -296,9 +313,10 @@ func (s *search) periodFactors() []factor {
 			if sum < math.Abs(s.tau)-eps {
 				continue
 			}
+			m := in.clone(len(d.leaves[anc]))
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
-					m = m.plus(l, -min(pl.room(cell(l), -s.tau), 1e9)/sum)
+					m.add(l, -min(pl.room(cell(l), -s.tau), 1e9)/sum)
 				}
 			}
 			out = append(out, d.extend(m))
@@ -347,7 +365,6 @@ func (s *search) periodsFor(cm catMode) []factor {
 			if d.depth[anc] <= d.depth[s.p] || !containsAll(d.leaves[anc], d.leaves[s.p]) {
 				continue
 			}
-			m := in
 			rest := 0.0
 			for _, l := range d.leaves[anc] {
 				if !slices.Contains(d.leaves[s.p], l) {
@@ -357,9 +374,10 @@ func (s *search) periodsFor(cm catMode) []factor {
 			if rest < abs(s.tau)-eps {
 				continue
 			}
+			m := in.clone(len(d.leaves[anc]))
 			for _, l := range d.leaves[anc] {
 				if !slices.Contains(d.leaves[s.p], l) {
-					m = m.plus(l, -min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)/rest)
+					m.add(l, -min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)/rest)
 				}
 			}
 			out = append(out, d.extend(m))

@@ -219,12 +219,17 @@ func (s *search) pick(list []int, cell func(int) int, skip func(int) bool) []int
 			free = append(free, l)
 			continue
 		}
-		big = append(big, l)
-		slices.SortStableFunc(big, func(x, y int) int {
-			return cmpDesc(s.pl.x[cell(x)], s.pl.x[cell(y)])
-		})
-		if len(big) > 3 {
-			big = big[:3]
+		// keep the three largest, earlier ones first among equals
+		v := s.pl.x[c]
+		j := len(big)
+		for j > 0 && s.pl.x[cell(big[j-1])] < v {
+			j--
+		}
+		if j < 3 {
+			big = slices.Insert(big, j, l)
+			if len(big) > 3 {
+				big = big[:3]
+			}
 		}
 	}
 	return append(free, big...)
