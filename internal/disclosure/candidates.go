@@ -145,10 +145,11 @@ func (s *search) fixed(cm catMode) ([]int, []float64) {
 
 // room is how far cell i can move in the sign of ch.
 func (pl *planner) room(i int, ch float64) float64 {
+	c := &pl.cd[i]
 	if ch < 0 {
-		return pl.x[i]
+		return c.x
 	}
-	return pl.upper[i] - pl.x[i]
+	return c.upper - c.x
 }
 
 // pool lists candidate partner leaves for spreading: the nearest ones and

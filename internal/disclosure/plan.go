@@ -121,10 +121,16 @@ type planner struct {
 	pPartners [][]int  // period leaf → other period leaves, closest first
 	fallbacks int
 	pairs     [][]factor // leaf → partner → extended area factor (nil: not yet)
-	baseCost  []float64  // cost of suppressing each cell
+	cd        []cellData // per cell, for the search (see initCells)
 	byValue   [][]int    // (period, category) → largest area leaves there (nil: not yet)
 	pk        *acc       // scratch over (period node, category) pairs
 	cellSum   *acc       // scratch over cells
+}
+
+// cellData is what the search reads of one cell.
+type cellData struct {
+	x, upper float64
+	cost     float64 // of suppressing it now: 0 once suppressed
 }
 
 // pkAcc returns the planner's (period, category) accumulator, cleared.
@@ -344,6 +350,7 @@ func closest(d *dim) [][]int {
 
 // protect finds witnesses for every primary cell, coarse cells first.
 func (pl *planner) protect() error {
+	pl.initCells()
 	var cells []int
 	for c := range pl.plan.need {
 		cells = append(cells, c)
@@ -577,10 +584,10 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 	marked := map[int]bool{}
 	defer func() {
 		for i, v := range saved {
-			pl.x[i] = v
+			pl.setX(i, v)
 		}
 		for i := range marked {
-			pl.sup[i] = false
+			pl.setSup(i, false)
 		}
 	}()
 	for _, tm := range terms {
@@ -594,9 +601,10 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 			if _, ok := saved[i]; !ok {
 				saved[i] = pl.x[i]
 			}
-			pl.x[i] += sign * part * w.coef[j]
+			pl.setX(i, pl.x[i]+sign*part*w.coef[j])
 			if !pl.sup[i] {
-				pl.sup[i], marked[i] = true, true
+				pl.setSup(i, true)
+				marked[i] = true
 			}
 		}
 		for _, o := range w.owners {
@@ -618,7 +626,7 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 	}
 	slices.Sort(w.owners)
 	for i, v := range saved {
-		pl.x[i] = v
+		pl.setX(i, v)
 	}
 	tmin, tmax := pl.trange(w)
 	if (dir == down && tmin > -amt+eps) || (dir == up && tmax < amt-eps) {
@@ -653,7 +661,7 @@ func ownPart(t *Table, A *dim, c int, m string, dir int) float64 {
 
 func (pl *planner) markSuppressed(w *witness) {
 	for _, i := range w.cells {
-		pl.sup[i] = true
+		pl.setSup(i, true)
 	}
 }
 

@@ -274,30 +274,54 @@ func (s *search) catPairs() []factor {
 }
 
 // cost of newly suppressing cell i: more for large values and high levels
-// (worked out once per cell, from the true values).
-func (pl *planner) cost(i int) float64 {
-	if pl.sup[i] {
-		return 0
+// (worked out once per cell, from the true values; see initCells).
+func (pl *planner) cost(i int) float64 { return pl.cd[i].cost }
+
+// baseCost is what suppressing cell i costs while it is shown.
+func (pl *planner) baseCost(i int) float64 {
+	a, p, k := pl.coords(i)
+	c := (1 + math.Log1p(pl.t.Values[i])) * math.Pow(float64(pl.A.depth[a]*pl.P.depth[p]), 1.5)
+	if k == 0 {
+		c *= 10
 	}
-	if pl.baseCost == nil {
-		pl.baseCost = make([]float64, len(pl.x))
-		for j := range pl.baseCost {
-			a, p, k := pl.coords(j)
-			c := (1 + math.Log1p(pl.x[j])) * math.Pow(float64(pl.A.depth[a]*pl.P.depth[p]), 1.5)
-			if k == 0 {
-				c *= 10
-			}
-			pl.baseCost[j] = c
+	return c
+}
+
+// initCells gathers what the search reads of every cell into one array
+// (value, bound, current cost), so that pricing a candidate touches one
+// place per cell.
+func (pl *planner) initCells() {
+	pl.cd = make([]cellData, len(pl.x))
+	for i := range pl.cd {
+		pl.cd[i] = cellData{x: pl.x[i], upper: pl.upper[i], cost: pl.baseCost(i)}
+		if pl.sup[i] {
+			pl.cd[i].cost = 0
 		}
 	}
-	return pl.baseCost[i]
+}
+
+// setSup marks cell i suppressed (or shown again).
+func (pl *planner) setSup(i int, s bool) {
+	pl.sup[i] = s
+	if s {
+		pl.cd[i].cost = 0
+	} else {
+		pl.cd[i].cost = pl.baseCost(i)
+	}
+}
+
+// setX moves cell i's value (joint tries witnesses on a moved table).
+func (pl *planner) setX(i int, v float64) {
+	pl.x[i] = v
+	pl.cd[i].x = v
 }
 
 // fits reports whether cell i with coefficient w stays within its bounds
 // when moved by tau.
 func (pl *planner) fits(i int, w, tau float64) bool {
-	v := pl.x[i] + tau*w
-	return v >= -eps && v <= pl.upper[i]+eps
+	c := &pl.cd[i]
+	v := c.x + tau*w
+	return v >= -eps && v <= c.upper+eps
 }
 
 func abs(x float64) float64 {
