@@ -19,6 +19,8 @@ type search struct {
 	// partners are taken from outside them.
 	outA, outP int
 	extra      []pkEntry // try's scratch
+	cells      []int     // exchange's scratch
+	coefs      []float64
 }
 
 // catMode is how the category factor is formed.
@@ -45,7 +47,10 @@ func (pl *planner) best(c, dir int, amt float64, exclude []string) *witness {
 }
 
 func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP int) *witness {
-	s := &search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP}
+	// one search at a time: its scratch slices are kept for the next
+	s := &pl.srch
+	*s = search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP,
+		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0]}
 	if dir == down {
 		s.tau = -amt
 	}
@@ -482,11 +487,17 @@ func (s *search) try(fa, fp factor, cm catMode) {
 		return
 	}
 	s.best = cost
-	w := &witness{}
-	owners := map[string]bool{}
+	size := 0
+	for _, e := range extra {
+		if math.Abs(e.v) > 1e-12 {
+			size++
+		}
+	}
+	size = len(fa.nodes) * (len(fp.nodes)*len(ks) + size)
+	w := &witness{cells: make([]int, 0, size), coef: make([]float64, 0, size)}
 	for ia, a := range fa.nodes {
-		if o := pl.owner[a]; o != "" {
-			owners[o] = true
+		if o := pl.owner[a]; o != "" && !slices.Contains(w.owners, o) {
+			w.owners = append(w.owners, o)
 		}
 		for ip, p := range fp.nodes {
 			s0 := fa.coef[ia] * fp.coef[ip]
@@ -501,9 +512,6 @@ func (s *search) try(fa, fp factor, cm catMode) {
 				w.coef = append(w.coef, v)
 			}
 		}
-	}
-	for o := range owners {
-		w.owners = append(w.owners, o)
 	}
 	slices.Sort(w.owners)
 	s.bestW = w
@@ -682,7 +690,8 @@ func (s *search) exchange(b int) {
 	fa := pl.areaPair(factor{nodes: []int{s.a}, coef: []float64{1}}, b)
 	keys := v.sorted()
 	cost := 0.0
-	w := &witness{}
+	cells, coefs := s.cells[:0], s.coefs[:0] // scratch until the witness is kept
+	defer func() { s.cells, s.coefs = cells, coefs }()
 	for ia, a := range fa.nodes {
 		for _, key := range keys {
 			if math.Abs(v.v[key]) <= 1e-12 {
@@ -696,13 +705,14 @@ func (s *search) exchange(b int) {
 			if cost += pl.cost(i); cost >= s.best {
 				return
 			}
-			w.cells = append(w.cells, i)
-			w.coef = append(w.coef, c)
+			cells = append(cells, i)
+			coefs = append(coefs, c)
 		}
 	}
-	if cost += 1e-3 * float64(len(w.cells)); cost >= s.best {
+	if cost += 1e-3 * float64(len(cells)); cost >= s.best {
 		return
 	}
+	w := &witness{cells: slices.Clone(cells), coef: slices.Clone(coefs)}
 	for _, a := range fa.nodes {
 		if o := pl.owner[a]; o != "" && !slices.Contains(w.owners, o) {
 			w.owners = append(w.owners, o)

@@ -123,6 +123,7 @@ type planner struct {
 	pairs     [][]factor // leaf → partner → extended area factor (nil: not yet)
 	cd        []cellData // per cell, for the search (see initCells)
 	byValue   [][]int    // (period, category) → largest area leaves there (nil: not yet)
+	srch      search     // the current search (see bestIn)
 	pk        *acc       // scratch over (period node, category) pairs
 	cellSum   *acc       // scratch over cells
 }
