@@ -21,6 +21,8 @@ type search struct {
 	extra      []pkEntry // try's scratch
 	cells      []int     // exchange's scratch
 	coefs      []float64
+	opts       []shareOpt  // shares' scratch
+	share      []leafShare // the partners shares chose
 }
 
 // catMode is how the category factor is formed.
@@ -50,7 +52,7 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	// one search at a time: its scratch slices are kept for the next
 	s := &pl.srch
 	*s = search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP,
-		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0]}
+		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0]}
 	if dir == down {
 		s.tau = -amt
 	}
@@ -109,9 +111,11 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	// several partners sharing the change, when no single one does it cheaply
 	for _, cm := range modes {
 		for _, fp := range append(s.periodsFor(cm), periods...) {
-			for _, in := range ins {
-				if fa, ok := s.areaSpread(in, pool, fp, cm); ok {
-					s.try(fa, fp, cm)
+			if cost, ok := s.shares(pool, fp, cm); ok {
+				for _, in := range ins {
+					if fa, ok := s.areaSpread(in, cost, fp, cm); ok {
+						s.try(fa, fp, cm)
+					}
 				}
 			}
 			if s.done() {
@@ -220,17 +224,15 @@ func (pl *planner) areaPair(in factor, b int) factor {
 	return f
 }
 
-// areaSpread balances the cell's side (in) by several partner leaves, each
-// taking as much as its cells can bear at every corner of fp and the
-// category factor, cheapest first.
-func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (factor, bool) {
+// shares chooses how several partner leaves of the pool take a unit change
+// of the cell's side at every corner of fp and the category factor: each
+// as much as its cells can bear, cheapest per unit first (in s.share). It
+// returns what hiding the chosen partners' cells costs, or false when the
+// pool cannot take it all.
+func (s *search) shares(pool []int, fp factor, cm catMode) (float64, bool) {
 	pl := s.pl
 	ks, kc := s.fixed(cm)
-	type opt struct {
-		l         int
-		cap, cost float64
-	}
-	var opts []opt
+	opts := s.opts[:0]
 	for _, l := range pool {
 		capL, cost := math.Inf(1), 0.0
 		for ip, p := range fp.nodes {
@@ -242,14 +244,45 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 			}
 		}
 		if capL > eps {
-			opts = append(opts, opt{l, min(capL, 1), cost})
+			c := min(capL, 1)
+			opts = append(opts, shareOpt{l, c, cost, cost / c})
 		}
 	}
-	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
+	s.opts = opts
+	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	left, cost := 1.0, 0.0
+	s.share = s.share[:0]
+	for _, o := range opts {
+		if left <= 1e-9 {
+			break
+		}
+		g := min(o.cap, left)
+		s.share = append(s.share, leafShare{o.l, g})
+		left -= g
+		cost += o.cost
+	}
+	return cost, left <= 1e-9
+}
+
+type shareOpt struct {
+	l                  int
+	cap, cost, perUnit float64
+}
+
+type leafShare struct {
+	l int
+	g float64
+}
+
+// areaSpread balances the cell's side (in) by the partner leaves chosen by
+// shares (whose cells cost partners to hide).
+func (s *search) areaSpread(in factor, partners float64, fp factor, cm catMode) (factor, bool) {
+	pl := s.pl
+	ks, _ := s.fixed(cm)
 	// The witness hides at least the chosen partners' cells and the cell's
 	// own side: when that costs as much as the best so far, try would
 	// refuse it anyway.
-	lb := 0.0
+	lb := partners
 	for _, l := range in.nodes {
 		for _, p := range fp.nodes {
 			for _, k := range ks {
@@ -257,25 +290,12 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 			}
 		}
 	}
-	left := 1.0
-	n := 0
-	for _, o := range opts {
-		if left <= 1e-9 {
-			break
-		}
-		left -= min(o.cap, left)
-		lb += o.cost
-		n++
-	}
-	if left > 1e-9 || lb > s.best*(1+1e-9) {
+	if lb > s.best*(1+1e-9) {
 		return factor{}, false
 	}
-	m := in.clone(n)
-	left = 1.0
-	for _, o := range opts[:n] {
-		g := min(o.cap, left)
-		m.add(o.l, -g)
-		left -= g
+	m := in.clone(len(s.share))
+	for _, sh := range s.share {
+		m.add(sh.l, -sh.g)
 	}
 	return pl.A.extend(m), true
 }
