@@ -21,7 +21,9 @@ type search struct {
 	extra      []pkEntry // try's scratch
 	cells      []int     // exchange's scratch
 	coefs      []float64
-	opts       []shareOpt  // shares' scratch
+	opts       []shareOpt // shares' scratch
+	catOpts    []shareOpt // spread's scratch
+	spreadOut  []spreadEntry
 	share      []leafShare // the partners shares chose
 }
 
@@ -52,7 +54,8 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	// one search at a time: its scratch slices are kept for the next
 	s := &pl.srch
 	*s = search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP,
-		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0]}
+		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0],
+		catOpts: s.catOpts[:0], spreadOut: s.spreadOut[:0]}
 	if dir == down {
 		s.tau = -amt
 	}
@@ -476,7 +479,7 @@ func (s *search) try(fa, fp factor, cm catMode) {
 			}
 			for _, e := range sp {
 				for _, np := range pl.P.contains[p] {
-					m.add(np*pl.nK+e.k, fp.coef[ip]*e.w)
+					m.add(np, e.k, fp.coef[ip]*e.w)
 				}
 			}
 		}
@@ -555,11 +558,7 @@ type spreadEntry struct {
 func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadEntry, float64, bool) {
 	pl := s.pl
 	r := pl.catRange[b]
-	type opt struct {
-		k         int
-		cap, cost float64
-	}
-	var opts []opt
+	opts := s.catOpts[:0]
 	for k := r[0]; k < r[1]; k++ {
 		if k == skip {
 			continue
@@ -574,18 +573,21 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 			}
 		}
 		if capK > eps {
-			opts = append(opts, opt{k, min(capK, 1), cost})
+			c := min(capK, 1)
+			opts = append(opts, shareOpt{k, c, cost, cost / c})
 		}
 	}
-	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
-	var out []spreadEntry
+	s.catOpts = opts
+	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	out := s.spreadOut[:0]
+	defer func() { s.spreadOut = out }()
 	left, cost := 1.0, 0.0
 	for _, o := range opts {
 		if left <= 1e-9 {
 			break
 		}
 		w := min(o.cap, left)
-		out = append(out, spreadEntry{o.k, w})
+		out = append(out, spreadEntry{o.l, w})
 		left -= w
 		cost += o.cost
 	}
@@ -702,7 +704,7 @@ func (s *search) exchange(b int) {
 		for _, np := range d.contains[it.m] {
 			for j, w := range it.k {
 				if w != 0 {
-					v.add(np*pl.nK+j, it.c*w)
+					v.add(np, j, it.c*w)
 				}
 			}
 		}

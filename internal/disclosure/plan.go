@@ -124,7 +124,7 @@ type planner struct {
 	cd        []cellData // per cell, for the search (see initCells)
 	byValue   [][]int    // (period, category) → largest area leaves there (nil: not yet)
 	srch      search     // the current search (see bestIn)
-	pk        *acc       // scratch over (period node, category) pairs
+	pk        *pkSum     // scratch over (period node, category) pairs
 	cellSum   *acc       // scratch over cells
 }
 
@@ -135,9 +135,9 @@ type cellData struct {
 }
 
 // pkAcc returns the planner's (period, category) accumulator, cleared.
-func (pl *planner) pkAcc() *acc {
+func (pl *planner) pkAcc() *pkSum {
 	if pl.pk == nil {
-		pl.pk = newAcc(pl.nP * pl.nK)
+		pl.pk = newPkSum(pl.nP, pl.nK)
 	}
 	pl.pk.reset()
 	return pl.pk
