@@ -114,6 +114,9 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	// several partners sharing the change, when no single one does it cheaply
 	for _, cm := range modes {
 		for _, fp := range append(s.periodsFor(cm), periods...) {
+			if s.ownSide(ins, fp, cm) > s.best*(1+1e-9) {
+				continue // no spread of the cell's side can beat the best
+			}
 			if cost, ok := s.shares(pool, fp, cm); ok {
 				for _, in := range ins {
 					if fa, ok := s.areaSpread(in, cost, fp, cm); ok {
@@ -277,6 +280,30 @@ type leafShare struct {
 	g float64
 }
 
+// sideCost is what hiding the cells of the cell's side in ⊗ fp ⊗ ks costs
+// (part of what any witness spreading in costs).
+func (s *search) sideCost(in, fp factor, ks []int) float64 {
+	c := 0.0
+	for _, l := range in.nodes {
+		for _, p := range fp.nodes {
+			for _, k := range ks {
+				c += s.pl.cost(s.pl.idx(l, p, k))
+			}
+		}
+	}
+	return c
+}
+
+// ownSide is the least sideCost over the spreads ins of the cell's side.
+func (s *search) ownSide(ins []factor, fp factor, cm catMode) float64 {
+	ks, _ := s.fixed(cm)
+	c := math.Inf(1)
+	for _, in := range ins {
+		c = min(c, s.sideCost(in, fp, ks))
+	}
+	return c
+}
+
 // areaSpread balances the cell's side (in) by the partner leaves chosen by
 // shares (whose cells cost partners to hide).
 func (s *search) areaSpread(in factor, partners float64, fp factor, cm catMode) (factor, bool) {
@@ -285,15 +312,7 @@ func (s *search) areaSpread(in factor, partners float64, fp factor, cm catMode) 
 	// The witness hides at least the chosen partners' cells and the cell's
 	// own side: when that costs as much as the best so far, try would
 	// refuse it anyway.
-	lb := partners
-	for _, l := range in.nodes {
-		for _, p := range fp.nodes {
-			for _, k := range ks {
-				lb += pl.cost(pl.idx(l, p, k))
-			}
-		}
-	}
-	if lb > s.best*(1+1e-9) {
+	if partners+s.sideCost(in, fp, ks) > s.best*(1+1e-9) {
 		return factor{}, false
 	}
 	m := in.clone(len(s.share))
