@@ -84,18 +84,31 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	modes := s.catModes()
 	// area factors of the single partners, worked out once
 	var fas []factor
-	for _, in := range ins {
+	var fasIn []int // the spread of the cell's side each is made of
+	for j, in := range ins {
 		if root {
 			fas = append(fas, d.extend(in))
+			fasIn = append(fasIn, j)
 			continue
 		}
 		for _, b := range singles {
 			fas = append(fas, pl.areaPair(in, b))
+			fasIn = append(fasIn, j)
 		}
 	}
+	side := make([]float64, len(ins))
 	for _, cm := range modes {
+		ks, _ := s.fixed(cm)
 		for _, fp := range append(s.periodsFor(cm), periods...) {
-			for _, fa := range fas {
+			// every candidate hides the cells of its own side (a lower
+			// bound: one that costs more than the best so far is refused)
+			for j, in := range ins {
+				side[j] = s.sideCost(in, fp, ks)
+			}
+			for x, fa := range fas {
+				if side[fasIn[x]] > s.best*(1+1e-9) {
+					continue
+				}
 				s.try(fa, fp, cm)
 				if s.done() {
 					return s.bestW

@@ -113,6 +113,7 @@ type planner struct {
 	x, upper  []float64
 	owner     []string // per area node
 	sup       []bool
+	needs     []bool // a primary cell with an interval to cover (in plan.need)
 	hidden    []bool
 	plan      *Plan
 	catOf     []int    // category position → breakdown (-1 for the total)
@@ -246,7 +247,7 @@ func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 	}
 	n := t.Len()
 	pl := &planner{t: t, A: A, P: P, nP: len(t.Periods.Nodes), nK: t.Categories(), x: t.Values,
-		upper: make([]float64, n), owner: A.owner, sup: make([]bool, n), hidden: make([]bool, n),
+		upper: make([]float64, n), owner: A.owner, sup: make([]bool, n), hidden: make([]bool, n), needs: make([]bool, n),
 		plan:    &Plan{Threshold: th, Reasons: make([]Reason, n), need: map[int][2]float64{}, cover: map[int][]int{}},
 		byValue: make([][]int, len(t.Periods.Nodes)*t.Categories()), pairs: make([][]factor, len(A.leaves))}
 	pl.catOf = make([]int, pl.nK)
@@ -276,6 +277,7 @@ func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 			pl.plan.Reasons[i] = Small
 			if t.Kind != Median && (lo < t.Values[i]-eps || hi > t.Values[i]+eps) {
 				pl.plan.need[i] = [2]float64{lo, hi}
+				pl.needs[i] = true
 			}
 		}
 	}
@@ -579,15 +581,19 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 	// Each leaf cell's witness is sought on the table as the earlier ones
 	// left it (values moved, cells marked), so that their sum stays within
 	// bounds; everything is put back afterwards.
-	coef := map[int]float64{}
-	owners := map[string]bool{}
-	saved := map[int]float64{}
-	marked := map[int]bool{}
+	coef := pl.cellAcc()
+	var owners []string
+	type savedX struct {
+		i int
+		x float64
+	}
+	var saved []savedX // every cell moved, with its value before
+	var marked []int   // cells marked suppressed here
 	defer func() {
-		for i, v := range saved {
-			pl.setX(i, v)
+		for _, sv := range saved {
+			pl.setX(sv.i, sv.x)
 		}
-		for i := range marked {
+		for _, i := range marked {
 			pl.setSup(i, false)
 		}
 	}()
@@ -598,36 +604,32 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 			return nil
 		}
 		for j, i := range w.cells {
-			coef[i] += w.coef[j] * part / amt
-			if _, ok := saved[i]; !ok {
-				saved[i] = pl.x[i]
+			if !coef.used[i] {
+				saved = append(saved, savedX{i, pl.x[i]})
 			}
+			coef.add(i, w.coef[j]*part/amt)
 			pl.setX(i, pl.x[i]+sign*part*w.coef[j])
 			if !pl.sup[i] {
 				pl.setSup(i, true)
-				marked[i] = true
+				marked = append(marked, i)
 			}
 		}
 		for _, o := range w.owners {
-			owners[o] = true
+			if !slices.Contains(owners, o) {
+				owners = append(owners, o)
+			}
 		}
 	}
-	w := &witness{}
-	for i, v := range coef {
-		if math.Abs(v) > 1e-12 {
+	w := &witness{owners: owners}
+	for _, i := range coef.sorted() {
+		if v := coef.v[i]; math.Abs(v) > 1e-12 {
 			w.cells = append(w.cells, i)
+			w.coef = append(w.coef, v)
 		}
-	}
-	slices.Sort(w.cells)
-	for _, i := range w.cells {
-		w.coef = append(w.coef, coef[i])
-	}
-	for o := range owners {
-		w.owners = append(w.owners, o)
 	}
 	slices.Sort(w.owners)
-	for i, v := range saved {
-		pl.setX(i, v)
+	for _, sv := range saved {
+		pl.setX(sv.i, sv.x)
 	}
 	tmin, tmax := pl.trange(w)
 	if (dir == down && tmin > -amt+eps) || (dir == up && tmax < amt-eps) {
@@ -678,7 +680,7 @@ func (pl *planner) add(w *witness, c, dir int) {
 		if i == c {
 			continue
 		}
-		if _, ok := pl.plan.need[i]; !ok {
+		if !pl.needs[i] {
 			continue
 		}
 		lo, hi := reach(pl.x[i], w.coef[j], tmin, tmax)
