@@ -13,7 +13,9 @@ type search struct {
 	tau     float64 // signed move of the cell
 	exclude []string
 	best    float64
-	bestW   *witness
+	bestW   *witness // nil or &bw
+	bw      witness  // the best witness so far (reused slices)
+	order   []int    // exchange's scratch
 	// outA, outP: the nodes the witness must move as a whole (the cell's
 	// own, or an aggregate cell's when the witness moves one of its leaves):
 	// partners are taken from outside them.
@@ -51,11 +53,26 @@ func (pl *planner) best(c, dir int, amt float64, exclude []string) *witness {
 }
 
 func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP int) *witness {
+	w := pl.searchIn(c, dir, amt, exclude, outA, outP)
+	if w == nil {
+		return nil
+	}
+	out := &witness{cells: slices.Clone(w.cells), coef: slices.Clone(w.coef)}
+	if len(w.owners) > 0 {
+		out.owners = slices.Clone(w.owners)
+	}
+	return out
+}
+
+// searchIn is bestIn on the planner's search, whose best witness so far
+// lives in reused slices (s.bw).
+func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, outP int) *witness {
 	// one search at a time: its scratch slices are kept for the next
 	s := &pl.srch
 	*s = search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP,
 		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0],
-		catOpts: s.catOpts[:0], spreadOut: s.spreadOut[:0]}
+		catOpts: s.catOpts[:0], spreadOut: s.spreadOut[:0],
+		bw: witness{cells: s.bw.cells[:0], coef: s.bw.coef[:0], owners: s.bw.owners[:0]}}
 	if dir == down {
 		s.tau = -amt
 	}
@@ -542,14 +559,8 @@ func (s *search) try(fa, fp factor, cm catMode) {
 		return
 	}
 	s.best = cost
-	size := 0
-	for _, e := range extra {
-		if math.Abs(e.v) > 1e-12 {
-			size++
-		}
-	}
-	size = len(fa.nodes) * (len(fp.nodes)*len(ks) + size)
-	w := &witness{cells: make([]int, 0, size), coef: make([]float64, 0, size)}
+	w := &s.bw
+	w.cells, w.coef, w.owners = w.cells[:0], w.coef[:0], w.owners[:0]
 	for ia, a := range fa.nodes {
 		if o := pl.owner[a]; o != "" && !slices.Contains(w.owners, o) {
 			w.owners = append(w.owners, o)
@@ -766,27 +777,24 @@ func (s *search) exchange(b int) {
 	if cost += 1e-3 * float64(len(cells)); cost >= s.best {
 		return
 	}
-	w := &witness{cells: slices.Clone(cells), coef: slices.Clone(coefs)}
+	w := &s.bw
+	w.cells, w.coef, w.owners = w.cells[:0], w.coef[:0], w.owners[:0]
 	for _, a := range fa.nodes {
 		if o := pl.owner[a]; o != "" && !slices.Contains(w.owners, o) {
 			w.owners = append(w.owners, o)
 		}
 	}
 	slices.Sort(w.owners)
-	sortWitness(w)
+	// the cells in order, with their coefficients
+	idx := s.order[:0]
+	for j := range cells {
+		idx = append(idx, j)
+	}
+	s.order = idx
+	slices.SortFunc(idx, func(x, y int) int { return cells[x] - cells[y] })
+	for _, j := range idx {
+		w.cells = append(w.cells, cells[j])
+		w.coef = append(w.coef, coefs[j])
+	}
 	s.best, s.bestW = cost, w
-}
-
-// sortWitness orders a witness's cells (and their coefficients).
-func sortWitness(w *witness) {
-	idx := make([]int, len(w.cells))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(x, y int) int { return w.cells[x] - w.cells[y] })
-	cells, coef := make([]int, len(idx)), make([]float64, len(idx))
-	for i, j := range idx {
-		cells[i], coef[i] = w.cells[j], w.coef[j]
-	}
-	w.cells, w.coef = cells, coef
 }
