@@ -334,6 +334,24 @@ func (s *search) ownSide(ins []factor, fp factor, cm catMode) float64 {
 	return c
 }
 
+// periodPair is in − period leaf b, extended; for a single leaf in (the
+// common case) it is cached.
+func (pl *planner) periodPair(in factor, b int) factor {
+	if len(in.nodes) != 1 || in.coef[0] != 1 {
+		return pl.P.extend(in.plus(b, -1))
+	}
+	p := in.nodes[0]
+	if pl.pPairs[p] == nil {
+		pl.pPairs[p] = make([]factor, pl.P.n)
+	}
+	if f := pl.pPairs[p][b]; f.nodes != nil {
+		return f
+	}
+	f := pl.P.extend(in.plus(b, -1))
+	pl.pPairs[p][b] = f
+	return f
+}
+
 // areaSpread balances the cell's side (in) by the partner leaves chosen by
 // shares (whose cells cost partners to hide).
 func (s *search) areaSpread(in factor, partners float64, fp factor, cm catMode) (factor, bool) {
@@ -375,7 +393,7 @@ func (s *search) periodFactors() []factor {
 	partners := s.pick(pl.pPartners[from], cell, inP)
 	for _, in := range ins {
 		for _, b := range partners {
-			out = append(out, d.extend(in.plus(b, -1)))
+			out = append(out, pl.periodPair(in, b))
 		}
 		// spread over the other leaves of each ancestor, by what they can bear
 		for _, anc := range d.contains[from] {

@@ -122,6 +122,7 @@ type planner struct {
 	pPartners [][]int  // period leaf → other period leaves, closest first
 	fallbacks int
 	pairs     [][]factor // leaf → partner → extended area factor (nil: not yet)
+	pPairs    [][]factor // the same for period leaves
 	cd        []cellData // per cell, for the search (see initCells)
 	byValue   [][]int    // (period, category) → largest area leaves there (nil: not yet)
 	srch      search     // the current search (see bestIn)
@@ -249,7 +250,7 @@ func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 	pl := &planner{t: t, A: A, P: P, nP: len(t.Periods.Nodes), nK: t.Categories(), x: t.Values,
 		upper: make([]float64, n), owner: A.owner, sup: make([]bool, n), hidden: make([]bool, n), needs: make([]bool, n),
 		plan:    &Plan{Threshold: th, Reasons: make([]Reason, n), need: map[int][2]float64{}, cover: map[int][]int{}},
-		byValue: make([][]int, len(t.Periods.Nodes)*t.Categories()), pairs: make([][]factor, len(A.leaves))}
+		byValue: make([][]int, len(t.Periods.Nodes)*t.Categories()), pairs: make([][]factor, len(A.leaves)), pPairs: make([][]factor, len(t.Periods.Nodes))}
 	pl.catOf = make([]int, pl.nK)
 	pl.catOf[0] = -1
 	for b := range t.Breakdowns {
