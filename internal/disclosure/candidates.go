@@ -16,6 +16,8 @@ type search struct {
 	bestW   *witness // nil or &bw
 	bw      witness  // the best witness so far (reused slices)
 	order   []int    // exchange's scratch
+	mBuf    factor   // areaSpread's scratch
+	faBuf   factor
 	// outA, outP: the nodes the witness must move as a whole (the cell's
 	// own, or an aggregate cell's when the witness moves one of its leaves):
 	// partners are taken from outside them.
@@ -72,7 +74,8 @@ func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, out
 	*s = search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP,
 		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0],
 		catOpts: s.catOpts[:0], spreadOut: s.spreadOut[:0],
-		bw: witness{cells: s.bw.cells[:0], coef: s.bw.coef[:0], owners: s.bw.owners[:0]}}
+		bw: witness{cells: s.bw.cells[:0], coef: s.bw.coef[:0], owners: s.bw.owners[:0]},
+		order: s.order[:0], mBuf: s.mBuf, faBuf: s.faBuf}
 	if dir == down {
 		s.tau = -amt
 	}
@@ -363,11 +366,14 @@ func (s *search) areaSpread(in factor, partners float64, fp factor, cm catMode) 
 	if partners+s.sideCost(in, fp, ks) > s.best*(1+1e-9) {
 		return factor{}, false
 	}
-	m := in.clone(len(s.share))
+	// (in scratch: try keeps nothing of the factor)
+	m := factor{nodes: append(s.mBuf.nodes[:0], in.nodes...), coef: append(s.mBuf.coef[:0], in.coef...)}
 	for _, sh := range s.share {
 		m.add(sh.l, -sh.g)
 	}
-	return pl.A.extend(m), true
+	s.mBuf = m
+	s.faBuf = pl.A.extendInto(s.faBuf, m)
+	return s.faBuf, true
 }
 
 // periodFactors: the cell's period carried to the top (chain); paired with

@@ -295,7 +295,12 @@ func (d *dim) extend(leaf factor) factor {
 	for _, l := range leaf.nodes {
 		size += len(d.contains[l])
 	}
-	out := factor{nodes: make([]int, 0, size), coef: make([]float64, 0, size)}
+	return d.extendInto(factor{nodes: make([]int, 0, size), coef: make([]float64, 0, size)}, leaf)
+}
+
+// extendInto is extend reusing out's slices.
+func (d *dim) extendInto(out factor, leaf factor) factor {
+	out.nodes, out.coef = out.nodes[:0], out.coef[:0]
 	for i, l := range leaf.nodes {
 		for _, node := range d.contains[l] {
 			j := slices.Index(out.nodes, node)
