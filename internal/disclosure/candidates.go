@@ -74,7 +74,7 @@ func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, out
 	*s = search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP,
 		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0],
 		catOpts: s.catOpts[:0], spreadOut: s.spreadOut[:0],
-		bw: witness{cells: s.bw.cells[:0], coef: s.bw.coef[:0], owners: s.bw.owners[:0]},
+		bw:    witness{cells: s.bw.cells[:0], coef: s.bw.coef[:0], owners: s.bw.owners[:0]},
 		order: s.order[:0], mBuf: s.mBuf, faBuf: s.faBuf}
 	if dir == down {
 		s.tau = -amt
