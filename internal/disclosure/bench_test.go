@@ -22,7 +22,9 @@ func nationalIndicator(b testing.TB, seed uint64, perMonth float64) *Table {
 
 // BenchmarkProtectNational plans one indicator at national scale (the
 // issue's snapshot has about 15 such indicators, planned independently),
-// and a smaller table of one year and one breakdown.
+// a smaller table of one year and one breakdown, and one year of an
+// indicator at the density of a million clients (most cells large, many
+// small ones among them).
 func BenchmarkProtectNational(b *testing.B) {
 	small, err := nationalTable(1, 1, []Breakdown{tenCategories("client_group")}, 2500)
 	if err != nil {
@@ -39,6 +41,7 @@ func BenchmarkProtectNational(b *testing.B) {
 		{"sparse-1year-2breakdowns", sparse},
 		{"1year-1breakdown", small},
 		{"3years-6breakdowns", nationalIndicator(b, 1, 2500)},
+		{"dense-1year-6breakdowns", denseYear(b)},
 	} {
 		b.Run(fmt.Sprintf("%s/cells=%d", tc.name, tc.tb.Len()), func(b *testing.B) {
 			var p *Plan
@@ -53,4 +56,18 @@ func BenchmarkProtectNational(b *testing.B) {
 			b.ReportMetric(float64(p.Fallbacks), "fallbacks")
 		})
 	}
+}
+
+// denseYear is one year of an indicator with the six ten-category
+// breakdowns at 28,000 clients a month.
+func denseYear(b testing.TB) *Table {
+	var bds []Breakdown
+	for _, name := range []string{"sex", "age_group", "citizenship_group", "service_language", "service_type", "client_group"} {
+		bds = append(bds, tenCategories(name))
+	}
+	tb, err := nationalTable(1, 1, bds, 28000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tb
 }

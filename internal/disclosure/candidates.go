@@ -13,11 +13,22 @@ type search struct {
 	tau     float64 // signed move of the cell
 	exclude []string
 	best    float64
-	bestW   *witness
+	bestW   *witness // nil or &bw
+	bw      witness  // the best witness so far (reused slices)
+	order   []int    // exchange's scratch
+	mBuf    factor   // areaSpread's scratch
+	faBuf   factor
 	// outA, outP: the nodes the witness must move as a whole (the cell's
 	// own, or an aggregate cell's when the witness moves one of its leaves):
 	// partners are taken from outside them.
 	outA, outP int
+	extra      []pkEntry // try's scratch
+	cells      []int     // exchange's scratch
+	coefs      []float64
+	opts       []shareOpt // shares' scratch
+	catOpts    []shareOpt // spread's scratch
+	spreadOut  []spreadEntry
+	share      []leafShare // the partners shares chose
 }
 
 // catMode is how the category factor is formed.
@@ -44,7 +55,27 @@ func (pl *planner) best(c, dir int, amt float64, exclude []string) *witness {
 }
 
 func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP int) *witness {
-	s := &search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP}
+	w := pl.searchIn(c, dir, amt, exclude, outA, outP)
+	if w == nil {
+		return nil
+	}
+	out := &witness{cells: slices.Clone(w.cells), coef: slices.Clone(w.coef)}
+	if len(w.owners) > 0 {
+		out.owners = slices.Clone(w.owners)
+	}
+	return out
+}
+
+// searchIn is bestIn on the planner's search, whose best witness so far
+// lives in reused slices (s.bw).
+func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, outP int) *witness {
+	// one search at a time: its scratch slices are kept for the next
+	s := &pl.srch
+	*s = search{pl: pl, c: c, tau: amt, exclude: exclude, best: math.Inf(1), outA: outA, outP: outP,
+		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0],
+		catOpts: s.catOpts[:0], spreadOut: s.spreadOut[:0],
+		bw:    witness{cells: s.bw.cells[:0], coef: s.bw.coef[:0], owners: s.bw.owners[:0]},
+		order: s.order[:0], mBuf: s.mBuf, faBuf: s.faBuf}
 	if dir == down {
 		s.tau = -amt
 	}
@@ -61,7 +92,8 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 		}
 		skip := func(l int) bool { return s.excluded(l) || slices.Contains(d.leaves[s.outA], l) }
 		singles = s.pick(pl.partners[from], cellA, skip)
-		for _, l := range pl.largest(s.p, s.k)[:min(3, len(pl.largest(s.p, s.k)))] {
+		largest := pl.largest(s.p, s.k)
+		for _, l := range largest[:min(3, len(largest))] {
 			if !skip(l) && !slices.Contains(singles, l) {
 				singles = append(singles, l)
 			}
@@ -72,18 +104,31 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	modes := s.catModes()
 	// area factors of the single partners, worked out once
 	var fas []factor
-	for _, in := range ins {
+	var fasIn []int // the spread of the cell's side each is made of
+	for j, in := range ins {
 		if root {
 			fas = append(fas, d.extend(in))
+			fasIn = append(fasIn, j)
 			continue
 		}
 		for _, b := range singles {
 			fas = append(fas, pl.areaPair(in, b))
+			fasIn = append(fasIn, j)
 		}
 	}
+	side := make([]float64, len(ins))
 	for _, cm := range modes {
+		ks, _ := s.fixed(cm)
 		for _, fp := range append(s.periodsFor(cm), periods...) {
-			for _, fa := range fas {
+			// every candidate hides the cells of its own side (a lower
+			// bound: one that costs more than the best so far is refused)
+			for j, in := range ins {
+				side[j] = s.sideCost(in, fp, ks)
+			}
+			for x, fa := range fas {
+				if side[fasIn[x]] > s.best*(1+1e-9) {
+					continue
+				}
 				s.try(fa, fp, cm)
 				if s.done() {
 					return s.bestW
@@ -102,9 +147,14 @@ func (pl *planner) bestIn(c, dir int, amt float64, exclude []string, outA, outP 
 	// several partners sharing the change, when no single one does it cheaply
 	for _, cm := range modes {
 		for _, fp := range append(s.periodsFor(cm), periods...) {
-			for _, in := range ins {
-				if fa, ok := s.areaSpread(in, pool, fp, cm); ok {
-					s.try(fa, fp, cm)
+			if s.ownSide(ins, fp, cm) > s.best*(1+1e-9) {
+				continue // no spread of the cell's side can beat the best
+			}
+			if cost, ok := s.shares(pool, fp, cm); ok {
+				for _, in := range ins {
+					if fa, ok := s.areaSpread(in, cost, fp, cm); ok {
+						s.try(fa, fp, cm)
+					}
 				}
 			}
 			if s.done() {
@@ -143,10 +193,11 @@ func (s *search) fixed(cm catMode) ([]int, []float64) {
 
 // room is how far cell i can move in the sign of ch.
 func (pl *planner) room(i int, ch float64) float64 {
+	c := &pl.cd[i]
 	if ch < 0 {
-		return pl.x[i]
+		return c.x
 	}
-	return pl.upper[i] - pl.x[i]
+	return c.upper - c.x
 }
 
 // pool lists candidate partner leaves for spreading: the nearest ones and
@@ -175,7 +226,7 @@ func (s *search) pool(list []int, cell func(int) int, skip func(int) bool) []int
 // largest lists area leaves by their value at (p, k), largest first.
 func (pl *planner) largest(p, k int) []int {
 	key := p*pl.nK + k
-	if l, ok := pl.byValue[key]; ok {
+	if l := pl.byValue[key]; l != nil {
 		return l
 	}
 	var leaves []int
@@ -200,26 +251,27 @@ func (pl *planner) areaPair(in factor, b int) factor {
 	if len(in.nodes) != 1 {
 		return pl.A.extend(in.plus(b, -1))
 	}
-	key := [2]int{in.nodes[0], b}
-	if f, ok := pl.pairs[key]; ok {
+	a := in.nodes[0]
+	if pl.pairs[a] == nil {
+		pl.pairs[a] = make([]factor, pl.A.n)
+	}
+	if f := pl.pairs[a][b]; f.nodes != nil {
 		return f
 	}
 	f := pl.A.extend(in.plus(b, -1))
-	pl.pairs[key] = f
+	pl.pairs[a][b] = f
 	return f
 }
 
-// areaSpread balances the cell's side (in) by several partner leaves, each
-// taking as much as its cells can bear at every corner of fp and the
-// category factor, cheapest first.
-func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (factor, bool) {
+// shares chooses how several partner leaves of the pool take a unit change
+// of the cell's side at every corner of fp and the category factor: each
+// as much as its cells can bear, cheapest per unit first (in s.share). It
+// returns what hiding the chosen partners' cells costs, or false when the
+// pool cannot take it all.
+func (s *search) shares(pool []int, fp factor, cm catMode) (float64, bool) {
 	pl := s.pl
 	ks, kc := s.fixed(cm)
-	type opt struct {
-		l         int
-		cap, cost float64
-	}
-	var opts []opt
+	opts := s.opts[:0]
 	for _, l := range pool {
 		capL, cost := math.Inf(1), 0.0
 		for ip, p := range fp.nodes {
@@ -231,24 +283,97 @@ func (s *search) areaSpread(in factor, pool []int, fp factor, cm catMode) (facto
 			}
 		}
 		if capL > eps {
-			opts = append(opts, opt{l, min(capL, 1), cost})
+			c := min(capL, 1)
+			opts = append(opts, shareOpt{l, c, cost, cost / c})
 		}
 	}
-	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
-	m := in
-	left := 1.0
+	s.opts = opts
+	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	left, cost := 1.0, 0.0
+	s.share = s.share[:0]
 	for _, o := range opts {
 		if left <= 1e-9 {
 			break
 		}
 		g := min(o.cap, left)
-		m = m.plus(o.l, -g)
+		s.share = append(s.share, leafShare{o.l, g})
 		left -= g
+		cost += o.cost
 	}
-	if left > 1e-9 {
+	return cost, left <= 1e-9
+}
+
+type shareOpt struct {
+	l                  int
+	cap, cost, perUnit float64
+}
+
+type leafShare struct {
+	l int
+	g float64
+}
+
+// sideCost is what hiding the cells of the cell's side in ⊗ fp ⊗ ks costs
+// (part of what any witness spreading in costs).
+func (s *search) sideCost(in, fp factor, ks []int) float64 {
+	c := 0.0
+	for _, l := range in.nodes {
+		for _, p := range fp.nodes {
+			for _, k := range ks {
+				c += s.pl.cost(s.pl.idx(l, p, k))
+			}
+		}
+	}
+	return c
+}
+
+// ownSide is the least sideCost over the spreads ins of the cell's side.
+func (s *search) ownSide(ins []factor, fp factor, cm catMode) float64 {
+	ks, _ := s.fixed(cm)
+	c := math.Inf(1)
+	for _, in := range ins {
+		c = min(c, s.sideCost(in, fp, ks))
+	}
+	return c
+}
+
+// periodPair is in − period leaf b, extended; for a single leaf in (the
+// common case) it is cached.
+func (pl *planner) periodPair(in factor, b int) factor {
+	if len(in.nodes) != 1 || in.coef[0] != 1 {
+		return pl.P.extend(in.plus(b, -1))
+	}
+	p := in.nodes[0]
+	if pl.pPairs[p] == nil {
+		pl.pPairs[p] = make([]factor, pl.P.n)
+	}
+	if f := pl.pPairs[p][b]; f.nodes != nil {
+		return f
+	}
+	f := pl.P.extend(in.plus(b, -1))
+	pl.pPairs[p][b] = f
+	return f
+}
+
+// areaSpread balances the cell's side (in) by the partner leaves chosen by
+// shares (whose cells cost partners to hide).
+func (s *search) areaSpread(in factor, partners float64, fp factor, cm catMode) (factor, bool) {
+	pl := s.pl
+	ks, _ := s.fixed(cm)
+	// The witness hides at least the chosen partners' cells and the cell's
+	// own side: when that costs as much as the best so far, try would
+	// refuse it anyway.
+	if partners+s.sideCost(in, fp, ks) > s.best*(1+1e-9) {
 		return factor{}, false
 	}
-	return pl.A.extend(m), true
+	// (in scratch: try keeps nothing of the factor)
+	m := factor{nodes: append(s.mBuf.nodes[:0], in.nodes...), coef: append(s.mBuf.coef[:0], in.coef...)}
+	for _, sh := range s.share {
+		m.add(sh.l, -sh.g)
+	}
+	s.mBuf = m
+	s.faBuf = pl.A.extendInto(s.faBuf, m)
+	return s.faBuf, true
 }
 
 // periodFactors: the cell's period carried to the top (chain); paired with
@@ -274,14 +399,13 @@ func (s *search) periodFactors() []factor {
 	partners := s.pick(pl.pPartners[from], cell, inP)
 	for _, in := range ins {
 		for _, b := range partners {
-			out = append(out, d.extend(in.plus(b, -1)))
+			out = append(out, pl.periodPair(in, b))
 		}
 		// spread over the other leaves of each ancestor, by what they can bear
 		for _, anc := range d.contains[from] {
 			if d.depth[anc] <= d.depth[s.outP] || !slices.Contains(d.contains[d.leaves[s.outP][0]], anc) {
 				continue
 			}
-			m := in
 			sum := 0.0
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
@@ -291,9 +415,10 @@ func (s *search) periodFactors() []factor {
 			if sum < math.Abs(s.tau)-eps {
 				continue
 			}
+			m := in.clone(len(d.leaves[anc]))
 			for _, l := range d.leaves[anc] {
 				if !inP(l) {
-					m = m.plus(l, -min(pl.room(cell(l), -s.tau), 1e9)/sum)
+					m.add(l, -min(pl.room(cell(l), -s.tau), 1e9)/sum)
 				}
 			}
 			out = append(out, d.extend(m))
@@ -342,7 +467,6 @@ func (s *search) periodsFor(cm catMode) []factor {
 			if d.depth[anc] <= d.depth[s.p] || !containsAll(d.leaves[anc], d.leaves[s.p]) {
 				continue
 			}
-			m := in
 			rest := 0.0
 			for _, l := range d.leaves[anc] {
 				if !slices.Contains(d.leaves[s.p], l) {
@@ -352,9 +476,10 @@ func (s *search) periodsFor(cm catMode) []factor {
 			if rest < abs(s.tau)-eps {
 				continue
 			}
+			m := in.clone(len(d.leaves[anc]))
 			for _, l := range d.leaves[anc] {
 				if !slices.Contains(d.leaves[s.p], l) {
-					m = m.plus(l, -min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)/rest)
+					m.add(l, -min(s.pl.room(s.pl.idx(s.a, l, s.k), -s.tau), 1e9)/rest)
 				}
 			}
 			out = append(out, d.extend(m))
@@ -409,9 +534,10 @@ func (s *search) try(fa, fp factor, cm catMode) {
 		}
 	}
 	// extra holds, per part, the coefficient of every (period node, category)
-	var extra []map[[2]int]float64
+	// (key p×nK+k, ascending), one part after the other
+	extra := s.extra[:0]
 	for _, cp := range parts {
-		m := map[[2]int]float64{}
+		m := pl.pkAcc()
 		for ip, p := range fp.nodes {
 			if !pl.P.isLeaf[p] {
 				continue
@@ -426,38 +552,42 @@ func (s *search) try(fa, fp factor, cm catMode) {
 			}
 			for _, e := range sp {
 				for _, np := range pl.P.contains[p] {
-					m[[2]int{np, e.k}] += fp.coef[ip] * e.w
+					m.add(np, e.k, fp.coef[ip]*e.w)
 				}
 			}
 		}
 		// the sums on quarters and years must fit too (in key order: the
 		// cost is a float sum, and ties must break the same way every time)
-		for _, key := range sortedKeys(m) {
-			v := m[key]
-			if pl.P.isLeaf[key[0]] {
+		keys := m.sorted()
+		for _, key := range keys {
+			v := m.v[key]
+			extra = append(extra, pkEntry{key, v})
+			np, k := key/pl.nK, key%pl.nK
+			if pl.P.isLeaf[np] {
 				continue
 			}
 			for ia, a := range fa.nodes {
-				i := pl.idx(a, key[0], key[1])
+				i := pl.idx(a, np, k)
 				if !pl.fits(i, fa.coef[ia]*v, tau) {
+					s.extra = extra
 					return
 				}
 				cost += pl.cost(i)
 			}
 		}
-		n += len(m) * len(fa.nodes)
-		extra = append(extra, m)
+		n += len(keys) * len(fa.nodes)
 	}
+	s.extra = extra
 	cost += 1e-3 * float64(n)
 	if cost >= s.best {
 		return
 	}
 	s.best = cost
-	w := &witness{}
-	owners := map[string]bool{}
+	w := &s.bw
+	w.cells, w.coef, w.owners = w.cells[:0], w.coef[:0], w.owners[:0]
 	for ia, a := range fa.nodes {
-		if o := pl.owner[a]; o != "" {
-			owners[o] = true
+		if o := pl.owner[a]; o != "" && !slices.Contains(w.owners, o) {
+			w.owners = append(w.owners, o)
 		}
 		for ip, p := range fp.nodes {
 			s0 := fa.coef[ia] * fp.coef[ip]
@@ -466,20 +596,21 @@ func (s *search) try(fa, fp factor, cm catMode) {
 				w.coef = append(w.coef, s0*kc[ik])
 			}
 		}
-		for _, m := range extra {
-			for _, key := range sortedKeys(m) {
-				if v := fa.coef[ia] * m[key]; math.Abs(v) > 1e-12 {
-					w.cells = append(w.cells, pl.idx(a, key[0], key[1]))
-					w.coef = append(w.coef, v)
-				}
+		for _, e := range extra {
+			if v := fa.coef[ia] * e.v; math.Abs(v) > 1e-12 {
+				w.cells = append(w.cells, pl.idx(a, e.key/pl.nK, e.key%pl.nK))
+				w.coef = append(w.coef, v)
 			}
 		}
 	}
-	for o := range owners {
-		w.owners = append(w.owners, o)
-	}
 	slices.Sort(w.owners)
 	s.bestW = w
+}
+
+// pkEntry is a coefficient on (period node, category) key p×nK+k.
+type pkEntry struct {
+	key int
+	v   float64
 }
 
 type spreadEntry struct {
@@ -494,11 +625,7 @@ type spreadEntry struct {
 func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadEntry, float64, bool) {
 	pl := s.pl
 	r := pl.catRange[b]
-	type opt struct {
-		k         int
-		cap, cost float64
-	}
-	var opts []opt
+	opts := s.catOpts[:0]
 	for k := r[0]; k < r[1]; k++ {
 		if k == skip {
 			continue
@@ -513,18 +640,21 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 			}
 		}
 		if capK > eps {
-			opts = append(opts, opt{k, min(capK, 1), cost})
+			c := min(capK, 1)
+			opts = append(opts, shareOpt{k, c, cost, cost / c})
 		}
 	}
-	slices.SortStableFunc(opts, func(x, y opt) int { return cmpDesc(y.cost/y.cap, x.cost/x.cap) })
-	var out []spreadEntry
+	s.catOpts = opts
+	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	out := s.spreadOut[:0]
+	defer func() { s.spreadOut = out }()
 	left, cost := 1.0, 0.0
 	for _, o := range opts {
 		if left <= 1e-9 {
 			break
 		}
 		w := min(o.cap, left)
-		out = append(out, spreadEntry{o.k, w})
+		out = append(out, spreadEntry{o.l, w})
 		left -= w
 		cost += o.cost
 	}
@@ -636,83 +766,59 @@ func (s *search) exchange(b int) {
 		return
 	}
 	// V on (period, category), then W = (e_a − e_b) ⊗ V
-	v := map[[2]int]float64{}
+	v := pl.pkAcc()
 	for _, it := range items {
 		for _, np := range d.contains[it.m] {
 			for j, w := range it.k {
 				if w != 0 {
-					v[[2]int{np, j}] += it.c * w
+					v.add(np, j, it.c*w)
 				}
 			}
 		}
 	}
 	fa := pl.areaPair(factor{nodes: []int{s.a}, coef: []float64{1}}, b)
-	keys := make([][2]int, 0, len(v))
-	for key, x := range v {
-		if math.Abs(x) > 1e-12 {
-			keys = append(keys, key)
-		}
-	}
-	slices.SortFunc(keys, func(x, y [2]int) int {
-		if x[0] != y[0] {
-			return x[0] - y[0]
-		}
-		return x[1] - y[1]
-	})
+	keys := v.sorted()
 	cost := 0.0
-	w := &witness{}
+	cells, coefs := s.cells[:0], s.coefs[:0] // scratch until the witness is kept
+	defer func() { s.cells, s.coefs = cells, coefs }()
 	for ia, a := range fa.nodes {
 		for _, key := range keys {
-			i := pl.idx(a, key[0], key[1])
-			c := fa.coef[ia] * v[key]
+			if math.Abs(v.v[key]) <= 1e-12 {
+				continue
+			}
+			i := pl.idx(a, key/pl.nK, key%pl.nK)
+			c := fa.coef[ia] * v.v[key]
 			if !pl.fits(i, c, s.tau) {
 				return
 			}
 			if cost += pl.cost(i); cost >= s.best {
 				return
 			}
-			w.cells = append(w.cells, i)
-			w.coef = append(w.coef, c)
+			cells = append(cells, i)
+			coefs = append(coefs, c)
 		}
 	}
-	if cost += 1e-3 * float64(len(w.cells)); cost >= s.best {
+	if cost += 1e-3 * float64(len(cells)); cost >= s.best {
 		return
 	}
+	w := &s.bw
+	w.cells, w.coef, w.owners = w.cells[:0], w.coef[:0], w.owners[:0]
 	for _, a := range fa.nodes {
 		if o := pl.owner[a]; o != "" && !slices.Contains(w.owners, o) {
 			w.owners = append(w.owners, o)
 		}
 	}
 	slices.Sort(w.owners)
-	sortWitness(w)
+	// the cells in order, with their coefficients
+	idx := s.order[:0]
+	for j := range cells {
+		idx = append(idx, j)
+	}
+	s.order = idx
+	slices.SortFunc(idx, func(x, y int) int { return cells[x] - cells[y] })
+	for _, j := range idx {
+		w.cells = append(w.cells, cells[j])
+		w.coef = append(w.coef, coefs[j])
+	}
 	s.best, s.bestW = cost, w
-}
-
-// sortWitness orders a witness's cells (and their coefficients).
-func sortWitness(w *witness) {
-	idx := make([]int, len(w.cells))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(x, y int) int { return w.cells[x] - w.cells[y] })
-	cells, coef := make([]int, len(idx)), make([]float64, len(idx))
-	for i, j := range idx {
-		cells[i], coef[i] = w.cells[j], w.coef[j]
-	}
-	w.cells, w.coef = cells, coef
-}
-
-// sortedKeys returns the keys of m in ascending order.
-func sortedKeys(m map[[2]int]float64) [][2]int {
-	keys := make([][2]int, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	slices.SortFunc(keys, func(x, y [2]int) int {
-		if x[0] != y[0] {
-			return x[0] - y[0]
-		}
-		return x[1] - y[1]
-	})
-	return keys
 }

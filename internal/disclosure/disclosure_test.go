@@ -303,7 +303,12 @@ func TestProtectIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tb := range []*Table{national, smallTable(1, Count), smallTable(2, Share)} {
+	// with breakdowns: the search then also balances categories
+	broken, err := nationalTable(43, 1, []Breakdown{tenCategories("client_group"), sexBreakdown}, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range []*Table{national, broken, smallTable(1, Count), smallTable(2, Share)} {
 		first, err := Protect(tb, Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -113,6 +113,7 @@ type planner struct {
 	x, upper  []float64
 	owner     []string // per area node
 	sup       []bool
+	needs     []bool // a primary cell with an interval to cover (in plan.need)
 	hidden    []bool
 	plan      *Plan
 	catOf     []int    // category position → breakdown (-1 for the total)
@@ -120,9 +121,37 @@ type planner struct {
 	partners  [][]int  // area leaf → other area leaves, closest first
 	pPartners [][]int  // period leaf → other period leaves, closest first
 	fallbacks int
-	pairs     map[[2]int]factor // (leaf, partner) → extended area factor
-	baseCost  []float64         // cost of suppressing each cell
-	byValue   map[int][]int     // (period, category) → largest area leaves there
+	pairs     [][]factor // leaf → partner → extended area factor (nil: not yet)
+	pPairs    [][]factor // the same for period leaves
+	cd        []cellData // per cell, for the search (see initCells)
+	byValue   [][]int    // (period, category) → largest area leaves there (nil: not yet)
+	srch      search     // the current search (see bestIn)
+	pk        *pkSum     // scratch over (period node, category) pairs
+	cellSum   *acc       // scratch over cells
+}
+
+// cellData is what the search reads of one cell.
+type cellData struct {
+	x, upper float64
+	cost     float64 // of suppressing it now: 0 once suppressed
+}
+
+// pkAcc returns the planner's (period, category) accumulator, cleared.
+func (pl *planner) pkAcc() *pkSum {
+	if pl.pk == nil {
+		pl.pk = newPkSum(pl.nP, pl.nK)
+	}
+	pl.pk.reset()
+	return pl.pk
+}
+
+// cellAcc returns the planner's cell accumulator, cleared.
+func (pl *planner) cellAcc() *acc {
+	if pl.cellSum == nil {
+		pl.cellSum = newAcc(len(pl.x))
+	}
+	pl.cellSum.reset()
+	return pl.cellSum
 }
 
 // ErrUnprotectable is returned when a primary cell cannot be protected even
@@ -219,9 +248,9 @@ func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 	}
 	n := t.Len()
 	pl := &planner{t: t, A: A, P: P, nP: len(t.Periods.Nodes), nK: t.Categories(), x: t.Values,
-		upper: make([]float64, n), owner: A.owner, sup: make([]bool, n), hidden: make([]bool, n),
+		upper: make([]float64, n), owner: A.owner, sup: make([]bool, n), hidden: make([]bool, n), needs: make([]bool, n),
 		plan:    &Plan{Threshold: th, Reasons: make([]Reason, n), need: map[int][2]float64{}, cover: map[int][]int{}},
-		byValue: map[int][]int{}, pairs: map[[2]int]factor{}}
+		byValue: make([][]int, len(t.Periods.Nodes)*t.Categories()), pairs: make([][]factor, len(A.leaves)), pPairs: make([][]factor, len(t.Periods.Nodes))}
 	pl.catOf = make([]int, pl.nK)
 	pl.catOf[0] = -1
 	for b := range t.Breakdowns {
@@ -249,6 +278,7 @@ func newPlanner(t *Table, opt Options, areas *areaDim) (*planner, error) {
 			pl.plan.Reasons[i] = Small
 			if t.Kind != Median && (lo < t.Values[i]-eps || hi > t.Values[i]+eps) {
 				pl.plan.need[i] = [2]float64{lo, hi}
+				pl.needs[i] = true
 			}
 		}
 	}
@@ -324,6 +354,7 @@ func closest(d *dim) [][]int {
 
 // protect finds witnesses for every primary cell, coarse cells first.
 func (pl *planner) protect() error {
+	pl.initCells()
 	var cells []int
 	for c := range pl.plan.need {
 		cells = append(cells, c)
@@ -415,7 +446,9 @@ func (pl *planner) find(c, dir int, amt float64, exclude []string, avoid string)
 		// Where everything above the cell is hidden already (sparse
 		// tables), moving it with all of that hides nothing more: no
 		// search can do better.
-		if w := pl.chain(c, dir, amt, ""); w != nil && pl.price(w) == 0 && pl.moves(w, c, dir, amt) {
+		if !pl.chainIsFree(c) {
+			// some total above the cell is shown: a chain would hide it
+		} else if w := pl.chain(c, dir, amt, ""); w != nil && pl.price(w) == 0 && pl.moves(w, c, dir, amt) {
 			return w
 		}
 	}
@@ -549,16 +582,20 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 	// Each leaf cell's witness is sought on the table as the earlier ones
 	// left it (values moved, cells marked), so that their sum stays within
 	// bounds; everything is put back afterwards.
-	coef := map[int]float64{}
-	owners := map[string]bool{}
-	saved := map[int]float64{}
-	marked := map[int]bool{}
+	coef := pl.cellAcc()
+	var owners []string
+	type savedX struct {
+		i int
+		x float64
+	}
+	var saved []savedX // every cell moved, with its value before
+	var marked []int   // cells marked suppressed here
 	defer func() {
-		for i, v := range saved {
-			pl.x[i] = v
+		for _, sv := range saved {
+			pl.setX(sv.i, sv.x)
 		}
-		for i := range marked {
-			pl.sup[i] = false
+		for _, i := range marked {
+			pl.setSup(i, false)
 		}
 	}()
 	for _, tm := range terms {
@@ -568,35 +605,32 @@ func (pl *planner) joint(c, dir int, amt float64, exclude []string, avoid string
 			return nil
 		}
 		for j, i := range w.cells {
-			coef[i] += w.coef[j] * part / amt
-			if _, ok := saved[i]; !ok {
-				saved[i] = pl.x[i]
+			if !coef.used[i] {
+				saved = append(saved, savedX{i, pl.x[i]})
 			}
-			pl.x[i] += sign * part * w.coef[j]
+			coef.add(i, w.coef[j]*part/amt)
+			pl.setX(i, pl.x[i]+sign*part*w.coef[j])
 			if !pl.sup[i] {
-				pl.sup[i], marked[i] = true, true
+				pl.setSup(i, true)
+				marked = append(marked, i)
 			}
 		}
 		for _, o := range w.owners {
-			owners[o] = true
+			if !slices.Contains(owners, o) {
+				owners = append(owners, o)
+			}
 		}
 	}
-	w := &witness{}
-	for i, v := range coef {
-		if math.Abs(v) > 1e-12 {
+	w := &witness{owners: owners}
+	for _, i := range coef.sorted() {
+		if v := coef.v[i]; math.Abs(v) > 1e-12 {
 			w.cells = append(w.cells, i)
+			w.coef = append(w.coef, v)
 		}
-	}
-	slices.Sort(w.cells)
-	for _, i := range w.cells {
-		w.coef = append(w.coef, coef[i])
-	}
-	for o := range owners {
-		w.owners = append(w.owners, o)
 	}
 	slices.Sort(w.owners)
-	for i, v := range saved {
-		pl.x[i] = v
+	for _, sv := range saved {
+		pl.setX(sv.i, sv.x)
 	}
 	tmin, tmax := pl.trange(w)
 	if (dir == down && tmin > -amt+eps) || (dir == up && tmax < amt-eps) {
@@ -631,7 +665,7 @@ func ownPart(t *Table, A *dim, c int, m string, dir int) float64 {
 
 func (pl *planner) markSuppressed(w *witness) {
 	for _, i := range w.cells {
-		pl.sup[i] = true
+		pl.setSup(i, true)
 	}
 }
 
@@ -647,7 +681,7 @@ func (pl *planner) add(w *witness, c, dir int) {
 		if i == c {
 			continue
 		}
-		if _, ok := pl.plan.need[i]; !ok {
+		if !pl.needs[i] {
 			continue
 		}
 		lo, hi := reach(pl.x[i], w.coef[j], tmin, tmax)

@@ -64,13 +64,14 @@ func (pl *planner) chain(c, dir int, amt float64, avoid string) *witness {
 	if sum < amt-eps {
 		return nil
 	}
-	coef := map[int]float64{}
+	coef := pl.cellAcc()
 	b := pl.catOf[k]
+	var cats []spreadEntry
 	for _, tm := range terms {
 		w := tm.w / sum
-		cats := map[int]float64{0: w}
+		cats = append(cats[:0], spreadEntry{0, w})
 		if k != 0 {
-			cats[k] = w
+			cats = append(cats, spreadEntry{k, w})
 		}
 		for ob, r := range pl.catRange {
 			if ob == b {
@@ -83,7 +84,7 @@ func (pl *planner) chain(c, dir int, amt float64, avoid string) *witness {
 					share, tot = 1, 1 // any one category can take an increase
 				}
 				if share > eps {
-					cats[j] = w * share / tot
+					cats = append(cats, spreadEntry{j, w * share / tot})
 				}
 				if tot == 1 && share == 1 {
 					break
@@ -92,30 +93,45 @@ func (pl *planner) chain(c, dir int, amt float64, avoid string) *witness {
 		}
 		for _, na := range pl.A.contains[tm.l] {
 			for _, np := range pl.P.contains[tm.m] {
-				for j, cw := range cats {
-					coef[pl.idx(na, np, j)] += cw
+				for _, e := range cats {
+					coef.add(pl.idx(na, np, e.k), e.w)
 				}
 			}
 		}
 	}
 	w := &witness{}
-	owners := map[string]bool{}
-	for i, v := range coef {
-		w.cells = append(w.cells, i)
-		if o := pl.owner[pl.areaOf(i)]; o != "" {
-			owners[o] = true
+	w.cells = slices.Clone(coef.sorted())
+	w.coef = make([]float64, len(w.cells))
+	for j, i := range w.cells {
+		w.coef[j] = coef.v[i]
+		if o := pl.owner[pl.areaOf(i)]; o != "" && !slices.Contains(w.owners, o) {
+			w.owners = append(w.owners, o)
 		}
-		_ = v
-	}
-	slices.Sort(w.cells)
-	for _, i := range w.cells {
-		w.coef = append(w.coef, coef[i])
-	}
-	for o := range owners {
-		w.owners = append(w.owners, o)
 	}
 	slices.Sort(w.owners)
 	return w
+}
+
+// chainIsFree reports whether a chain witness of cell c could cost nothing:
+// every chain moves the totals of the nodes above all of the cell's leaves
+// (and the cell's category there), so all of those must be suppressed
+// already.
+func (pl *planner) chainIsFree(c int) bool {
+	a, p, k := pl.coords(c)
+	for _, na := range pl.A.contains[pl.A.leaves[a][0]] {
+		if pl.A.depth[na] < pl.A.depth[a] || !containsAll(pl.A.leaves[na], pl.A.leaves[a]) {
+			continue
+		}
+		for _, np := range pl.P.contains[pl.P.leaves[p][0]] {
+			if pl.P.depth[np] < pl.P.depth[p] || !containsAll(pl.P.leaves[np], pl.P.leaves[p]) {
+				continue
+			}
+			if !pl.sup[pl.idx(na, np, 0)] || !pl.sup[pl.idx(na, np, k)] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *search) excluded(leaf int) bool {
@@ -203,12 +219,17 @@ func (s *search) pick(list []int, cell func(int) int, skip func(int) bool) []int
 			free = append(free, l)
 			continue
 		}
-		big = append(big, l)
-		slices.SortStableFunc(big, func(x, y int) int {
-			return cmpDesc(s.pl.x[cell(x)], s.pl.x[cell(y)])
-		})
-		if len(big) > 3 {
-			big = big[:3]
+		// keep the three largest, earlier ones first among equals
+		v := s.pl.x[c]
+		j := len(big)
+		for j > 0 && s.pl.x[cell(big[j-1])] < v {
+			j--
+		}
+		if j < 3 {
+			big = slices.Insert(big, j, l)
+			if len(big) > 3 {
+				big = big[:3]
+			}
 		}
 	}
 	return append(free, big...)
@@ -253,30 +274,54 @@ func (s *search) catPairs() []factor {
 }
 
 // cost of newly suppressing cell i: more for large values and high levels
-// (worked out once per cell, from the true values).
-func (pl *planner) cost(i int) float64 {
-	if pl.sup[i] {
-		return 0
+// (worked out once per cell, from the true values; see initCells).
+func (pl *planner) cost(i int) float64 { return pl.cd[i].cost }
+
+// baseCost is what suppressing cell i costs while it is shown.
+func (pl *planner) baseCost(i int) float64 {
+	a, p, k := pl.coords(i)
+	c := (1 + math.Log1p(pl.t.Values[i])) * math.Pow(float64(pl.A.depth[a]*pl.P.depth[p]), 1.5)
+	if k == 0 {
+		c *= 10
 	}
-	if pl.baseCost == nil {
-		pl.baseCost = make([]float64, len(pl.x))
-		for j := range pl.baseCost {
-			a, p, k := pl.coords(j)
-			c := (1 + math.Log1p(pl.x[j])) * math.Pow(float64(pl.A.depth[a]*pl.P.depth[p]), 1.5)
-			if k == 0 {
-				c *= 10
-			}
-			pl.baseCost[j] = c
+	return c
+}
+
+// initCells gathers what the search reads of every cell into one array
+// (value, bound, current cost), so that pricing a candidate touches one
+// place per cell.
+func (pl *planner) initCells() {
+	pl.cd = make([]cellData, len(pl.x))
+	for i := range pl.cd {
+		pl.cd[i] = cellData{x: pl.x[i], upper: pl.upper[i], cost: pl.baseCost(i)}
+		if pl.sup[i] {
+			pl.cd[i].cost = 0
 		}
 	}
-	return pl.baseCost[i]
+}
+
+// setSup marks cell i suppressed (or shown again).
+func (pl *planner) setSup(i int, s bool) {
+	pl.sup[i] = s
+	if s {
+		pl.cd[i].cost = 0
+	} else {
+		pl.cd[i].cost = pl.baseCost(i)
+	}
+}
+
+// setX moves cell i's value (joint tries witnesses on a moved table).
+func (pl *planner) setX(i int, v float64) {
+	pl.x[i] = v
+	pl.cd[i].x = v
 }
 
 // fits reports whether cell i with coefficient w stays within its bounds
 // when moved by tau.
 func (pl *planner) fits(i int, w, tau float64) bool {
-	v := pl.x[i] + tau*w
-	return v >= -eps && v <= pl.upper[i]+eps
+	c := &pl.cd[i]
+	v := c.x + tau*w
+	return v >= -eps && v <= c.upper+eps
 }
 
 func abs(x float64) float64 {

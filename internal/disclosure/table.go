@@ -291,7 +291,16 @@ func containsAll(sorted, sub []int) bool {
 // leaf order, so the result never depends on map order). Zero entries are
 // dropped; nodes come out ascending.
 func (d *dim) extend(leaf factor) factor {
-	var out factor
+	size := 0
+	for _, l := range leaf.nodes {
+		size += len(d.contains[l])
+	}
+	return d.extendInto(factor{nodes: make([]int, 0, size), coef: make([]float64, 0, size)}, leaf)
+}
+
+// extendInto is extend reusing out's slices.
+func (d *dim) extendInto(out factor, leaf factor) factor {
+	out.nodes, out.coef = out.nodes[:0], out.coef[:0]
 	for i, l := range leaf.nodes {
 		for _, node := range d.contains[l] {
 			j := slices.Index(out.nodes, node)
@@ -328,14 +337,27 @@ func sort2(nodes []int, coef []float64) {
 
 // plus returns f with c added to node n's coefficient (a new vector).
 func (f factor) plus(n int, c float64) factor {
-	out := factor{nodes: slices.Clone(f.nodes), coef: slices.Clone(f.coef)}
-	if j := slices.Index(out.nodes, n); j >= 0 {
-		out.coef[j] += c
-		return out
-	}
-	out.nodes = append(out.nodes, n)
-	out.coef = append(out.coef, c)
+	out := f.clone(1)
+	out.add(n, c)
 	return out
+}
+
+// clone copies f, with room for extra more nodes.
+func (f factor) clone(extra int) factor {
+	out := factor{nodes: make([]int, len(f.nodes), len(f.nodes)+extra), coef: make([]float64, len(f.coef), len(f.coef)+extra)}
+	copy(out.nodes, f.nodes)
+	copy(out.coef, f.coef)
+	return out
+}
+
+// add adds c to node n's coefficient in place.
+func (f *factor) add(n int, c float64) {
+	if j := slices.Index(f.nodes, n); j >= 0 {
+		f.coef[j] += c
+		return
+	}
+	f.nodes = append(f.nodes, n)
+	f.coef = append(f.coef, c)
 }
 
 // shared counts the nodes that contain both leaves: the more, the closer.
