@@ -20,9 +20,9 @@ type LineChart struct {
 	// PeriodNames are the periods' full names for the summary and the
 	// points' tooltips when Periods are short forms; nil means Periods.
 	PeriodNames []string
-	Series  []Series      // at most MaxSeries; the first is the chart's subject
-	Labels  Labels
-	Width   int // of the viewBox; 0 means 480, which reads well from 360 to 720 pixels
+	Series      []Series // at most MaxSeries; the first is the chart's subject
+	Labels      Labels
+	Width       int // of the viewBox; 0 means 480, which reads well from 360 to 720 pixels
 }
 
 // Series is one line: its label and one value per period.
