@@ -233,10 +233,12 @@ func testTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T, e *env, w *browse
 		// the column of a one-period table, in short as columns of many.
 		month := fmt.Sprintf("indicator=clients_registered&area=region&period=month&from=%d-%02d-01&to=%s", today.Year, int(today.Month), today)
 		quarters := fmt.Sprintf("indicator=clients_registered&area=region&period=quarter&from=%d-01-01&to=%s", today.Year-1, today)
-		for _, tc := range []struct{ lang, month, quarter string }{
-			{"fi", fiMonths[today.Month-1] + " " + strconv.Itoa(today.Year), "Q1/" + strconv.Itoa(today.Year-1)},
-			{"sv", svMonths[today.Month-1] + " " + strconv.Itoa(today.Year), "kv. 1/" + strconv.Itoa(today.Year-1)},
-			{"en", today.Month.String() + " " + strconv.Itoa(today.Year), "Q1 " + strconv.Itoa(today.Year-1)},
+		months := fmt.Sprintf("indicator=clients_registered&area=region&period=month&from=%d-12-01&to=%s", today.Year-1, today)
+		last := strconv.Itoa(today.Year - 1)
+		for _, tc := range []struct{ lang, month, quarter, december string }{
+			{"fi", fiMonths[today.Month-1] + " " + strconv.Itoa(today.Year), "Q1/" + last, "12/" + last},
+			{"sv", svMonths[today.Month-1] + " " + strconv.Itoa(today.Year), "kv. 1/" + last, "12/" + last},
+			{"en", today.Month.String() + " " + strconv.Itoa(today.Year), "Q1 " + last, "Dec " + last},
 		} {
 			s.post("/language", url.Values{"lang": {tc.lang}, "next": {"/statistics/table"}})
 			mp := s.get("/statistics/table?" + month)
@@ -245,6 +247,9 @@ func testTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T, e *env, w *browse
 			qp := s.get("/statistics/table?" + quarters)
 			mustContain(t, tc.lang+" quarter table", qp.body, `<th scope="col" class="num">`+tc.quarter+`</th>`)
 			mustNotContain(t, tc.lang+" quarter table", qp.body, `>`+strconv.Itoa(today.Year-1)+`-Q1<`)
+			mp = s.get("/statistics/table?" + months)
+			mustContain(t, tc.lang+" months table", mp.body, `<th scope="col" class="num">`+tc.december+`</th>`)
+			mustNotContain(t, tc.lang+" months table", mp.body, `>`+last+`-12<`)
 			// The form keeps the codes.
 			mustContain(t, tc.lang+" form", qp.body, `<option value="quarter" selected>`)
 		}
