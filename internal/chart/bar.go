@@ -43,7 +43,7 @@ func (c *BarChart) SVG() (template.HTML, error) {
 	if w <= 0 {
 		w = 480
 	}
-	lo, hi, published := 0.0, 0.0, false
+	lo, hi, published, ownOnly := 0.0, 0.0, false, false
 	labelW, valueW := 0.0, textWidth(SuppressedSymbol)
 	values := make([]string, len(c.Bars))
 	for i, b := range c.Bars {
@@ -54,6 +54,10 @@ func (c *BarChart) SVG() (template.HTML, error) {
 			}
 			lo, hi, published = math.Min(lo, x), math.Max(hi, x), true
 			values[i] = nf.Value(c.Unit, x)
+			if b.Value.OwnOnly {
+				values[i] += " " + OwnOnlySymbol
+				ownOnly = true
+			}
 		} else if b.Value.Suppressed {
 			values[i] = SuppressedSymbol
 		}
@@ -78,11 +82,21 @@ func (c *BarChart) SVG() (template.HTML, error) {
 	top := pad
 	bottom := top + float64(len(c.Bars))*barRowH
 	h := bottom + fontSize + 16
+	if ownOnly {
+		h += legendRowH
+	}
 	id := elementID(c.ID)
 
 	var s svg
 	s.header(id, "chart-bars", c.Title, c.Summary, w, h)
-	s.raw(`<defs><pattern id="`, id, `-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="`, hatchColour, `" stroke-width="1.5"/></pattern></defs>`)
+	s.raw(`<defs><pattern id="`, id, `-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="`, hatchColour, `" stroke-width="1.5"/></pattern>`)
+	if ownOnly {
+		// Stripes across the bar: the value is drawn, marked as not published.
+		for _, colour := range []string{barColour, highlight} {
+			s.raw(`<pattern id="`, id, `-own-`, colour[1:], `" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="#ffffff"/><rect width="3.5" height="6" fill="`, colour, `"/></pattern>`)
+		}
+	}
+	s.raw(`</defs>`)
 	for _, t := range ticks {
 		x := sc.at(t)
 		if t != 0 {
@@ -107,11 +121,20 @@ func (c *BarChart) SVG() (template.HTML, error) {
 			if b.Highlight {
 				class, colour = "chart-bar chart-bar-highlight", highlight
 			}
+			tip := b.Label + ": " + values[i]
+			if b.Value.OwnOnly {
+				class += " chart-own-only"
+				tip += " (" + c.Labels.OwnOnly + ")"
+			}
 			left, right := math.Min(zero, sc.at(x)), math.Max(zero, sc.at(x))
 			s.raw(`<rect class="`, class, `"`)
 			s.coords("x y width height", left, y, math.Max(right-left, 1.5), barH)
-			s.raw(` fill="`, colour, `"><title>`)
-			s.text(b.Label + ": " + values[i])
+			if b.Value.OwnOnly {
+				s.raw(` fill="url(#`, id, `-own-`, colour[1:], `)" stroke="`, colour, `"><title>`)
+			} else {
+				s.raw(` fill="`, colour, `"><title>`)
+			}
+			s.text(tip)
 			s.raw("</title></rect>")
 			s.label(w-pad, mid, "end", "chart-value", textColour, values[i], weight)
 		case b.Value.Suppressed:
@@ -133,6 +156,14 @@ func (c *BarChart) SVG() (template.HTML, error) {
 	}
 	if lo < 0 {
 		s.line(zero, top, zero, bottom, "chart-axis", axisColour)
+	}
+	if ownOnly {
+		y := bottom + fontSize + 16 + (legendRowH-barH)/2
+		s.raw(`<g class="chart-legend"><rect class="chart-own-only"`)
+		s.coords("x y width height", pad, y, legendSample, barH)
+		s.raw(` fill="url(#`, id, `-own-`, barColour[1:], `)" stroke="`, barColour, `"/>`)
+		s.label(pad+legendSample+6, y+barH/2+fontSize*0.35, "", "chart-legend-text", textColour, fit(c.Labels.OwnOnly+" ("+OwnOnlySymbol+")", w-2*pad-legendSample-6))
+		s.raw("</g>")
 	}
 	s.raw("</svg>")
 	return template.HTML(s.b.String()), nil

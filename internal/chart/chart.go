@@ -11,7 +11,9 @@
 // plot, marked ".." at the axis; a bar is a hatched band across the whole
 // plot labelled as suppressed. A missing value (no figure at all) is a gap
 // without a marker, and a missing bar is labelled as missing; a zero is drawn
-// as a zero.
+// as a zero. A value shown only to the viewer's own municipality (everyone
+// else sees it suppressed) is drawn as a value and marked: a dashed ring
+// around its point, or a striped bar, with "†" and a legend entry.
 //
 // Series differ by colour, marker shape and dash pattern; every colour has a
 // contrast of at least 3:1 against white (WCAG 2.1 non-text contrast).
@@ -30,6 +32,7 @@
 //	chart-path                      a series' line (one per unbroken run of values)
 //	chart-point                     a marker of a published value
 //	chart-suppressed                a marker (line) or band (bar) of a suppressed value
+//	chart-own-only                  the ring (line) or bar of a value shown to the own municipality only
 //	chart-bar, chart-bar-highlight  a bar of a published value, the highlighted one
 //	chart-label, chart-value        a bar's label and its value
 //	chart-missing                   the text of a bar without a figure
@@ -54,10 +57,12 @@ import (
 )
 
 // Value is one figure: a published value, a suppressed one (Value ignored)
-// or a missing one (neither).
+// or a missing one (neither). OwnOnly marks a value the viewer sees because
+// it is its own municipality's, which everyone else sees suppressed.
 type Value struct {
 	Value      *float64
 	Suppressed bool
+	OwnOnly    bool
 }
 
 // published returns the value that may be shown.
@@ -73,10 +78,22 @@ type Labels struct {
 	Suppressed string // what a suppressed value is called ("salattu", "skyddad", "suppressed")
 	Missing    string // what a missing value is called ("ei tietoa", "uppgift saknas", "no data")
 	Value      string // the value column's heading in a bar chart's table ("Asiakkaita")
+	// OwnOnly is what a value shown only to the own municipality is called
+	// in the legend ("vain omalle kunnallesi").
+	OwnOnly string
 }
 
 // SuppressedSymbol marks a suppressed value in tables and on the chart's axis.
 const SuppressedSymbol = ".."
+
+// OwnOnlySymbol marks a value shown only to the viewer's own municipality.
+const OwnOnlySymbol = "†"
+
+// ownOnly reports whether v is a value shown only to the own municipality.
+func (v Value) ownOnly() bool {
+	_, ok := v.published()
+	return ok && v.OwnOnly
+}
 
 // fontSize is the size of every text of a chart, in SVG units.
 const fontSize = 15

@@ -452,3 +452,58 @@ func TestNothingPublishedHasNoScale(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnOnlyValuesAreDrawnAndMarked(t *testing.T) {
+	line := galleryCharts()["line-own-only-fi"].(*LineChart)
+	root := draw(t, line)
+	// Kaskinen's own 3 and 0 are drawn as points, each circled and named
+	// in its tooltip; Pohjanmaa's suppressed value stays a hollow marker.
+	rings := root.all("chart-own-only")
+	if len(rings) != 3 { // two points and the legend's sample
+		t.Fatalf("%d own-only rings, want 3", len(rings))
+	}
+	var tips []string
+	root.walk(-1, func(n *node, s int) {
+		if n.hasClass("chart-point") && s == 0 && len(n.Children) > 0 {
+			tips = append(tips, n.Children[0].Text)
+		}
+	})
+	if len(tips) != 4 || tips[1] != "Kaskinen, 2. neljännes 2026: 3 † (vain omalle kunnallesi)" || tips[0] != "Kaskinen, 1. neljännes 2026: 12" {
+		t.Errorf("tooltips %q", tips)
+	}
+	var legend []string
+	for _, n := range root.all("chart-legend-text") {
+		legend = append(legend, n.Text)
+	}
+	if !slicesContains(legend, "vain omalle kunnallesi (†)") {
+		t.Errorf("legend %q", legend)
+	}
+	tab := line.Table()
+	if c := tab.Rows[0].Cells[1]; c.Text != "3" || !c.OwnOnly || c.Suppressed {
+		t.Errorf("own-only cell %+v", c)
+	}
+	if c := tab.Rows[1].Cells[1]; c.OwnOnly || !c.Suppressed {
+		t.Errorf("suppressed cell %+v", c)
+	}
+	tmpl := Templates{Trend: "{subject}: {last} ({last_period}).", Suppressed: "Salattuja {suppressed}.", OwnOnly: "Vain omalle kunnallesi {own_only}."}
+	if got, err := Sentence(line.Facts(), tmpl); err != nil || got != "Kaskinen: 0 (4. neljännes 2026). Salattuja 1. Vain omalle kunnallesi 2." {
+		t.Errorf("sentence %q (%v)", got, err)
+	}
+
+	bars := galleryCharts()["bars-own-only-fi"].(*BarChart)
+	root = draw(t, bars)
+	striped := root.all("chart-own-only")
+	if len(striped) != 2 || !striped[0].hasClass("chart-bar") || !strings.HasPrefix(striped[0].attr("fill"), "url(#c8-own-") {
+		t.Fatalf("own-only bar and legend sample: %+v", striped)
+	}
+	var values []string
+	for _, n := range root.all("chart-value") {
+		values = append(values, n.Text)
+	}
+	if strings.Join(values, "|") != "1\u00a0432|4 †|.." {
+		t.Errorf("value labels %q", values)
+	}
+	if got, err := Sentence(bars.Facts(), Templates{Compare: "{highest} {lowest}", OwnOnly: "† {own_only}"}); err != nil || got != "Vaasa Kaskinen † 1" {
+		t.Errorf("bar sentence %q (%v)", got, err)
+	}
+}

@@ -19,7 +19,10 @@ var (
 	miss = Value{}
 )
 
-var fiLabels = Labels{Suppressed: "salattu", Missing: "ei tietoa", Value: "Asiakkaita"}
+var fiLabels = Labels{Suppressed: "salattu", Missing: "ei tietoa", Value: "Asiakkaita", OwnOnly: "vain omalle kunnallesi"}
+
+// own is a value the viewer's own municipality sees and everyone else sees suppressed.
+func own(x float64) Value { return Value{Value: &x, OwnOnly: true} }
 
 // galleryCharts are the charts a person looks at (KOTODIGI_CHART_GALLERY):
 // every case the dashboards meet.
@@ -39,6 +42,14 @@ func galleryCharts() map[string]interface{ SVG() (template.HTML, error) } {
 		}
 	}
 	return map[string]interface{ SVG() (template.HTML, error) }{
+		"line-own-only-fi": &LineChart{ID: "c7", Title: "Rekisteröidyt asiakkaat neljännesvuosittain", Summary: "…", Lang: "fi", Unit: statfile.Count,
+			Periods: []string{"Q1/2026", "Q2/2026", "Q3/2026", "Q4/2026"}, PeriodNames: []string{"1. neljännes 2026", "2. neljännes 2026", "3. neljännes 2026", "4. neljännes 2026"},
+			Labels: fiLabels, Series: []Series{
+				{Label: "Kaskinen", Values: []Value{v(12), own(3), v(7), own(0)}},
+				{Label: "Pohjanmaa", Values: []Value{v(140), sup, v(152), v(160)}},
+			}},
+		"bars-own-only-fi": &BarChart{ID: "c8", Title: "Rekisteröidyt asiakkaat 2026", Summary: "…", Lang: "fi", Unit: statfile.Count, Labels: fiLabels,
+			Bars: []Bar{{Label: "Vaasa", Value: v(1432)}, {Label: "Kaskinen", Value: own(4), Highlight: true}, {Label: "Luoto", Value: sup}}},
 		"line-share-fi": &LineChart{ID: "c1", Title: "Työnhakijoiden osuus", Summary: "Espoo 41,0 % → 47,5 %.", Lang: "fi", Unit: statfile.Share, Periods: months, Labels: fiLabels,
 			Series: []Series{
 				{Label: "Espoo", Values: []Value{v(0.41), v(0.43), sup, v(0.45), v(0.44), v(0.46), sup, sup, v(0.47), v(0.49), v(0.48), v(0.475)}},

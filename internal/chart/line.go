@@ -17,9 +17,12 @@ type LineChart struct {
 	Lang    string        // "fi", "sv" or "en": number formats
 	Unit    statfile.Unit // formats and axis
 	Periods []string      // the labels along the x axis, oldest first
-	Series  []Series      // at most MaxSeries; the first is the chart's subject
-	Labels  Labels
-	Width   int // of the viewBox; 0 means 480, which reads well from 360 to 720 pixels
+	// PeriodNames are the periods' full names for the summary and the
+	// points' tooltips when Periods are short forms; nil means Periods.
+	PeriodNames []string
+	Series      []Series // at most MaxSeries; the first is the chart's subject
+	Labels      Labels
+	Width       int // of the viewBox; 0 means 480, which reads well from 360 to 720 pixels
 }
 
 // Series is one line: its label and one value per period.
@@ -31,6 +34,9 @@ type Series struct {
 func (c *LineChart) validate() error {
 	if len(c.Periods) == 0 || len(c.Series) == 0 {
 		return invalid("a line chart without periods or series")
+	}
+	if c.PeriodNames != nil && len(c.PeriodNames) != len(c.Periods) {
+		return invalid("%d period names for %d periods", len(c.PeriodNames), len(c.Periods))
 	}
 	if len(c.Series) > MaxSeries {
 		return invalid("%d series, at most %d can be told apart", len(c.Series), MaxSeries)
@@ -63,13 +69,19 @@ type lineLayout struct {
 	marker           float64
 }
 
-// legendItem is one entry of the legend: a series (index ≥ 0) or the
-// hollow marker of suppressed values (-1).
+// legendItem is one entry of the legend: a series (index ≥ 0), the
+// hollow marker of suppressed values (legendSuppressed) or the ring of
+// values shown to the own municipality only (legendOwnOnly).
 type legendItem struct {
 	series int
 	text   string
 	x, w   float64
 }
+
+const (
+	legendSuppressed = -1
+	legendOwnOnly    = -2
+)
 
 const (
 	pad          = 8.0
@@ -98,7 +110,10 @@ func (c *LineChart) layout(nf Numbers) lineLayout {
 		}
 	}
 	if len(l.lanes) > 0 {
-		items = append(items, legendItem{series: -1, text: c.Labels.Suppressed + " (" + SuppressedSymbol + ")"})
+		items = append(items, legendItem{series: legendSuppressed, text: c.Labels.Suppressed + " (" + SuppressedSymbol + ")"})
+	}
+	if c.hasOwnOnly() {
+		items = append(items, legendItem{series: legendOwnOnly, text: c.Labels.OwnOnly + " (" + OwnOnlySymbol + ")"})
 	}
 	x, row := pad, []legendItem(nil)
 	for _, it := range items {
@@ -161,6 +176,33 @@ func (c *LineChart) layout(nf Numbers) lineLayout {
 	l.marker = math.Max(2.5, math.Min(4.5, spacing/3))
 	l.h = l.plotBot + fontSize + 16
 	return l
+}
+
+// hasOwnOnly reports whether a value is shown to the own municipality only.
+func (c *LineChart) hasOwnOnly() bool {
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if v.ownOnly() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// periodName is period k's full name.
+func (c *LineChart) periodName(k int) string {
+	if c.PeriodNames != nil {
+		return c.PeriodNames[k]
+	}
+	return c.Periods[k]
+}
+
+// ownOnlyRing circles a point shown to the own municipality only.
+func (s *svg) ownOnlyRing(x, y, r float64, colour string) {
+	s.raw(`<circle class="chart-own-only"`)
+	s.coords("cx cy r", x, y, r)
+	s.raw(` fill="none" stroke="`, colour, `" stroke-width="1.5" stroke-dasharray="2 2"/>`)
 }
 
 func (l *lineLayout) x(i, n int) float64 {
@@ -245,7 +287,12 @@ func (c *LineChart) SVG() (template.HTML, error) {
 		flush()
 		for k, v := range ser.Values {
 			if x, ok := v.published(); ok {
-				s.marker(shape, l.x(k, n), l.y.at(x), l.marker, colour, "chart-point", false, ser.Label+", "+c.Periods[k]+": "+nf.Value(c.Unit, x))
+				tip := ser.Label + ", " + c.periodName(k) + ": " + nf.Value(c.Unit, x)
+				if v.OwnOnly {
+					tip += " " + OwnOnlySymbol + " (" + c.Labels.OwnOnly + ")"
+					s.ownOnlyRing(l.x(k, n), l.y.at(x), l.marker*2+2, colour)
+				}
+				s.marker(shape, l.x(k, n), l.y.at(x), l.marker, colour, "chart-point", false, tip)
 			}
 		}
 		for lane, si := range l.lanes {
@@ -255,7 +302,7 @@ func (c *LineChart) SVG() (template.HTML, error) {
 			y := l.laneTop + (float64(lane)+0.5)*laneH
 			for k, v := range ser.Values {
 				if v.Suppressed {
-					s.marker(shape, l.x(k, n), y, l.marker, colour, "chart-suppressed", true, ser.Label+", "+c.Periods[k]+": "+c.Labels.Suppressed+" ("+SuppressedSymbol+")")
+					s.marker(shape, l.x(k, n), y, l.marker, colour, "chart-suppressed", true, ser.Label+", "+c.periodName(k)+": "+c.Labels.Suppressed+" ("+SuppressedSymbol+")")
 				}
 			}
 		}
@@ -274,8 +321,11 @@ func (c *LineChart) SVG() (template.HTML, error) {
 				}
 				s.line(it.x, y, it.x+legendSample, y, "chart-path chart-series-"+strconv.Itoa(it.series), colour, extra...)
 				s.marker(seriesMarkers[it.series], it.x+legendSample/2, y, 4, colour, "chart-series-"+strconv.Itoa(it.series), false, "")
-			} else {
+			} else if it.series == legendSuppressed {
 				s.marker("circle", it.x+legendSample/2, y, 4, axisColour, "chart-suppressed", true, "")
+			} else {
+				s.ownOnlyRing(it.x+legendSample/2, y, 8, textColour)
+				s.marker("circle", it.x+legendSample/2, y, 3.5, textColour, "chart-point", false, "")
 			}
 			s.label(it.x+legendSample+6, y+fontSize*0.35, "", "chart-legend-text", textColour, it.text)
 		}
@@ -296,7 +346,7 @@ func (c *LineChart) Facts() Facts {
 			if si != 0 || !ok || k >= len(c.Periods) {
 				continue
 			}
-			p := f.point(ser.Label, c.Periods[k], x)
+			p := f.point(ser.Label, c.periodName(k), x)
 			if !f.First.OK {
 				f.First = p
 			}

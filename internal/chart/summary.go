@@ -33,6 +33,8 @@ type Facts struct {
 	// Change is Last − First with its sign; for a share in percentage points.
 	Change                         string
 	Published, Suppressed, Missing int
+	// OwnOnly counts the published values shown only to the own municipality.
+	OwnOnly int
 
 	kind chartKind
 	unit statfile.Unit
@@ -43,6 +45,9 @@ func (f *Facts) count(v Value) {
 	switch _, ok := v.published(); {
 	case ok:
 		f.Published++
+		if v.OwnOnly {
+			f.OwnOnly++
+		}
 	case v.Suppressed:
 		f.Suppressed++
 	default:
@@ -63,14 +68,16 @@ func (f *Facts) point(label, period string, v float64) Point {
 //	{highest} {highest_value} {highest_period} the highest bar, or the subject's highest value and its period
 //	{lowest} {lowest_value} {lowest_period}    likewise the lowest
 //	{published} {suppressed} {missing}         counts of values
+//	{own_only}                                 count of values shown to the own municipality only
 //
 // Sentence picks Trend (a line chart whose subject has two published
 // periods), Level (one), Compare (a bar chart with two different published
 // bars), Single (one), or NoData (nothing published), and appends
-// Suppressed when any value is suppressed.
+// Suppressed when any value is suppressed and OwnOnly when any value is
+// shown to the own municipality only.
 type Templates struct {
 	Trend, Level, Compare, Single, NoData string
-	Suppressed                            string
+	Suppressed, OwnOnly                   string
 }
 
 // Sentence fills the template that fits the facts. An unknown placeholder
@@ -103,6 +110,13 @@ func Sentence(f Facts, t Templates) (string, error) {
 		}
 		out += " " + tail
 	}
+	if f.OwnOnly > 0 && t.OwnOnly != "" {
+		tail, err := f.fill(t.OwnOnly)
+		if err != nil {
+			return "", err
+		}
+		out += " " + tail
+	}
 	return out, nil
 }
 
@@ -116,6 +130,7 @@ func (f Facts) fill(tmpl string) (string, error) {
 		"highest": f.Highest.Label, "highest_value": f.Highest.Text, "highest_period": f.Highest.Period,
 		"lowest": f.Lowest.Label, "lowest_value": f.Lowest.Text, "lowest_period": f.Lowest.Period,
 		"published": count(f.Published), "suppressed": count(f.Suppressed), "missing": count(f.Missing),
+		"own_only": count(f.OwnOnly),
 	}
 	var b strings.Builder
 	for {
@@ -155,17 +170,19 @@ type TableRow struct {
 }
 
 // TableCell is one figure: Text is the formatted value, ".." when
-// suppressed, empty when missing.
+// suppressed, empty when missing. OwnOnly marks a value shown only to the
+// own municipality (Text is the value without its mark).
 type TableCell struct {
 	Text       string
 	Value      *float64 // nil when suppressed or missing
 	Suppressed bool
 	Missing    bool
+	OwnOnly    bool
 }
 
 func tableCell(nf Numbers, unit statfile.Unit, v Value) TableCell {
 	if x, ok := v.published(); ok {
-		return TableCell{Text: nf.Value(unit, x), Value: &x}
+		return TableCell{Text: nf.Value(unit, x), Value: &x, OwnOnly: v.OwnOnly}
 	}
 	if v.Suppressed {
 		return TableCell{Text: SuppressedSymbol, Suppressed: true}

@@ -15,8 +15,11 @@ import (
 
 // IndicatorDataset turns a caller's table into a statfile dataset in
 // language lang: exactly the table's cells, with labels. The API's files and
-// the web table builder's downloads both go through it.
-func (s *Server) IndicatorDataset(t store.IndicatorTable, lang string) *statfile.Dataset {
+// the web pages' downloads both go through it. An annotated dataset (the web
+// pages') also names the periods in lang and marks the caller's own figures
+// that everyone else sees suppressed; the API's files keep the contract's
+// layout (period labels are the codes, no marks).
+func (s *Server) IndicatorDataset(t store.IndicatorTable, lang string, annotated bool) *statfile.Dataset {
 	km := s.store.IndicatorCatalogue()
 	tr := func(key string) string { return s.catalog.T(lang, key) }
 	d := &statfile.Dataset{
@@ -30,13 +33,19 @@ func (s *Server) IndicatorDataset(t store.IndicatorTable, lang string) *statfile
 			UnitName: tr("indicators.unit." + t.Indicator.Unit), Source: tr("indicators.file.source"), Updated: tr("indicators.file.updated"),
 			Suppression: tr("indicators.file.suppression"), SuppressionRule: tr("indicators.file.suppression_rule"),
 			Suppressed: tr("indicators.file.suppressed"), AreaCode: tr("indicators.file.area_code"), Note: tr("indicators.file.note"),
+			SuppressedForOthers: tr("indicators.file.suppressed_for_others"),
 		},
+		Annotated: annotated,
 	}
 	for _, a := range t.Areas {
 		d.Area.Categories = append(d.Area.Categories, statfile.Category{Code: a.Code, Label: a.Name.In(lang)})
 	}
 	for _, p := range t.Periods {
-		d.Period.Categories = append(d.Period.Categories, statfile.Category{Code: p.Label(), Label: p.Label()})
+		label := p.Label()
+		if annotated {
+			label = s.PeriodName(lang, p, false)
+		}
+		d.Period.Categories = append(d.Period.Categories, statfile.Category{Code: p.Label(), Label: label})
 	}
 	if t.Query.By != "" {
 		dim := km.Dimension(t.Query.By)
@@ -49,7 +58,7 @@ func (s *Server) IndicatorDataset(t store.IndicatorTable, lang string) *statfile
 	}
 	d.Cells = make([]statfile.Cell, 0, len(t.Cells))
 	for _, c := range t.Cells {
-		sc := statfile.Cell{Area: c.Area, Period: c.Period, Value: c.Value, Suppressed: c.Suppressed}
+		sc := statfile.Cell{Area: c.Area, Period: c.Period, Value: c.Value, Suppressed: c.Suppressed, SuppressedForOthers: annotated && c.SuppressedForOthers}
 		if c.By != nil {
 			sc.By = *c.By
 		}
@@ -60,17 +69,30 @@ func (s *Server) IndicatorDataset(t store.IndicatorTable, lang string) *statfile
 
 // WriteIndicatorFile answers with the table as a CSV, XLSX or JSON-stat file
 // (t.Query.Format) in the request's language, as an attachment with the
-// given Cache-Control. An error is answered as the route expects (a problem
-// for the API, the error page for the web UI).
+// given Cache-Control, in the layout CONTRACT.md fixes for the API. An error
+// is answered as the route expects (a problem for the API, the error page
+// for the web UI).
 func (s *Server) WriteIndicatorFile(w http.ResponseWriter, r *http.Request, t store.IndicatorTable, cacheControl string) {
-	d := s.IndicatorDataset(t, From(r).Lang)
+	s.writeIndicatorFile(w, r, t, cacheControl, false)
+}
+
+// WriteAnnotatedIndicatorFile is WriteIndicatorFile for the web pages'
+// downloads: the periods are named in the request's language and the
+// caller's own figures that everyone else sees suppressed are marked (see
+// statfile.Dataset.Annotated).
+func (s *Server) WriteAnnotatedIndicatorFile(w http.ResponseWriter, r *http.Request, t store.IndicatorTable, cacheControl string) {
+	s.writeIndicatorFile(w, r, t, cacheControl, true)
+}
+
+func (s *Server) writeIndicatorFile(w http.ResponseWriter, r *http.Request, t store.IndicatorTable, cacheControl string, annotated bool) {
+	d := s.IndicatorDataset(t, From(r).Lang, annotated)
 	var buf bytes.Buffer
 	var err error
 	ctype, ext := statfile.CSVContentType, "csv"
 	switch t.Query.Format {
 	case indicators.FormatXLSX:
 		ctype, ext = statfile.XLSXContentType, "xlsx"
-		key := xlsxKey(t, d.Lang)
+		key := xlsxKey(t, d.Lang, annotated)
 		if b, ok := s.xlsx.get(key); ok {
 			buf.Write(b)
 			break
@@ -127,8 +149,12 @@ func (c *xlsxCache) put(key [32]byte, snapshot int64, b []byte) {
 
 // xlsxKey hashes everything a workbook is made of (SHA-256: no two
 // tables share a key).
-func xlsxKey(t store.IndicatorTable, lang string) [32]byte {
+func xlsxKey(t store.IndicatorTable, lang string, annotated bool) [32]byte {
 	h := sha256.New()
+	if annotated {
+		h.Write([]byte("annotated"))
+		h.Write([]byte{0})
+	}
 	q := t.Query
 	for _, part := range []string{lang, q.Indicator, q.AreaLevel, q.PeriodLevel, q.From.String(), q.To.String(), q.By} {
 		h.Write([]byte(part))
@@ -158,6 +184,9 @@ func xlsxKey(t store.IndicatorTable, lang string) [32]byte {
 		default:
 			binary.LittleEndian.PutUint64(n[:], math.Float64bits(*c.Value))
 			h.Write(n[:])
+			if c.SuppressedForOthers {
+				h.Write([]byte{3})
+			}
 		}
 	}
 	var key [32]byte

@@ -23,7 +23,10 @@ var csvDialect = csvout.Dialect{Comma: ',', CRLF: true}
 // dataset holds, in the order of the dimensions (area, period, breakdown).
 // `by` is empty without a breakdown, `value` is empty when suppressed (and
 // when a cell has no value), `suppressed` is true or false. Numbers use a dot
-// and no grouping; counts are integers.
+// and no grouping; counts are integers. An annotated dataset adds the
+// columns `suppressed_for_others` (true for the viewer's own figure that
+// everyone else sees suppressed) and `period_label` (the period in the
+// dataset's language) after these six.
 //
 // Every text field goes through csvout (formula neutralisation and quoting),
 // once per distinct code: a large table repeats each code thousands of times.
@@ -33,7 +36,11 @@ func WriteCSV(w io.Writer, d *Dataset) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	header, err := csvFields("indicator", "area", "period", "by", "value", "suppressed")
+	columns := []string{"indicator", "area", "period", "by", "value", "suppressed"}
+	if d.Annotated {
+		columns = append(columns, "suppressed_for_others", "period_label")
+	}
+	header, err := csvFields(columns...)
 	if err != nil {
 		return err
 	}
@@ -52,6 +59,16 @@ func WriteCSV(w io.Writer, d *Dataset) error {
 	bys, err := csvCodes(d.byCategories())
 	if err != nil {
 		return err
+	}
+	var periodLabels []string
+	if d.Annotated {
+		labels := make([]string, len(d.Period.Categories))
+		for i, p := range d.Period.Categories {
+			labels[i] = p.Label
+		}
+		if periodLabels, err = csvFields(labels...); err != nil {
+			return err
+		}
 	}
 	bw.WriteString(strings.Join(header, ","))
 	bw.WriteString("\r\n")
@@ -72,6 +89,10 @@ func WriteCSV(w io.Writer, d *Dataset) error {
 					line = appendMachineNumber(line, v)
 				}
 				line = strconv.AppendBool(append(line, ','), cell.Suppressed)
+				if d.Annotated {
+					line = strconv.AppendBool(append(line, ','), cell.ownOnly())
+					line = append(append(line, ','), periodLabels[p]...)
+				}
 				line = append(line, '\r', '\n')
 				if _, err := bw.Write(line); err != nil {
 					return err

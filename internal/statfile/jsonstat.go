@@ -22,8 +22,10 @@ const JSONStatContentType = "application/json; charset=utf-8"
 // and, with a breakdown, the breakdown's ID. "value" is the dense row-major
 // array (the last dimension varies fastest) with null for a suppressed or
 // unavailable value; "status" is the sparse object {"index": ".."} marking
-// every suppressed value. The top-level "extension" repeats the indicator
-// id, the CONTRACT.md unit, the language and the symbol.
+// every suppressed value and OwnOnlySymbol ("†") every value shown only to
+// the viewer's own municipality (a note says what it means). The top-level
+// "extension" repeats the indicator id, the CONTRACT.md unit, the language
+// and the symbols.
 func WriteJSONStat(w io.Writer, d *Dataset) error {
 	c, err := d.cube()
 	if err != nil {
@@ -45,6 +47,10 @@ func WriteJSONStat(w io.Writer, d *Dataset) error {
 	if d.Texts.SuppressionRule != "" {
 		e.raw(`,`)
 		e.str(d.Texts.SuppressionRule)
+	}
+	if c.ownOnly {
+		e.raw(`,`)
+		e.str(OwnOnlySymbol + " " + d.Texts.SuppressedForOthers)
 	}
 	if d.Note != "" {
 		e.raw(`,`)
@@ -92,7 +98,7 @@ func WriteJSONStat(w io.Writer, d *Dataset) error {
 		e.dimension(*d.By)
 	}
 	e.raw(`},"value":[`)
-	var suppressed []int
+	var marked []int // positions of suppressed and own-only values
 	for i, cell := range c.cells {
 		if i > 0 {
 			e.raw(`,`)
@@ -102,20 +108,24 @@ func WriteJSONStat(w io.Writer, d *Dataset) error {
 		} else {
 			e.raw(`null`)
 		}
-		if cell != nil && cell.Suppressed {
-			suppressed = append(suppressed, i)
+		if cell != nil && (cell.Suppressed || cell.ownOnly()) {
+			marked = append(marked, i)
 		}
 	}
 	e.raw(`]`)
-	if len(suppressed) > 0 {
+	if len(marked) > 0 {
 		e.raw(`,"status":{`)
-		for i, k := range suppressed {
+		for i, k := range marked {
 			if i > 0 {
 				e.raw(`,`)
 			}
 			e.raw(`"`)
 			e.int(k)
-			e.raw(`":"` + SuppressedSymbol + `"`)
+			if c.cells[k].Suppressed {
+				e.raw(`":"` + SuppressedSymbol + `"`)
+			} else {
+				e.raw(`":"` + OwnOnlySymbol + `"`)
+			}
 		}
 		e.raw(`}`)
 	}
@@ -125,7 +135,11 @@ func WriteJSONStat(w io.Writer, d *Dataset) error {
 	e.str(string(d.Unit))
 	e.raw(`,"lang":`)
 	e.str(d.Lang)
-	e.raw(`,"suppressed_symbol":"` + SuppressedSymbol + `"}}`)
+	e.raw(`,"suppressed_symbol":"` + SuppressedSymbol + `"`)
+	if c.ownOnly {
+		e.raw(`,"own_only_symbol":"` + OwnOnlySymbol + `"`)
+	}
+	e.raw(`}}`)
 	return e.flush()
 }
 

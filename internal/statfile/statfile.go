@@ -12,6 +12,11 @@
 // of the cube that the Dataset does not hold at all ("not available") is
 // left out of the CSV, left empty in the XLSX and is a null without a status
 // in JSON-stat.
+//
+// A municipality sees its own figures unsuppressed. A figure that everyone
+// else sees suppressed (Cell.SuppressedForOthers) is written with its value
+// and marked "†" (OwnOnlySymbol), with Texts.SuppressedForOthers saying what
+// the mark means, so that nobody publishes it by mistake.
 package statfile
 
 import (
@@ -35,6 +40,10 @@ const (
 // SuppressedSymbol marks a suppressed value in the XLSX and in the status of
 // a JSON-stat dataset (Statistics Finland's symbol for a confidential value).
 const SuppressedSymbol = ".."
+
+// OwnOnlySymbol marks a figure shown to the viewer's own municipality only:
+// everyone else sees it suppressed.
+const OwnOnlySymbol = "†"
 
 // Category is one value of a dimension: a stable code and a label in the
 // dataset's language.
@@ -60,6 +69,16 @@ type Cell struct {
 	Area, Period, By string
 	Value            *float64
 	Suppressed       bool
+	// SuppressedForOthers: the viewer's own figure, which everyone else sees
+	// suppressed. Its value is written, marked with OwnOnlySymbol.
+	SuppressedForOthers bool
+}
+
+// ownOnly reports whether the cell is a published value that only the
+// viewer's own municipality sees.
+func (c *Cell) ownOnly() bool {
+	_, ok := c.Published()
+	return ok && c.SuppressedForOthers
 }
 
 // Published returns the value that may be written, and false when the cell
@@ -82,6 +101,11 @@ type Dataset struct {
 	Updated    time.Time // when the figures were computed (the aggregates' refresh)
 	Source     string    // e.g. "Koto-digi, kotoutumisen valtakunnallinen tietovaranto"
 	Note       string    // optional free text, e.g. what the breakdown's "unknown" means
+	// Annotated adds to the CSV, after the six columns CONTRACT.md fixes, the
+	// columns suppressed_for_others (true or false) and period_label (the
+	// period's label). The web pages' downloads are annotated; the API's
+	// files keep the contract's columns only.
+	Annotated bool
 
 	Area   Dimension
 	Period Dimension
@@ -106,8 +130,11 @@ type Texts struct {
 	Suppression      string // heading ("Tietosuoja")
 	SuppressionRule  string // the disclosure control rule in words
 	Suppressed       string // what ".." means ("salassa pidetty tietosuojan vuoksi")
-	AreaCode         string // heading of the area code column ("Aluekoodi")
-	Note             string // heading ("Huomautus")
+	// SuppressedForOthers is what "†" means ("näytetään vain omalle kunnallesi:
+	// julkaistuissa tilastoissa salattu"); used only when a cell is marked.
+	SuppressedForOthers string
+	AreaCode            string // heading of the area code column ("Aluekoodi")
+	Note                string // heading ("Huomautus")
 }
 
 // cube is a dataset's cells in row-major order: area, period, breakdown
@@ -117,6 +144,8 @@ type cube struct {
 	d     *Dataset
 	nBy   int
 	cells []*Cell
+	// ownOnly: some cell is marked with OwnOnlySymbol.
+	ownOnly bool
 }
 
 func (c *cube) at(a, p, b int) *Cell {
@@ -184,6 +213,7 @@ func (d *Dataset) cube() (*cube, error) {
 			return nil, model.Errorf(model.CodeInternal, "statfile: two cells for %q/%q/%q", cell.Area, cell.Period, cell.By)
 		}
 		c.cells[k] = cell
+		c.ownOnly = c.ownOnly || cell.ownOnly()
 	}
 	return c, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -626,5 +627,117 @@ func TestSheetNames(t *testing.T) {
 	d.Texts.DefinitionsSheet = "TAULUKKO"
 	if err := WriteXLSX(io.Discard, d); err == nil {
 		t.Error("two sheets with the same name were accepted")
+	}
+}
+
+// ownOnlySample is a municipality's own table: Helsinki's 2026 figure is
+// suppressed for everyone else (shown here, marked), Espoo's 2025 suppressed
+// for this viewer too.
+func ownOnlySample() *Dataset {
+	texts := finnishTexts
+	texts.SuppressedForOthers = "näytetään vain omalle kunnallesi: julkaistuissa tilastoissa salattu"
+	return &Dataset{
+		Indicator: "clients_registered", Name: "Rekisteröidyt asiakkaat", Unit: Count, Lang: "fi", Annotated: true,
+		Area:   Dimension{ID: "area", Label: "Kunta", Categories: []Category{{"091", "Helsinki"}, {"049", "Espoo"}}},
+		Period: Dimension{ID: "period", Label: "Neljännes", Categories: []Category{{"2025-Q4", "4. neljännes 2025"}, {"2026-Q1", "1. neljännes 2026"}}},
+		Cells: []Cell{
+			{Area: "091", Period: "2025-Q4", Value: num(120)},
+			{Area: "091", Period: "2026-Q1", Value: num(3), SuppressedForOthers: true},
+			{Area: "049", Period: "2025-Q4", Value: num(sentinel), Suppressed: true},
+			{Area: "049", Period: "2026-Q1", Value: num(40)},
+		},
+		Texts: texts,
+	}
+}
+
+func TestOwnOnlyFiguresAreMarkedInEveryFile(t *testing.T) {
+	d := ownOnlySample()
+	var b bytes.Buffer
+	if err := WriteCSV(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	want := "indicator,area,period,by,value,suppressed,suppressed_for_others,period_label\r\n" +
+		"clients_registered,091,2025-Q4,,120,false,false,4. neljännes 2025\r\n" +
+		"clients_registered,091,2026-Q1,,3,false,true,1. neljännes 2026\r\n" +
+		"clients_registered,049,2025-Q4,,,true,false,4. neljännes 2025\r\n" +
+		"clients_registered,049,2026-Q1,,40,false,false,1. neljännes 2026\r\n"
+	if b.String() != want {
+		t.Errorf("annotated CSV:\n%s\nwant:\n%s", b.String(), want)
+	}
+	// Without annotation (the API's file) the contract's six columns only.
+	d.Annotated = false
+	b.Reset()
+	if err := WriteCSV(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), "indicator,area,period,by,value,suppressed\r\nclients_registered,091,2025-Q4,,120,false\r\n") {
+		t.Errorf("CSV of the API:\n%s", b.String())
+	}
+
+	b.Reset()
+	if err := WriteJSONStat(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	js := decodeJSONStat(t, b.Bytes())
+	if len(js.Status) != 2 || js.Status["1"] != OwnOnlySymbol || js.Status["2"] != SuppressedSymbol || js.Value[1] == nil || *js.Value[1] != 3 {
+		t.Errorf("status %v values %v", js.Status, js.Value)
+	}
+	if !slices.Contains(js.Note, "† "+d.Texts.SuppressedForOthers) || js.Extension["own_only_symbol"] != "†" {
+		t.Errorf("note %q extension %v", js.Note, js.Extension)
+	}
+	if js.Dimension["period"].Category.Label["2026-Q1"] != "1. neljännes 2026" {
+		t.Errorf("period labels %v", js.Dimension["period"].Category.Label)
+	}
+
+	b.Reset()
+	if err := WriteXLSX(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Taulukko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[2], "|") != "†|"+d.Texts.SuppressedForOthers {
+		t.Errorf("legend row 3: %q", rows[2])
+	}
+	if strings.Join(rows[3], "|") != "Aluekoodi|Kunta|4. neljännes 2025|1. neljännes 2026" {
+		t.Errorf("header %q", rows[3])
+	}
+	// The own figure is a number, shown with its mark; the others are not marked.
+	if got := strings.Join(rows[4], "|"); got != "091|Helsinki|120|3 †" {
+		t.Errorf("Helsinki's row %q", got)
+	}
+	if got := strings.Join(rows[5], "|"); got != "049|Espoo|..|40" {
+		t.Errorf("Espoo's row %q", got)
+	}
+	if raw, _ := f.GetCellValue("Taulukko", "D5", excelize.Options{RawCellValue: true}); raw != "3" {
+		t.Errorf("D5 holds %q, want the number 3", raw)
+	}
+	defs, err := f.GetRows("Määritelmät")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range defs {
+		found = found || len(r) == 2 && r[0] == "†" && r[1] == d.Texts.SuppressedForOthers
+	}
+	if !found {
+		t.Errorf("definitions sheet %q does not explain †", defs)
+	}
+	assertCleanXLSX(t, b.Bytes())
+
+	// A table without such a figure has no mark and no legend of it.
+	plain := sample()
+	b.Reset()
+	if err := WriteJSONStat(&b, plain); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "†") {
+		t.Errorf("JSON-stat without own-only figures mentions †")
 	}
 }

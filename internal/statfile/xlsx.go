@@ -29,11 +29,15 @@ const xlsxHeaderRow = 4
 // area, or per area and breakdown category, with the area repeated on every
 // row (no merged cells). Values are numeric cells formatted by unit (counts
 // "#,##0", medians "#,##0.0", shares "0.0%"); a suppressed value is the text
-// ".." aligned right; a value the dataset does not hold is an empty cell.
+// ".." aligned right; a value the dataset does not hold is an empty cell. A
+// value shown only to the viewer's own municipality stays a number but is
+// shaded and shown with " †" by its number format, and row 3 says what "†"
+// means.
 //
 // The second sheet (Texts.DefinitionsSheet) has the indicator's name and id,
 // its definition, unit, source, the date of the figures, the disclosure
-// control rule, the meaning of ".." and the note.
+// control rule, the meaning of ".." (and of "†" when a value is so marked)
+// and the note.
 //
 // The file holds no formulas and no suppressed value anywhere.
 func WriteXLSX(w io.Writer, d *Dataset) error {
@@ -57,7 +61,7 @@ func WriteXLSX(w io.Writer, d *Dataset) error {
 	if err := writeTableSheet(f, tableSheet, c); err != nil {
 		return err
 	}
-	if err := writeDefinitionsSheet(f, defSheet, d); err != nil {
+	if err := writeDefinitionsSheet(f, defSheet, c); err != nil {
 		return err
 	}
 	if err := f.SetDocProps(&excelize.DocProperties{
@@ -110,7 +114,7 @@ func (p *pooledDeflater) Close() error {
 
 // xlsxStyles are the cell styles of the table sheet.
 type xlsxStyles struct {
-	title, header, number, suppressed int
+	title, header, number, suppressed, ownOnly int
 }
 
 func newXLSXStyles(f *excelize.File, u Unit) (xlsxStyles, error) {
@@ -130,7 +134,12 @@ func newXLSXStyles(f *excelize.File, u Unit) (xlsxStyles, error) {
 	if s.number, err = f.NewStyle(&excelize.Style{CustomNumFmt: &numFmt}); err != nil {
 		return s, err
 	}
-	s.suppressed, err = f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right"}})
+	if s.suppressed, err = f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right"}}); err != nil {
+		return s, err
+	}
+	ownFmt := numFmt + `" ` + OwnOnlySymbol + `"`
+	s.ownOnly, err = f.NewStyle(&excelize.Style{CustomNumFmt: &ownFmt, Font: &excelize.Font{Italic: true},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}}})
 	return s, err
 }
 
@@ -174,6 +183,11 @@ func writeTableSheet(f *excelize.File, sheet string, c *cube) error {
 	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: st.suppressed, Value: SuppressedSymbol}, d.Texts.Suppressed}); err != nil {
 		return err
 	}
+	if c.ownOnly {
+		if err := sw.SetRow("A3", []any{excelize.Cell{StyleID: st.suppressed, Value: OwnOnlySymbol}, d.Texts.SuppressedForOthers}); err != nil {
+			return err
+		}
+	}
 	header := make([]any, 0, labelCols+len(d.Period.Categories))
 	header = append(header, d.Texts.AreaCode, d.Area.Label)
 	if d.By != nil {
@@ -206,7 +220,11 @@ func writeTableSheet(f *excelize.File, sheet string, c *cube) error {
 				if cell != nil && cell.Suppressed {
 					values[labelCols+p] = suppressed
 				} else if v, ok := cell.Published(); ok {
-					numbers[p] = excelize.Cell{StyleID: st.number, Value: v}
+					style := st.number
+					if cell.SuppressedForOthers {
+						style = st.ownOnly
+					}
+					numbers[p] = excelize.Cell{StyleID: style, Value: v}
 					values[labelCols+p] = &numbers[p]
 				}
 			}
@@ -230,7 +248,8 @@ func writeTableSheet(f *excelize.File, sheet string, c *cube) error {
 }
 
 // writeDefinitionsSheet writes the second sheet: one heading and one text per row.
-func writeDefinitionsSheet(f *excelize.File, sheet string, d *Dataset) error {
+func writeDefinitionsSheet(f *excelize.File, sheet string, c *cube) error {
+	d := c.d
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	if err != nil {
 		return err
@@ -251,6 +270,9 @@ func writeDefinitionsSheet(f *excelize.File, sheet string, d *Dataset) error {
 		{d.Texts.Updated, updated},
 		{d.Texts.Suppression, d.Texts.SuppressionRule},
 		{SuppressedSymbol, d.Texts.Suppressed},
+	}
+	if c.ownOnly {
+		rows = append(rows, [2]string{OwnOnlySymbol, d.Texts.SuppressedForOthers})
 	}
 	if d.Note != "" {
 		rows = append(rows, [2]string{d.Texts.Note, d.Note})

@@ -16,7 +16,9 @@ import (
 // Knowledge management's pages (issue 11): the dashboards, the table
 // builder and the indicator catalogue share the section's navigation, the
 // chart blocks (chart, one-sentence summary, table, downloads) and the file
-// downloads, which go through the API's code path (server.WriteIndicatorFile).
+// downloads, which go through the API's code path with the periods named
+// and the viewer's own unpublished figures marked
+// (server.WriteAnnotatedIndicatorFile).
 
 // kmPage is the part of every knowledge-management page: the section's own
 // navigation and the snapshot the figures come from.
@@ -54,6 +56,10 @@ type chartBlock struct {
 	Downloads []download
 	// Suppressed and Download are the block's words in the page's language.
 	Suppressed, Download string
+	// OwnOnly is the legend of the mark (†) of a figure shown to the
+	// viewer's own municipality only, "" when the table has none; OwnOnlyCell
+	// is the mark's words for a screen reader.
+	OwnOnly, OwnOnlyCell string
 }
 
 // kmTable is a chart's table as the page shows it: a corner heading, the
@@ -68,8 +74,9 @@ type kmTable struct {
 }
 
 // newKMTable orients a chart's table: a line chart's table (series as rows,
-// periods as columns) is turned when it has fewer series than periods.
-func newKMTable(p Page, t chart.Table, line bool) kmTable {
+// periods as columns, in short forms) is turned when it has fewer series
+// than periods, and its rows then carry the periods' full names.
+func newKMTable(p Page, t chart.Table, line bool, names []string) kmTable {
 	out := kmTable{Caption: t.Caption, Corner: p.T("km.col_area"), Columns: t.Columns, Rows: t.Rows}
 	if !line || len(t.Rows) >= len(t.Columns) {
 		return out
@@ -77,6 +84,9 @@ func newKMTable(p Page, t chart.Table, line bool) kmTable {
 	out.Corner, out.Columns, out.Rows = p.T("km.col_period"), nil, make([]chart.TableRow, len(t.Columns))
 	for i, c := range t.Columns {
 		out.Rows[i].Header = c
+		if len(names) == len(t.Columns) {
+			out.Rows[i].Header = names[i]
+		}
 	}
 	for _, r := range t.Rows {
 		out.Columns = append(out.Columns, r.Header)
@@ -89,7 +99,15 @@ func newKMTable(p Page, t chart.Table, line bool) kmTable {
 
 // newBlock is a block without chart: a table with the page's words.
 func newBlock(p Page, id, title string, t kmTable) chartBlock {
-	return chartBlock{ID: id, Title: title, Table: t, Suppressed: p.T("km.suppressed"), Download: p.T("km.download")}
+	b := chartBlock{ID: id, Title: title, Table: t, Suppressed: p.T("km.suppressed"), Download: p.T("km.download")}
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if c.OwnOnly {
+				b.OwnOnly, b.OwnOnlyCell = p.T("km.own_only"), p.T("indicators.file.suppressed_for_others")
+			}
+		}
+	}
+	return b
 }
 
 // download is a link to the block's table as a file.
@@ -120,7 +138,7 @@ func isFileFormat(format string) bool {
 
 // chartLabels are the chart's words in the page's language.
 func (p Page) chartLabels(valueKey string) chart.Labels {
-	return chart.Labels{Suppressed: p.T("km.suppressed"), Missing: p.T("km.missing"), Value: p.T(valueKey)}
+	return chart.Labels{Suppressed: p.T("km.suppressed"), Missing: p.T("km.missing"), Value: p.T(valueKey), OwnOnly: p.T("km.own_only_short")}
 }
 
 // sentenceTemplates are the summary sentences of a chart of unit.
@@ -133,14 +151,15 @@ func (p Page) sentenceTemplates(unit string) chart.Templates {
 		Trend: p.T("km.sentence.trend" + suffix), Level: p.T("km.sentence.level"),
 		Compare: p.T("km.sentence.compare"), Single: p.T("km.sentence.single"),
 		NoData: p.T("km.sentence.no_data"), Suppressed: p.T("km.sentence.suppressed"),
+		OwnOnly: p.T("km.sentence.own_only"),
 	}
 }
 
 // lineBlock draws a line chart (the first series is its subject) with its
 // summary and table; extra rows go only into the table.
-func (h *handler) lineBlock(p Page, id, title, unit string, periods []string, series, tableOnly []chart.Series) (chartBlock, error) {
-	c := &chart.LineChart{ID: id, Title: title, Lang: p.Lang, Unit: statfile.Unit(unit), Periods: periods, Series: series,
-		Labels: p.chartLabels("km.value")}
+func (h *handler) lineBlock(p Page, id, title, unit string, periods periodNames, series, tableOnly []chart.Series) (chartBlock, error) {
+	c := &chart.LineChart{ID: id, Title: title, Lang: p.Lang, Unit: statfile.Unit(unit), Periods: periods.short, PeriodNames: periods.long,
+		Series: series, Labels: p.chartLabels("km.value")}
 	s, err := chart.Sentence(c.Facts(), p.sentenceTemplates(unit))
 	if err != nil {
 		return chartBlock{}, err
@@ -150,8 +169,8 @@ func (h *handler) lineBlock(p Page, id, title, unit string, periods []string, se
 	if err != nil {
 		return chartBlock{}, err
 	}
-	all := &chart.LineChart{Title: title, Lang: p.Lang, Unit: statfile.Unit(unit), Periods: periods, Series: append(append([]chart.Series(nil), series...), tableOnly...)}
-	b := newBlock(p, id, title, newKMTable(p, all.Table(), true))
+	all := &chart.LineChart{Title: title, Lang: p.Lang, Unit: statfile.Unit(unit), Periods: periods.short, Series: append(append([]chart.Series(nil), series...), tableOnly...)}
+	b := newBlock(p, id, title, newKMTable(p, all.Table(), true, periods.long))
 	b.Sentence, b.SVG = s, svg
 	return b, nil
 }
@@ -168,21 +187,30 @@ func (h *handler) barBlock(p Page, id, title, unit string, bars []chart.Bar) (ch
 	if err != nil {
 		return chartBlock{}, err
 	}
-	b := newBlock(p, id, title, newKMTable(p, c.Table(), false))
+	b := newBlock(p, id, title, newKMTable(p, c.Table(), false, nil))
 	b.Sentence, b.SVG = s, svg
 	return b, nil
 }
 
-// cellValue is a table cell as a chart value.
+// cellValue is a table cell as a chart value: the viewer's own figure that
+// everyone else sees suppressed is shown, marked.
 func cellValue(c indicators.TableCell) chart.Value {
-	return chart.Value{Value: c.Value, Suppressed: c.Suppressed}
+	return chart.Value{Value: c.Value, Suppressed: c.Suppressed, OwnOnly: c.SuppressedForOthers}
 }
 
-// periodLabels are the labels of a table's periods.
-func periodLabels(t store.IndicatorTable) []string {
-	out := make([]string, len(t.Periods))
-	for i, p := range t.Periods {
-		out[i] = p.Label()
+// periodNames are a table's periods in the page's language: short forms
+// for chart axes and table columns, full names for row headings, titles
+// and summaries. The codes (2026-07, 2026-Q3) stay in addresses and files.
+type periodNames struct {
+	short, long []string
+}
+
+// namePeriods names the periods of a table in lang.
+func (h *handler) namePeriods(lang string, t store.IndicatorTable) periodNames {
+	var out periodNames
+	for _, p := range t.Periods {
+		out.short = append(out.short, h.srv.PeriodName(lang, p, true))
+		out.long = append(out.long, h.srv.PeriodName(lang, p, false))
 	}
 	return out
 }
@@ -211,7 +239,7 @@ func (h *handler) writeMergedFile(w http.ResponseWriter, r *http.Request, ts []s
 		merged.Areas = append(merged.Areas, t.Areas...)
 		merged.Cells = append(merged.Cells, t.Cells...)
 	}
-	h.srv.WriteIndicatorFile(w, r, merged, "no-store")
+	h.srv.WriteAnnotatedIndicatorFile(w, r, merged, "no-store")
 }
 
 // actorOf is the request's actor.

@@ -191,7 +191,7 @@ func (h *handler) municipalBlock(p Page, c dashboardChart, ts []store.IndicatorT
 		series, tableOnly = series[:1], series[1:]
 		note = p.T("km.note.counts_comparison", series[0].Label)
 	}
-	b, err := h.lineBlock(p, chartID(c), c.ind.Name.In(p.Lang), c.ind.Unit, periodLabels(ts[0]), series, tableOnly)
+	b, err := h.lineBlock(p, chartID(c), c.ind.Name.In(p.Lang), c.ind.Unit, h.namePeriods(p.Lang, ts[0]), series, tableOnly)
 	b.Note = note
 	return b, err
 }
@@ -261,7 +261,7 @@ func (h *handler) areaBlock(p Page, c dashboardChart, ts []store.IndicatorTable,
 	t := ts[0]
 	title := c.ind.Name.In(p.Lang)
 	if chartID(c) != c.ind.ID {
-		return h.lineBlock(p, chartID(c), title+" – "+own.Name.In(p.Lang), c.ind.Unit, periodLabels(t), []chart.Series{areaSeries(t, own, p.Lang)}, nil)
+		return h.lineBlock(p, chartID(c), title+" – "+own.Name.In(p.Lang), c.ind.Unit, h.namePeriods(p.Lang, t), []chart.Series{areaSeries(t, own, p.Lang)}, nil)
 	}
 	var bars []chart.Bar
 	for _, a := range t.Areas {
@@ -287,6 +287,6 @@ func (h *handler) areaBlock(p Page, c dashboardChart, ts []store.IndicatorTable,
 	if len(bars) == 0 {
 		bars = append(bars, chart.Bar{Label: own.Name.In(p.Lang)})
 	}
-	title += ", " + p.T("indicators.area."+t.Query.AreaLevel) + " " + t.Periods[0].Label()
+	title += ", " + p.T("indicators.area."+t.Query.AreaLevel) + " " + h.srv.PeriodName(p.Lang, t.Periods[0], false)
 	return h.barBlock(p, chartID(c), title, c.ind.Unit, bars)
 }

@@ -22,7 +22,7 @@ const maxPageCells = 4000
 // period level with from and to, one breakdown) and, once asked, the table,
 // its chart when it fits one, and its downloads. The figures come from the
 // same store call as the API's (store.IndicatorData), and the downloads
-// from the same file code (server.WriteIndicatorFile).
+// from the same file code (server.WriteAnnotatedIndicatorFile).
 type tableBuilderPage struct {
 	kmPage
 	Fields  []builderField
@@ -114,7 +114,7 @@ func (h *handler) tableBuilder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if isFileFormat(t.Query.Format) {
-		h.srv.WriteIndicatorFile(w, r, t, "no-store")
+		h.srv.WriteAnnotatedIndicatorFile(w, r, t, "no-store")
 		return
 	}
 	page.setSnapshot(t.Snapshot)
@@ -177,7 +177,8 @@ func (h *handler) builderTable(r *http.Request, in url.Values, id string) (store
 // period, lines for at most chart.MaxSeries rows over several periods.
 func (h *handler) builderBlock(p Page, t store.IndicatorTable) (chartBlock, string, error) {
 	km := h.srv.Store().IndicatorCatalogue()
-	periods := periodLabels(t)
+	names := h.namePeriods(p.Lang, t)
+	periods := names.short
 	labels := map[string]string{}
 	if t.Query.By != "" {
 		for _, k := range km.Dimension(t.Query.By).Categories {
@@ -219,16 +220,16 @@ func (h *handler) builderBlock(p Page, t store.IndicatorTable) (chartBlock, stri
 		for _, s := range rows {
 			bars = append(bars, chart.Bar{Label: s.Label, Value: s.Values[0]})
 		}
-		b, err := h.barBlock(p, "table", title+" "+periods[0], unit, bars)
+		b, err := h.barBlock(p, "table", title+" "+names.long[0], unit, bars)
 		// A table of one period reads better with the period as its column.
-		b.Table.Columns = periods
+		b.Table.Columns = names.long
 		return b, "", err
 	case len(periods) > 1 && len(rows) <= chart.MaxSeries:
-		b, err := h.lineBlock(p, "table", title, unit, periods, rows, nil)
+		b, err := h.lineBlock(p, "table", title, unit, names, rows, nil)
 		return b, "", err
 	}
 	lc := &chart.LineChart{Title: title, Lang: p.Lang, Periods: periods, Series: rows, Unit: statfile.Unit(unit)}
-	b := newBlock(p, "table", title, newKMTable(p, lc.Table(), true))
+	b := newBlock(p, "table", title, newKMTable(p, lc.Table(), true, names.long))
 	b.Note = shown
 	return b, p.T("km.no_chart.too_many", chart.MaxSeries, maxBars), nil
 }

@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/kotodigi/kotodigi/internal/authz"
 	"github.com/kotodigi/kotodigi/internal/store"
@@ -76,33 +81,99 @@ func testMunicipalDashboardShowsOwnFiguresAndSuppressedComparisons(t *testing.T,
 			t.Fatalf("columns %v, want Helsinki, its region and the country", cols)
 		}
 		today := e.store.Today()
-		label := fmt.Sprintf("%d-Q%d", today.Year, (int(today.Month)-1)/3+1)
+		quarter := (int(today.Month)-1)/3 + 1
+		code := fmt.Sprintf("%d-Q%d", today.Year, quarter)
+		// Periods are named in the page's language: the table's rows in full,
+		// the chart's axis in short.
+		label := fmt.Sprintf("%d. neljännes %d", quarter, today.Year)
+		mustContain(t, "chart axis", block, fmt.Sprintf(">Q%d/%d</text>", quarter, today.Year))
+		mustNotContain(t, "dashboard", block, ">"+code+"<")
 		cells := cellsOf(t, block, label)
-		if cells[0] != "3" {
-			t.Errorf("Helsinki's own figure %q, want 3", cells[0])
+		// Helsinki's own 3, which everyone else sees suppressed, is shown
+		// marked as unpublishable, with the mark's legend, in the chart too.
+		if !strings.HasPrefix(cells[0], `3<sup aria-hidden="true">†</sup>`) || !strings.Contains(cells[0], "näytetään vain omalle kunnallesi") {
+			t.Errorf("Helsinki's own figure %q, want 3 marked †", cells[0])
 		}
+		mustContain(t, "own figure's marks", block, `class="km-own-only-legend">† = Näytetään vain omalle kunnallesi: julkaistuissa tilastoissa salattu.`,
+			`class="chart-own-only"`, "vain omalle kunnallesi (†)", "Merkityt luvut (†")
 		for _, c := range cells[1:] {
-			if !strings.Contains(c, "suojattu") || strings.Contains(c, "3") {
+			if !strings.Contains(c, "suojattu") || strings.Contains(c, "3") || strings.Contains(c, "†") {
 				t.Errorf("comparison cell %q, want suppressed", c)
 			}
 		}
-		// Its table downloads as the three formats.
+		// Its table downloads as the three formats, the own figure marked in each.
 		for format, ctype := range map[string]string{"csv": "text/csv", "xlsx": "spreadsheetml", "json-stat": "json"} {
 			f := m.get("/statistics?chart=clients_registered&format=" + format)
 			wantStatus(t, format, f, http.StatusOK)
 			if !strings.Contains(f.header.Get("Content-Type"), ctype) || !strings.Contains(f.header.Get("Content-Disposition"), "attachment") {
 				t.Errorf("%s download: %s, %s", format, f.header.Get("Content-Type"), f.header.Get("Content-Disposition"))
 			}
-			if format == "csv" {
-				mustContain(t, "csv", f.body, "clients_registered,091,"+label+",,3,false", "clients_registered,FI,"+label+",,,true")
+			switch format {
+			case "csv":
+				mustContain(t, "csv", f.body, "indicator,area,period,by,value,suppressed,suppressed_for_others,period_label\r\n",
+					"clients_registered,091,"+code+",,3,false,true,"+label, "clients_registered,FI,"+code+",,,true,false,"+label)
+			case "json-stat":
+				mustContain(t, "json-stat", f.body, `:"†"`, `"own_only_symbol":"†"`, `"`+code+`":"`+label+`"`, "† näytetään vain omalle kunnallesi")
+			case "xlsx":
+				x, err := excelize.OpenReader(strings.NewReader(f.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sheet := x.GetSheetList()[0]
+				rows, _ := x.GetRows(sheet)
+				if len(rows) < 5 || strings.Join(rows[2], "|") != "†|näytetään vain omalle kunnallesi: julkaistuissa tilastoissa salattu" || !slices.Contains(rows[3], label) {
+					t.Errorf("workbook's legend and header: %q", rows)
+				}
+				if i := slices.Index(rows[3], label); i < 0 || len(rows[4]) <= i || rows[4][0] != "091" || rows[4][i] != "3 †" {
+					t.Errorf("Helsinki's row %q under %q", rows[4], rows[3])
+				}
+				x.Close()
 			}
 		}
+		// In Swedish and English.
+		for _, tc := range []struct{ lang, period, cell, legend string }{
+			{"sv", fmt.Sprintf("kvartal %d %d", quarter, today.Year), "visas endast för din egen kommun", "† = Visas endast för din egen kommun: skyddad i publicerad statistik."},
+			{"en", fmt.Sprintf("Q%d %d", quarter, today.Year), "shown to your municipality only", "† = Shown to your municipality only: suppressed in published statistics."},
+		} {
+			m.post("/language", url.Values{"lang": {tc.lang}, "next": {"/statistics"}})
+			block := regexp.MustCompile(`(?s)<section class="km-block" aria-labelledby="clients_registered-heading">.*?</section>`).FindString(m.get("/statistics").body)
+			if c := cellsOf(t, block, tc.period); !strings.HasPrefix(c[0], "3<sup") || !strings.Contains(c[0], tc.cell) {
+				t.Errorf("%s: Helsinki's own figure %q", tc.lang, c[0])
+			}
+			mustContain(t, tc.lang+" legend", block, tc.legend)
+			csv := m.get("/statistics?chart=clients_registered&format=csv")
+			mustContain(t, tc.lang+" csv", csv.body, "clients_registered,091,"+code+",,3,false,true,"+tc.period)
+		}
+		m.post("/language", url.Values{"lang": {"fi"}, "next": {"/statistics"}})
 		checkPages(t, map[string]string{"dashboard": p.body})
 		if got := w.get("/statistics"); got.status != http.StatusForbidden {
 			t.Errorf("a worker opens the dashboard: %d", got.status)
 		}
 		mustNotContain(t, "worker's front page", w.get("/").body, `href="/statistics"`, `href="/data-quality"`)
 	}
+}
+
+// Month names as a Finnish and a Swedish statistician writes them.
+var (
+	fiMonths = []string{"tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu", "syyskuu", "lokakuu", "marraskuu", "joulukuu"}
+	svMonths = []string{"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"}
+)
+
+// contractColumns is an annotated CSV with the contract's six columns only.
+func contractColumns(t *testing.T, body string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(body, "\r\n") {
+		if line == "" {
+			continue
+		}
+		fields := strings.Split(strings.TrimSuffix(line, "\r\n"), ",")
+		if len(fields) != 8 {
+			t.Fatalf("annotated CSV line %q has %d columns, want 8", line, len(fields))
+		}
+		b.WriteString(strings.Join(fields[:6], ",") + "\r\n")
+	}
+	return b.String()
 }
 
 // auditCount counts the audit events of action by email (about client, if given).
@@ -136,11 +207,14 @@ func testTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T, e *env, w *browse
 		if got := auditCount(t, e, "stats@tem.test", "indicator.read", ""); got != before+1 {
 			t.Errorf("the table read wrote %d indicator.read events, want 1", got-before)
 		}
+		mustNotContain(t, "table for an outsider", p.body, "†", "km-own-only")
 		csv := s.get("/statistics/table?" + q + "&format=csv")
 		wantStatus(t, "csv", csv, http.StatusOK)
-		mustContain(t, "csv", csv.body, "indicator,area,period,by,value,suppressed", fmt.Sprintf("clients_registered,091,%d,,,true", today.Year))
-		mustNotContain(t, "csv", csv.body, fmt.Sprintf("clients_registered,091,%d,,3", today.Year))
-		// The same file as the API's (one code path).
+		mustContain(t, "csv", csv.body, "indicator,area,period,by,value,suppressed,suppressed_for_others,period_label",
+			fmt.Sprintf("clients_registered,091,%d,,,true,false,%d", today.Year, today.Year))
+		mustNotContain(t, "csv", csv.body, fmt.Sprintf("clients_registered,091,%d,,3", today.Year), ",true,"+strconv.Itoa(today.Year))
+		// The same figures as the API's file (one code path); the API's file
+		// has the contract's six columns only.
 		tok, err := e.store.CreateToken(context.Background(), store.OperatorActor(), "stats@tem.test", time.Hour)
 		if err != nil {
 			t.Fatal(err)
@@ -149,9 +223,37 @@ func testTableBuilderAnswersAsTheAPIAndDownloads(t *testing.T, e *env, w *browse
 		req.Header.Set("Authorization", "Bearer "+tok)
 		api := e.browser().do(req)
 		wantStatus(t, "API csv", api, http.StatusOK)
-		if api.body != csv.body {
+		if !strings.HasPrefix(api.body, "indicator,area,period,by,value,suppressed\r\n") || contractColumns(t, csv.body) != api.body {
 			t.Errorf("the web download differs from the API's file:\n%s\n---\n%s", csv.body, api.body)
 		}
+		// Helsinki's own main user gets its 3, marked.
+		ownCSV := e.signedIn("main@helsinki.test").get("/statistics/table?" + q + "&format=csv")
+		mustContain(t, "owner's csv", ownCSV.body, fmt.Sprintf("clients_registered,091,%d,,3,false,true,%d", today.Year, today.Year))
+		// Months and quarters are named in the page's language: in full as
+		// the column of a one-period table, in short as columns of many.
+		month := fmt.Sprintf("indicator=clients_registered&area=region&period=month&from=%d-%02d-01&to=%s", today.Year, int(today.Month), today)
+		quarters := fmt.Sprintf("indicator=clients_registered&area=region&period=quarter&from=%d-01-01&to=%s", today.Year-1, today)
+		months := fmt.Sprintf("indicator=clients_registered&area=region&period=month&from=%d-12-01&to=%s", today.Year-1, today)
+		last := strconv.Itoa(today.Year - 1)
+		for _, tc := range []struct{ lang, month, quarter, december string }{
+			{"fi", fiMonths[today.Month-1] + " " + strconv.Itoa(today.Year), "Q1/" + last, "12/" + last},
+			{"sv", svMonths[today.Month-1] + " " + strconv.Itoa(today.Year), "kv. 1/" + last, "12/" + last},
+			{"en", today.Month.String() + " " + strconv.Itoa(today.Year), "Q1 " + last, "Dec " + last},
+		} {
+			s.post("/language", url.Values{"lang": {tc.lang}, "next": {"/statistics/table"}})
+			mp := s.get("/statistics/table?" + month)
+			wantStatus(t, tc.lang+" month table", mp, http.StatusOK)
+			mustContain(t, tc.lang+" month table", mp.body, `<th scope="col" class="num">`+tc.month+`</th>`)
+			qp := s.get("/statistics/table?" + quarters)
+			mustContain(t, tc.lang+" quarter table", qp.body, `<th scope="col" class="num">`+tc.quarter+`</th>`)
+			mustNotContain(t, tc.lang+" quarter table", qp.body, `>`+strconv.Itoa(today.Year-1)+`-Q1<`)
+			mp = s.get("/statistics/table?" + months)
+			mustContain(t, tc.lang+" months table", mp.body, `<th scope="col" class="num">`+tc.december+`</th>`)
+			mustNotContain(t, tc.lang+" months table", mp.body, `>`+last+`-12<`)
+			// The form keeps the codes.
+			mustContain(t, tc.lang+" form", qp.body, `<option value="quarter" selected>`)
+		}
+		s.post("/language", url.Values{"lang": {"fi"}, "next": {"/statistics/table"}})
 		xlsx := s.get("/statistics/table?" + q + "&format=xlsx")
 		if !strings.Contains(xlsx.header.Get("Content-Type"), "spreadsheetml") || !strings.HasPrefix(xlsx.body, "PK") {
 			t.Errorf("xlsx: %s", xlsx.header.Get("Content-Type"))
@@ -184,7 +286,7 @@ func testRegionalDashboardShowsOnlyItsArea(t *testing.T, e *env, w *browser) {
 		p := r.get("/statistics?level=municipality")
 		wantStatus(t, "regional dashboard", p, http.StatusOK)
 		mustContain(t, "regional dashboard", p.body, "Helsinki", "Espoo", `class="chart chart-bars"`, `<option value="municipality" selected>`)
-		mustNotContain(t, "regional dashboard", p.body, "Tampere", "Vaasa")
+		mustNotContain(t, "regional dashboard", p.body, "Tampere", "Vaasa", "†", "km-own-only", "chart-own-only")
 		// Outside the municipality Helsinki's 3 are suppressed.
 		if c := cellsOf(t, p.body, "Helsinki"); !strings.Contains(c[0], "suojattu") {
 			t.Errorf("Helsinki for the regional centre: %v", c)
@@ -192,7 +294,7 @@ func testRegionalDashboardShowsOnlyItsArea(t *testing.T, e *env, w *browser) {
 		f := r.get("/statistics?level=municipality&chart=clients_registered&format=json-stat")
 		wantStatus(t, "json-stat", f, http.StatusOK)
 		mustContain(t, "json-stat", f.body, `"version":"2.0"`, `"class":"dataset"`)
-		mustNotContain(t, "json-stat", f.body, `"837"`) // Tampere
+		mustNotContain(t, "json-stat", f.body, `"837"`, "†") // Tampere; no figure of its own
 		ind := r.get("/statistics/indicators/plans_reviewed_on_time")
 		wantStatus(t, "indicator page", ind, http.StatusOK)
 		mustContain(t, "indicator page", ind.body, "Nimittäjä", "Osoittaja", "plan_reviews", `lang="sv"`, `lang="en"`)
