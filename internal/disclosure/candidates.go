@@ -288,7 +288,7 @@ func (s *search) shares(pool []int, fp factor, cm catMode) (float64, bool) {
 		}
 	}
 	s.opts = opts
-	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	sortPerUnit(opts)
 	left, cost := 1.0, 0.0
 	s.share = s.share[:0]
 	for _, o := range opts {
@@ -301,6 +301,16 @@ func (s *search) shares(pool []int, fp factor, cm catMode) (float64, bool) {
 		cost += o.cost
 	}
 	return cost, left <= 1e-9
+}
+
+// sortPerUnit orders options cheapest per unit first, equal ones in their
+// order (a stable insertion sort: the lists are short).
+func sortPerUnit(opts []shareOpt) {
+	for i := 1; i < len(opts); i++ {
+		for j := i; j > 0 && opts[j].perUnit < opts[j-1].perUnit; j-- {
+			opts[j], opts[j-1] = opts[j-1], opts[j]
+		}
+	}
 }
 
 type shareOpt struct {
@@ -645,7 +655,7 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 		}
 	}
 	s.catOpts = opts
-	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	sortPerUnit(opts)
 	out := s.spreadOut[:0]
 	defer func() { s.spreadOut = out }()
 	left, cost := 1.0, 0.0
