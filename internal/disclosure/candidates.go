@@ -16,7 +16,12 @@ type search struct {
 	bestW   *witness // nil or &bw
 	bw      witness  // the best witness so far (reused slices)
 	order   []int    // exchange's scratch
-	mBuf    factor   // areaSpread's scratch
+	modes   []catMode
+	fas     []factor // searchIn's scratch
+	fasIn   []int
+	side    []float64
+	fps     []factor
+	mBuf    factor // areaSpread's scratch
 	faBuf   factor
 	// outA, outP: the nodes the witness must move as a whole (the cell's
 	// own, or an aggregate cell's when the witness moves one of its leaves):
@@ -35,6 +40,10 @@ type search struct {
 type catMode struct {
 	kind  uint8 // catPair, catSpread, catChain
 	other int   // catPair: the other category
+	// the categories the mode fixes in advance and their coefficients
+	n  int
+	ks [2]int
+	kc [2]float64
 }
 
 const (
@@ -75,7 +84,8 @@ func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, out
 		extra: s.extra[:0], cells: s.cells[:0], coefs: s.coefs[:0], opts: s.opts[:0], share: s.share[:0],
 		catOpts: s.catOpts[:0], spreadOut: s.spreadOut[:0],
 		bw:    witness{cells: s.bw.cells[:0], coef: s.bw.coef[:0], owners: s.bw.owners[:0]},
-		order: s.order[:0], mBuf: s.mBuf, faBuf: s.faBuf}
+		order: s.order[:0], mBuf: s.mBuf, faBuf: s.faBuf, modes: s.modes[:0],
+		fas: s.fas[:0], fasIn: s.fasIn[:0], side: s.side[:0], fps: s.fps[:0]}
 	if dir == down {
 		s.tau = -amt
 	}
@@ -103,8 +113,9 @@ func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, out
 	periods := s.periodFactors()
 	modes := s.catModes()
 	// area factors of the single partners, worked out once
-	var fas []factor
-	var fasIn []int // the spread of the cell's side each is made of
+	fas := s.fas[:0]
+	fasIn := s.fasIn[:0] // the spread of the cell's side each is made of
+	defer func() { s.fas, s.fasIn = fas, fasIn }()
 	for j, in := range ins {
 		if root {
 			fas = append(fas, d.extend(in))
@@ -116,10 +127,13 @@ func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, out
 			fasIn = append(fasIn, j)
 		}
 	}
-	side := make([]float64, len(ins))
-	for _, cm := range modes {
+	side := append(s.side[:0], make([]float64, len(ins))...)
+	s.side = side
+	for i := range modes {
+		cm := &modes[i]
 		ks, _ := s.fixed(cm)
-		for _, fp := range append(s.periodsFor(cm), periods...) {
+		s.fps = append(append(s.fps[:0], s.periodsFor(cm)...), periods...)
+		for _, fp := range s.fps {
 			// every candidate hides the cells of its own side (a lower
 			// bound: one that costs more than the best so far is refused)
 			for j, in := range ins {
@@ -145,8 +159,10 @@ func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, out
 		return s.bestW
 	}
 	// several partners sharing the change, when no single one does it cheaply
-	for _, cm := range modes {
-		for _, fp := range append(s.periodsFor(cm), periods...) {
+	for i := range modes {
+		cm := &modes[i]
+		s.fps = append(append(s.fps[:0], s.periodsFor(cm)...), periods...)
+		for _, fp := range s.fps {
 			if s.ownSide(ins, fp, cm) > s.best*(1+1e-9) {
 				continue // no spread of the cell's side can beat the best
 			}
@@ -165,30 +181,28 @@ func (pl *planner) searchIn(c, dir int, amt float64, exclude []string, outA, out
 	return s.bestW
 }
 
+// catModes lists the category modes of the search, each with the
+// coefficients it fixes (in s.modes, reused).
 func (s *search) catModes() []catMode {
-	var out []catMode
+	out := s.modes[:0]
 	if s.pl.catOf[s.k] >= 0 {
-		for _, f := range s.catPairs() {
-			other := f.nodes[0]
-			if other == s.k {
-				other = f.nodes[1]
-			}
-			out = append(out, catMode{kind: catPair, other: other})
+		for _, other := range s.catPartners() {
+			out = append(out, catMode{kind: catPair, other: other, n: 2, ks: [2]int{s.k, other}, kc: [2]float64{1, -1}})
 		}
-		out = append(out, catMode{kind: catSpread})
+		out = append(out, catMode{kind: catSpread, n: 1, ks: [2]int{s.k}, kc: [2]float64{1}})
 	}
-	return append(out, catMode{kind: catChain})
+	if s.k == 0 {
+		out = append(out, catMode{kind: catChain, n: 1, ks: [2]int{0}, kc: [2]float64{1}})
+	} else {
+		out = append(out, catMode{kind: catChain, n: 2, ks: [2]int{0, s.k}, kc: [2]float64{1, 1}})
+	}
+	s.modes = out
+	return out
 }
 
 // fixed returns the category coefficients a mode fixes in advance.
-func (s *search) fixed(cm catMode) ([]int, []float64) {
-	switch {
-	case cm.kind == catPair:
-		return []int{s.k, cm.other}, []float64{1, -1}
-	case cm.kind == catSpread || s.k == 0:
-		return []int{s.k}, []float64{1}
-	}
-	return []int{0, s.k}, []float64{1, 1}
+func (s *search) fixed(cm *catMode) ([]int, []float64) {
+	return cm.ks[:cm.n:cm.n], cm.kc[:cm.n:cm.n]
 }
 
 // room is how far cell i can move in the sign of ch.
@@ -268,7 +282,7 @@ func (pl *planner) areaPair(in factor, b int) factor {
 // as much as its cells can bear, cheapest per unit first (in s.share). It
 // returns what hiding the chosen partners' cells costs, or false when the
 // pool cannot take it all.
-func (s *search) shares(pool []int, fp factor, cm catMode) (float64, bool) {
+func (s *search) shares(pool []int, fp factor, cm *catMode) (float64, bool) {
 	pl := s.pl
 	ks, kc := s.fixed(cm)
 	opts := s.opts[:0]
@@ -288,7 +302,7 @@ func (s *search) shares(pool []int, fp factor, cm catMode) (float64, bool) {
 		}
 	}
 	s.opts = opts
-	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	sortPerUnit(opts)
 	left, cost := 1.0, 0.0
 	s.share = s.share[:0]
 	for _, o := range opts {
@@ -301,6 +315,16 @@ func (s *search) shares(pool []int, fp factor, cm catMode) (float64, bool) {
 		cost += o.cost
 	}
 	return cost, left <= 1e-9
+}
+
+// sortPerUnit orders options cheapest per unit first, equal ones in their
+// order (a stable insertion sort: the lists are short).
+func sortPerUnit(opts []shareOpt) {
+	for i := 1; i < len(opts); i++ {
+		for j := i; j > 0 && opts[j].perUnit < opts[j-1].perUnit; j-- {
+			opts[j], opts[j-1] = opts[j-1], opts[j]
+		}
+	}
 }
 
 type shareOpt struct {
@@ -328,7 +352,7 @@ func (s *search) sideCost(in, fp factor, ks []int) float64 {
 }
 
 // ownSide is the least sideCost over the spreads ins of the cell's side.
-func (s *search) ownSide(ins []factor, fp factor, cm catMode) float64 {
+func (s *search) ownSide(ins []factor, fp factor, cm *catMode) float64 {
 	ks, _ := s.fixed(cm)
 	c := math.Inf(1)
 	for _, in := range ins {
@@ -357,7 +381,7 @@ func (pl *planner) periodPair(in factor, b int) factor {
 
 // areaSpread balances the cell's side (in) by the partner leaves chosen by
 // shares (whose cells cost partners to hide).
-func (s *search) areaSpread(in factor, partners float64, fp factor, cm catMode) (factor, bool) {
+func (s *search) areaSpread(in factor, partners float64, fp factor, cm *catMode) (factor, bool) {
 	pl := s.pl
 	ks, _ := s.fixed(cm)
 	// The witness hides at least the chosen partners' cells and the cell's
@@ -431,7 +455,7 @@ func (s *search) periodFactors() []factor {
 // categories, the period's leaves in proportion to what the other
 // categories can give up (up) or take (down) there: the pair then fits
 // leaf by leaf.
-func (s *search) periodsFor(cm catMode) []factor {
+func (s *search) periodsFor(cm *catMode) []factor {
 	d := s.pl.P
 	if (cm.kind != catPair && cm.kind != catSpread) || d.isLeaf[s.p] {
 		return nil
@@ -491,7 +515,7 @@ func (s *search) periodsFor(cm catMode) []factor {
 
 // try prices the candidate fa ⊗ fp ⊗ (category factor of cm) and keeps it
 // if it is the cheapest feasible one so far.
-func (s *search) try(fa, fp factor, cm catMode) {
+func (s *search) try(fa, fp factor, cm *catMode) {
 	pl := s.pl
 	tau := s.tau
 	cost := 0.0
@@ -645,7 +669,7 @@ func (s *search) spread(fa, fp factor, b int, sign float64, skip int) ([]spreadE
 		}
 	}
 	s.catOpts = opts
-	slices.SortStableFunc(opts, func(x, y shareOpt) int { return cmpDesc(y.perUnit, x.perUnit) })
+	sortPerUnit(opts)
 	out := s.spreadOut[:0]
 	defer func() { s.spreadOut = out }()
 	left, cost := 1.0, 0.0

@@ -245,9 +245,10 @@ func cmpDesc(a, b float64) int {
 	return 0
 }
 
-// catPairs: the cell's category minus another category of its breakdown
-// (up to three: suppressed ones first, then the largest). None for totals.
-func (s *search) catPairs() []factor {
+// catPartners: the other categories of the cell's breakdown to pair the
+// cell's category with (up to three: suppressed ones first, then the
+// largest). None for totals.
+func (s *search) catPartners() []int {
 	pl := s.pl
 	b := pl.catOf[s.k]
 	if b < 0 {
@@ -261,16 +262,7 @@ func (s *search) catPairs() []factor {
 		}
 	}
 	cell := func(k int) int { return pl.idx(s.a, s.p, k) }
-	picked := s.pick(ks, cell, func(int) bool { return false })
-	var out []factor
-	for _, k := range picked {
-		if k < s.k {
-			out = append(out, factor{nodes: []int{k, s.k}, coef: []float64{-1, 1}})
-		} else {
-			out = append(out, factor{nodes: []int{s.k, k}, coef: []float64{1, -1}})
-		}
-	}
-	return out
+	return s.pick(ks, cell, func(int) bool { return false })
 }
 
 // cost of newly suppressing cell i: more for large values and high levels
