@@ -131,6 +131,7 @@ func Build(in Input) ([]Cell, Stats, error) {
 			tb.add(in, f)
 		}
 	}
+	in.Facts = nil // rolled up: at a million clients they are gigabytes the planning need not keep
 	// The tables share no relation: they are planned side by side (each
 	// plan splits its table into parts planned in parallel as well).
 	errs := make([]error, len(tables))
