@@ -372,12 +372,25 @@ func (s *Store) snapshotCells(ctx context.Context, id int64) (map[indicators.Cel
 			return err
 		}
 		defer rows.Close()
+		// Millions of cells name a few thousand distinct codes: one copy of
+		// each (at a million clients the map held gigabytes otherwise).
+		seen := map[string]string{}
+		intern := func(b sql.RawBytes) string {
+			if v, ok := seen[string(b)]; ok {
+				return v
+			}
+			v := string(b)
+			seen[v] = v
+			return v
+		}
+		var raw [7]sql.RawBytes
 		for rows.Next() {
-			var c indicators.CellID
 			var p indicators.Previous
-			if err := rows.Scan(&c.Indicator, &c.AreaLevel, &c.Area, &c.PeriodLevel, &c.Period, &c.Breakdown, &c.Category, &p.Value, &p.N, &p.Suppressed); err != nil {
+			if err := rows.Scan(&raw[0], &raw[1], &raw[2], &raw[3], &raw[4], &raw[5], &raw[6], &p.Value, &p.N, &p.Suppressed); err != nil {
 				return err
 			}
+			c := indicators.CellID{Indicator: intern(raw[0]), AreaLevel: intern(raw[1]), Area: intern(raw[2]), PeriodLevel: intern(raw[3]),
+				Period: intern(raw[4]), Breakdown: intern(raw[5]), Category: intern(raw[6])}
 			out[c] = p
 		}
 		return rows.Err()
