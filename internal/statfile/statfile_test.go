@@ -395,15 +395,7 @@ func randomDataset(r *rand.Rand, areas, periods, bys int) *Dataset {
 
 func TestXLSXWorkbook(t *testing.T) {
 	d := sample()
-	var b bytes.Buffer
-	if err := WriteXLSX(&b, d); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f, file := writtenXLSX(t, d)
 	if got := f.GetSheetList(); len(got) != 2 || got[0] != "Taulukko" || got[1] != "Määritelmät" {
 		t.Fatalf("sheets %v", got)
 	}
@@ -472,7 +464,7 @@ func TestXLSXWorkbook(t *testing.T) {
 	if len(wantDefs) != 0 {
 		t.Errorf("definitions sheet %q misses %v", defs, wantDefs)
 	}
-	assertCleanXLSX(t, b.Bytes())
+	assertCleanXLSX(t, file)
 }
 
 // assertCleanXLSX opens every part of the package: no formula anywhere, no
@@ -689,15 +681,7 @@ func TestOwnOnlyFiguresAreMarkedInEveryFile(t *testing.T) {
 		t.Errorf("period labels %v", js.Dimension["period"].Category.Label)
 	}
 
-	b.Reset()
-	if err := WriteXLSX(&b, d); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f, file := writtenXLSX(t, d)
 	rows, err := f.GetRows("Taulukko")
 	if err != nil {
 		t.Fatal(err)
@@ -729,7 +713,7 @@ func TestOwnOnlyFiguresAreMarkedInEveryFile(t *testing.T) {
 	if !found {
 		t.Errorf("definitions sheet %q does not explain †", defs)
 	}
-	assertCleanXLSX(t, b.Bytes())
+	assertCleanXLSX(t, file)
 
 	// A table without such a figure has no mark and no legend of it.
 	plain := sample()
@@ -740,4 +724,20 @@ func TestOwnOnlyFiguresAreMarkedInEveryFile(t *testing.T) {
 	if strings.Contains(b.String(), "†") {
 		t.Errorf("JSON-stat without own-only figures mentions †")
 	}
+}
+
+// writtenXLSX writes d as XLSX and opens the workbook (closed when the test
+// ends); it returns the file's bytes too.
+func writtenXLSX(t *testing.T, d *Dataset) (*excelize.File, []byte) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteXLSX(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, b.Bytes()
 }
