@@ -23,11 +23,13 @@ type API struct {
 	srv *server.Server
 	// open caches open-data answers and limits their rate (open_data.go).
 	open *openData
+	// answers keeps signed-in indicator answers (indicator_answers.go).
+	answers *answerCache
 }
 
 // Routes returns the API's route table.
 func Routes(srv *server.Server) []server.Route {
-	a := &API{srv: srv, open: newOpenData()}
+	a := &API{srv: srv, open: newOpenData(), answers: &answerCache{}}
 	pub := func(method, pattern, summary string, h http.HandlerFunc) server.Route {
 		return server.Route{Method: method, Pattern: pattern, Action: authz.Public, Auth: server.AuthNone, Summary: summary, Handler: h}
 	}

@@ -58,8 +58,12 @@ type indicatorData struct {
 
 func (a *API) getIndicatorData(w http.ResponseWriter, r *http.Request) {
 	st := a.srv.Store()
-	_, q, ok := a.indicatorQuery(w, r)
+	ind, q, ok := a.indicatorQuery(w, r)
 	if !ok {
+		return
+	}
+	handled, snapshot := a.cachedIndicatorData(w, r, ind, q)
+	if handled {
 		return
 	}
 	t, err := st.IndicatorData(r.Context(), server.From(r).Actor, q)
@@ -67,7 +71,15 @@ func (a *API) getIndicatorData(w http.ResponseWriter, r *http.Request) {
 		a.srv.Problem(w, r, err)
 		return
 	}
-	a.writeTable(w, r, t)
+	ans, err := a.openAnswer(r, t)
+	if err != nil {
+		a.srv.Problem(w, r, err)
+		return
+	}
+	if t.Snapshot.ID == snapshot {
+		a.answers.put(snapshot, answerKey(r, ind, q), cachedAnswer{openAnswer: ans, figures: len(t.Cells)})
+	}
+	writeAnswer(w, ans, "no-store")
 }
 
 // indicatorQuery reads the indicator named in the path and the query of
@@ -84,14 +96,4 @@ func (a *API) indicatorQuery(w http.ResponseWriter, r *http.Request) (*indicator
 		return nil, indicators.Query{}, false
 	}
 	return ind, q, true
-}
-
-// writeTable answers with a table in the query's format (a caller's own
-// figures: never stored by caches).
-func (a *API) writeTable(w http.ResponseWriter, r *http.Request, t store.IndicatorTable) {
-	if t.Query.Format != indicators.FormatJSON {
-		a.writeStatFile(w, r, t, "no-store")
-		return
-	}
-	server.JSON(w, http.StatusOK, indicatorData{Indicator: t.Indicator.ID, Unit: t.Indicator.Unit, Snapshot: t.Snapshot, Cells: t.Cells})
 }

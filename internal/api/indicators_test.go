@@ -953,3 +953,66 @@ func TestOpenData(t *testing.T) {
 		}
 	})
 }
+
+// TestIndicatorAnswersCachedPerViewer: an answer asked again is the same
+// bytes and is audited again; a municipality's own view is never served to
+// another organisation; a new snapshot is never answered from an older one.
+func TestIndicatorAnswersCachedPerViewer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+		e, clock := newCaseEnv(t, tg, casepolicy.Policy{})
+		kmStatistician(t, e, "stats@tem.example", "tem")
+		kmStatistician(t, e, "stats@hel.example", "municipality:091")
+		kmWorld(t, e, clock)
+		if _, err := e.s.RefreshIndicators(ctx, store.OperatorActor()); err != nil {
+			t.Fatal(err)
+		}
+		raw := func(who, path string) string {
+			t.Helper()
+			req, _ := http.NewRequest("GET", e.url+path, nil)
+			req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("%s %s: %d, Cache-Control %q", who, path, resp.StatusCode, resp.Header.Get("Cache-Control"))
+			}
+			return string(b)
+		}
+		const path = "/api/v1/indicators/jobseeker_share/data?area=municipality&period=month&from=2026-01-01&to=2026-04-30"
+		formats := []string{"", "&format=csv", "&format=json-stat", "&format=xlsx"}
+		for _, f := range formats {
+			own := raw("stats@hel.example", path+f)
+			if again := raw("stats@hel.example", path+f); again != own {
+				t.Errorf("%q asked again: a different answer", f)
+			}
+			if raw("stats@tem.example", path+f) == own {
+				t.Errorf("%q: the ministry got Helsinki's own view", f)
+			}
+		}
+		events, err := e.s.AuditEvents(ctx, store.OperatorActor(), store.AuditFilter{ActorEmail: "stats@hel.example", Action: "indicator.read", Limit: 100})
+		if err != nil || len(events) != 2*len(formats) {
+			t.Fatalf("Helsinki's indicator reads audited: %d, want %d (%v)", len(events), 2*len(formats), err)
+		}
+		for _, ev := range events {
+			if ev.ResultCount == nil || *ev.ResultCount == 0 {
+				t.Errorf("event %d without the number of figures", ev.ID)
+			}
+		}
+		before := raw("stats@hel.example", path)
+		if _, err := e.s.RefreshIndicators(ctx, store.OperatorActor()); err != nil {
+			t.Fatal(err)
+		}
+		var a, b struct {
+			Snapshot struct{ ID int64 } `json:"snapshot"`
+		}
+		_ = json.Unmarshal([]byte(before), &a)
+		_ = json.Unmarshal([]byte(raw("stats@hel.example", path)), &b)
+		if a.Snapshot.ID == 0 || b.Snapshot.ID <= a.Snapshot.ID {
+			t.Errorf("after a refresh the answer names snapshot %d (before %d)", b.Snapshot.ID, a.Snapshot.ID)
+		}
+	})
+}

@@ -179,18 +179,32 @@ func (s *Store) IndicatorData(ctx context.Context, actor Actor, q indicators.Que
 	if err != nil {
 		return t, err
 	}
-	ev := actor.event(authz.IndicatorRead, audit.Allowed)
-	if p.OrgKind == "municipality" {
-		ev.Municipality = p.OrgCode
-	}
-	ev.Detail = "indicator=" + q.Indicator + " area=" + q.AreaLevel + " period=" + q.PeriodLevel + " from=" + q.From.String() +
-		" to=" + q.To.String() + " by=" + q.By + " format=" + q.Format + " snapshot=" + itoa(t.Snapshot.ID)
-	n := len(t.Cells)
-	ev.ResultCount = &n
-	if err := s.db.InTx(ctx, func(tx *db.Tx) error { return s.record(ctx, tx, ev) }); err != nil {
+	if err := s.recordIndicatorRead(ctx, actor, q, t.Snapshot.ID, len(t.Cells)); err != nil {
 		return IndicatorTable{}, err
 	}
 	return t, nil
+}
+
+// RecordIndicatorRead audits an indicator query answered from a rendered
+// copy of the same snapshot's table for the same viewer (the API's answer
+// cache): the same permission check and the same event as IndicatorData,
+// with the number of figures the answer holds.
+func (s *Store) RecordIndicatorRead(ctx context.Context, actor Actor, q indicators.Query, snapshot int64, figures int) error {
+	if p := actor.Principal; p == nil || !p.Allowed(authz.IndicatorRead, "").Allowed {
+		return model.ErrForbidden
+	}
+	return s.recordIndicatorRead(ctx, actor, q, snapshot, figures)
+}
+
+func (s *Store) recordIndicatorRead(ctx context.Context, actor Actor, q indicators.Query, snapshot int64, figures int) error {
+	ev := actor.event(authz.IndicatorRead, audit.Allowed)
+	if p := actor.Principal; p.OrgKind == "municipality" {
+		ev.Municipality = p.OrgCode
+	}
+	ev.Detail = "indicator=" + q.Indicator + " area=" + q.AreaLevel + " period=" + q.PeriodLevel + " from=" + q.From.String() +
+		" to=" + q.To.String() + " by=" + q.By + " format=" + q.Format + " snapshot=" + itoa(snapshot)
+	ev.ResultCount = &figures
+	return s.db.InTx(ctx, func(tx *db.Tx) error { return s.record(ctx, tx, ev) })
 }
 
 // OpenDataLevels are the area levels published as open data.
