@@ -348,32 +348,21 @@ func (tb *table) reuse(in Input) func(periods []int) ([]bool, bool) {
 	if tb.t.Kind != disclosure.Count || in.Previous == nil || in.PreviousThreshold != in.Threshold {
 		return nil
 	}
-	t, geo := tb.t, in.Geography
+	t := tb.t
 	return func(periods []int) ([]bool, bool) {
-		out := make([]bool, 0, len(t.Areas.Nodes)*len(periods)*t.Categories())
-		for node := range t.Areas.Nodes {
-			for _, p := range periods {
-				for k := range t.Categories() {
-					i := t.Index(node, p, k)
-					ai := geo.byNode[node]
-					if ai < 0 {
-						out = append(out, true) // never published
-						continue
-					}
-					id := tb.cellID(geo, ai, p, k)
-					prev, ok := in.Previous[id]
-					switch {
-					case ok && prev.Value == t.Values[i] && prev.N == tb.clients(i):
-						out = append(out, prev.Suppressed)
-					case !ok && t.Values[i] == 0 && in.PreviousCovers != nil && in.PreviousCovers(id.PeriodLevel, id.Period):
-						out = append(out, false)
-					default:
-						return nil, false
-					}
-				}
+		return tb.partPattern(in, periods, func(i int, id CellID, published bool) (bool, bool) {
+			if !published {
+				return true, true // never published
 			}
-		}
-		return out, true
+			prev, ok := in.Previous[id]
+			switch {
+			case ok && prev.Value == t.Values[i] && prev.N == tb.clients(i):
+				return prev.Suppressed, true
+			case !ok && t.Values[i] == 0 && in.PreviousCovers != nil && in.PreviousCovers(id.PeriodLevel, id.Period):
+				return false, true
+			}
+			return false, false
+		})
 	}
 }
 
@@ -386,32 +375,45 @@ func (tb *table) seed(in Input) func(periods []int) ([]bool, bool) {
 	if tb.t.Kind == disclosure.Median || in.Previous == nil || in.PreviousThreshold != in.Threshold {
 		return nil
 	}
-	t, geo := tb.t, in.Geography
 	return func(periods []int) ([]bool, bool) {
-		out := make([]bool, 0, len(t.Areas.Nodes)*len(periods)*t.Categories())
-		any := false
-		for node := range t.Areas.Nodes {
-			ai := geo.byNode[node]
-			for _, p := range periods {
-				for k := range t.Categories() {
-					sup := false
-					if ai >= 0 {
-						sup = in.Previous[tb.cellID(geo, ai, p, k)].Suppressed
-					}
-					out = append(out, sup)
-					any = any || sup
+		return tb.partPattern(in, periods, func(_ int, id CellID, published bool) (bool, bool) {
+			return published && in.Previous[id].Suppressed, true
+		})
+	}
+}
+
+// partPattern walks the cells of the part over periods in the order the
+// disclosure planner numbers them (areas × the part's periods ×
+// categories) and collects cell's answer: its cube index, its name and
+// whether its area is published at all. It stops with false as soon as
+// cell says so.
+func (tb *table) partPattern(in Input, periods []int, cell func(i int, id CellID, published bool) (sup, ok bool)) ([]bool, bool) {
+	t, geo := tb.t, in.Geography
+	out := make([]bool, 0, len(t.Areas.Nodes)*len(periods)*t.Categories())
+	for node := range t.Areas.Nodes {
+		ai := geo.byNode[node]
+		for _, p := range periods {
+			for k := range t.Categories() {
+				var id CellID
+				if ai >= 0 {
+					id = tb.cellID(geo, ai, p, k)
 				}
+				sup, ok := cell(t.Index(node, p, k), id, ai >= 0)
+				if !ok {
+					return nil, false
+				}
+				out = append(out, sup)
 			}
 		}
-		return out, any
 	}
+	return out, true
 }
 
 // cellID names cell (area ai of the geography, period node p, category
 // position k) as stored (a stock's month as the month).
 func (tb *table) cellID(geo *Geography, ai, p, k int) CellID {
 	area := geo.all[ai]
-	id := CellID{Indicator: tb.ind.ID, AreaLevel: area.Level, Area: area.Code, PeriodLevel: tb.periods[p].Level, Period: tb.periods[p].Label()}
+	id := CellID{Indicator: tb.ind.ID, AreaLevel: area.Level, Area: area.Code, PeriodLevel: tb.periods[p].Level, Period: tb.t.Periods.Nodes[p].ID}
 	if k > 0 {
 		b, j := tb.category(k)
 		id.Breakdown, id.Category = tb.ind.Breakdowns[b], tb.t.Breakdowns[b].Categories[j]
