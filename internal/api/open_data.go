@@ -164,15 +164,9 @@ func (a *API) openIndicatorData(w http.ResponseWriter, r *http.Request) {
 			a.open.put(key, ans)
 		}
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", ans.ctype)
-	if ans.disposition != "" {
-		hd.Set("Content-Disposition", ans.disposition)
-	}
-	hd.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(openDataMaxAge.Seconds())))
-	hd.Set("ETag", etag)
-	hd.Set("Vary", "Accept-Language")
-	_, _ = w.Write(ans.body)
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Vary", "Accept-Language")
+	writeAnswer(w, ans, "public, max-age="+strconv.Itoa(int(openDataMaxAge.Seconds())))
 }
 
 // openAnswer renders a table as the bytes of its answer.
