@@ -56,33 +56,8 @@ func (s *session) Logout() error { return nil }
 func TestReportedAnomalyIsMailedToTheMunicipalitysMainUsers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		ctx := context.Background()
-		box := &inbox{}
-		srv := smtp.NewServer(box)
-		srv.Domain = "localhost"
-		srv.AllowInsecureAuth = true
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go srv.Serve(ln)
-		defer srv.Close()
-
-		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		s, err := store.Open(ctx, tg.URL, store.Options{Clock: func() time.Time { return now }, BaseURL: "https://kotodigi.example"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		box, ln, s, now := mailWorld(t, tg)
 		op := store.OperatorActor()
-		for _, a := range []store.NewAccount{
-			{Email: "main@hel.example", Name: "M", OrganisationID: "municipality:091", Roles: []authz.Role{authz.MainUser}},
-			{Email: "main@espoo.example", Name: "E", OrganisationID: "municipality:049", Roles: []authz.Role{authz.MainUser}},
-			{Email: "w@espoo.example", Name: "W", OrganisationID: "municipality:049"},
-		} {
-			if _, err := s.CreateAccount(ctx, op, a); err != nil {
-				t.Fatal(err)
-			}
-		}
 		if _, err := s.CreateAccount(ctx, op, store.NewAccount{Email: "w@hel.example", Name: "H", OrganisationID: "municipality:091"}); err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +103,7 @@ func TestReportedAnomalyIsMailedToTheMunicipalitysMainUsers(t *testing.T) {
 			t.Errorf("sent to %v:\n%s", box.rcpt, box.msgs[0])
 		}
 		// Sent once: the next run sends nothing more.
-		now = now.Add(time.Minute)
+		*now = now.Add(time.Minute)
 		box.mu.Unlock()
 		err = runner.RunDue(ctx)
 		box.mu.Lock()
@@ -145,32 +120,8 @@ func TestReportedAnomalyIsMailedToTheMunicipalitysMainUsers(t *testing.T) {
 func TestTransferInIsMailedToTheReceivingMainUsers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		ctx := context.Background()
-		box := &inbox{}
-		srv := smtp.NewServer(box)
-		srv.Domain = "localhost"
-		srv.AllowInsecureAuth = true
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go srv.Serve(ln)
-		defer srv.Close()
-		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		s, err := store.Open(ctx, tg.URL, store.Options{Clock: func() time.Time { return now }, BaseURL: "https://kotodigi.example"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		box, ln, s, _ := mailWorld(t, tg)
 		op := store.OperatorActor()
-		for _, a := range []store.NewAccount{
-			{Email: "main@hel.example", Name: "M", OrganisationID: "municipality:091", Roles: []authz.Role{authz.MainUser}},
-			{Email: "main@espoo.example", Name: "E", OrganisationID: "municipality:049", Roles: []authz.Role{authz.MainUser}},
-			{Email: "w@espoo.example", Name: "W", OrganisationID: "municipality:049"},
-		} {
-			if _, err := s.CreateAccount(ctx, op, a); err != nil {
-				t.Fatal(err)
-			}
-		}
 		if _, err := s.CreateGrant(ctx, op, store.NewGrant{Email: "w@espoo.example", Municipality: "049", Role: "worker", Task: "t"}); err != nil {
 			t.Fatal(err)
 		}
@@ -202,4 +153,39 @@ func TestTransferInIsMailedToTheReceivingMainUsers(t *testing.T) {
 			t.Errorf("message:\n%s", msg)
 		}
 	})
+}
+
+// mailWorld starts a real SMTP server and opens a store on tg (both closed
+// when the test ends) with the main users of Helsinki and Espoo and an Espoo
+// worker; it returns the inbox, the server's listener, the store and the
+// time its clock shows (set it to move the clock).
+func mailWorld(t *testing.T, tg testdb.Target) (*inbox, net.Listener, *store.Store, *time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	box := &inbox{}
+	srv := smtp.NewServer(box)
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	s, err := store.Open(ctx, tg.URL, store.Options{Clock: func() time.Time { return now }, BaseURL: "https://kotodigi.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, a := range []store.NewAccount{
+		{Email: "main@hel.example", Name: "M", OrganisationID: "municipality:091", Roles: []authz.Role{authz.MainUser}},
+		{Email: "main@espoo.example", Name: "E", OrganisationID: "municipality:049", Roles: []authz.Role{authz.MainUser}},
+		{Email: "w@espoo.example", Name: "W", OrganisationID: "municipality:049"},
+	} {
+		if _, err := s.CreateAccount(ctx, store.OperatorActor(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return box, ln, s, &now
 }
