@@ -184,7 +184,7 @@ func responsibleAt(spells []spell, at int64, municipality string) string {
 // stockRecord is one row of a stock's record query.
 type stockRecord struct {
 	client, municipality string
-	static               [6]string // sex, -, citizenship, language, client group, extra
+	static               [5]string // sex, citizenship, language, client group, extra
 	dob, closed          day
 	num                  int64
 	at                   int64 // Unix nanoseconds
@@ -217,8 +217,8 @@ type stockFacts struct {
 	spells map[string][]spell
 	ages   []string
 	// interned: static categories and municipalities as small numbers
-	statics map[[6]string]uint32
-	static  [][6]string
+	statics map[[5]string]uint32
+	static  [][5]string
 	munis   map[string]uint32
 	muni    []string
 	sums    map[uint64][2]int64
@@ -226,7 +226,7 @@ type stockFacts struct {
 
 func newStockFacts(id string, months []stockMonth, spells map[string][]spell) *stockFacts {
 	return &stockFacts{id: id, kind: stockKinds[id], months: months, spells: spells, ages: ageGroups(),
-		statics: map[[6]string]uint32{}, munis: map[string]uint32{}, sums: map[uint64][2]int64{}}
+		statics: map[[5]string]uint32{}, munis: map[string]uint32{}, sums: map[uint64][2]int64{}}
 }
 
 func (s *stockFacts) intern(r *stockRecord) (uint32, uint32) {
@@ -280,13 +280,13 @@ func (s *stockFacts) facts(out []indicators.Fact) []indicators.Fact {
 		if s.kind == stockStatus {
 			f.Den = v[1] // a share: the clients with a status
 		}
-		f.Cat[0], f.Cat[2], f.Cat[3], f.Cat[4] = st[0], st[2], st[3], st[4]
+		f.Cat[0], f.Cat[2], f.Cat[3], f.Cat[4] = st[0], st[1], st[2], st[3]
 		f.Cat[1] = indicators.Unknown
 		if age := int(key>>16&0xf) - 1; age >= 0 {
 			f.Cat[1] = s.ages[age]
 		}
 		if hasExtra {
-			f.Cat[dim] = st[5]
+			f.Cat[dim] = st[4]
 		}
 		out = append(out, f)
 	}
@@ -313,10 +313,10 @@ func readStock(ctx context.Context, tx *db.Tx, id, query string, months []stockM
 		for i, d := range days {
 			r.days[i] = dayOf(d)
 		}
-		for i, j := range []int{0, 2, 3, 4, 5} {
-			r.static[j] = cats[i].String
-			if !cats[i].Valid && j != 5 {
-				r.static[j] = indicators.Unknown
+		for i, c := range cats {
+			r.static[i] = c.String
+			if !c.Valid && i < 4 { // the extra category has no "unknown"
+				r.static[i] = indicators.Unknown
 			}
 		}
 		r.at = at.Time.UnixNano()
